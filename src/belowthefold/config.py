@@ -1,0 +1,161 @@
+"""Options objects, one per stage, loaded once from `belowthefold.toml` and `BELOWTHEFOLD_*` env.
+
+Stages receive these objects instead of long keyword lists or module globals.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from belowthefold.errors import ConfigError
+
+T = TypeVar("T")
+
+
+def default_db_path() -> Path:
+    """Per-user default database: $XDG_DATA_HOME/belowthefold/belowthefold.db."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "belowthefold" / "belowthefold.db"
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How files are read: format detection and bad-record limits."""
+
+    format: str = "auto"
+    batch_size: int = 2000
+    max_field_chars: int = 200_000
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """The online story clusterer: representation, thresholds and time window."""
+
+    representation: str = "tfidf"
+    story_threshold: float = 0.30
+    storyline_threshold: float = 0.18
+    window_days: float = 3.0
+    storyline_window_days: float = 14.0
+    half_life_days: float = 1.5
+    n_features: int = 2**18
+    max_candidates: int = 200
+
+
+@dataclass(frozen=True)
+class DedupOptions:
+    """Near-duplicate (syndication) detection with MinHash/LSH."""
+
+    threshold: float = 0.7
+    num_perm: int = 64
+    shingle: int = 5
+    window_days: float = 3.0
+    min_chars: int = 200
+
+
+@dataclass(frozen=True)
+class RankOptions:
+    """Missed-headline ranking knobs."""
+
+    audience: str = "mainstream"
+    min_outlets: int = 2
+    min_groups: int = 1
+    top_n: int = 10
+    dominant_n: int = 3
+    dominant_share: float = 0.10
+    official_groups: tuple[str, ...] = ("official", "wire", "wires", "specialist")
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """Polite fetching: timeouts, size caps, per-host delay and concurrency."""
+
+    user_agent: str = "belowthefold/0.1 (+https://github.com/belowthefold/belowthefold)"
+    timeout_s: float = 20.0
+    per_host_delay_s: float = 1.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    retries: int = 2
+    concurrency: int = 8
+    fulltext: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything loaded once at start-up."""
+
+    db: Path = field(default_factory=default_db_path)
+    imports: ImportOptions = field(default_factory=ImportOptions)
+    cluster: ClusterOptions = field(default_factory=ClusterOptions)
+    dedup: DedupOptions = field(default_factory=DedupOptions)
+    rank: RankOptions = field(default_factory=RankOptions)
+    fetch: FetchOptions = field(default_factory=FetchOptions)
+
+
+_SECTIONS = {
+    "imports": ImportOptions,
+    "cluster": ClusterOptions,
+    "dedup": DedupOptions,
+    "rank": RankOptions,
+    "fetch": FetchOptions,
+}
+
+
+def _coerce(value: Any, current: Any, name: str) -> Any:
+    if isinstance(current, bool):
+        if isinstance(value, str):
+            return value.strip().lower() in {"1", "true", "yes", "on"}
+        return bool(value)
+    if isinstance(current, tuple):
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        return tuple(value)
+    try:
+        return type(current)(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name}: cannot use {value!r} ({exc})") from exc
+
+
+def _apply(obj: T, values: dict[str, Any], prefix: str) -> T:
+    known = {f.name for f in fields(obj)}  # type: ignore[arg-type]
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in [{prefix}]: {', '.join(sorted(unknown))}")
+    changes = {k: _coerce(v, getattr(obj, k), f"{prefix}.{k}") for k, v in values.items()}
+    return replace(obj, **changes)  # type: ignore[type-var]
+
+
+def load_settings(
+    config_file: Path | None = None, env: dict[str, str] | None = None, db: Path | None = None
+) -> Settings:
+    """Settings from defaults < belowthefold.toml < BELOWTHEFOLD_SECTION__KEY env < --db."""
+    env = dict(os.environ) if env is None else env
+    settings = Settings()
+    path = config_file or (Path(env["BELOWTHEFOLD_CONFIG"]) if "BELOWTHEFOLD_CONFIG" in env else None)
+    if path is None and Path("belowthefold.toml").exists():
+        path = Path("belowthefold.toml")
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read settings file {path}: {exc}") from exc
+    for key, value in env.items():
+        if key.startswith("BELOWTHEFOLD_") and "__" in key:
+            section, _, name = key[len("BELOWTHEFOLD_") :].lower().partition("__")
+            data.setdefault(section, {})[name] = value
+    for section, cls in _SECTIONS.items():
+        if section in data:
+            settings = replace(settings, **{section: _apply(getattr(settings, section), data[section], section)})
+    unknown = set(data) - set(_SECTIONS) - {"db"}
+    if unknown:
+        raise ConfigError(f"unknown section(s) in settings: {', '.join(sorted(unknown))}")
+    chosen = db or (Path(env["BELOWTHEFOLD_DB"]) if env.get("BELOWTHEFOLD_DB") else None)
+    if chosen is None and "db" in data:
+        chosen = Path(str(data["db"]))
+    if chosen is not None:
+        settings = replace(settings, db=chosen)
+    return settings

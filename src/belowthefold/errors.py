@@ -1,0 +1,40 @@
+"""One exception hierarchy; the CLI and the web app turn these into messages for people."""
+
+from __future__ import annotations
+
+
+class BelowTheFoldError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ConfigError(BelowTheFoldError):
+    """A settings or sources file is missing, malformed or inconsistent."""
+
+
+class InputError(BelowTheFoldError):
+    """An input file as a whole cannot be read (a single bad record is a RecordError instead)."""
+
+
+class StoreError(BelowTheFoldError):
+    """The database cannot be opened, migrated or written."""
+
+
+class WindowError(BelowTheFoldError):
+    """A --week / --from / --to window that does not parse or is empty."""
+
+
+class FetchError(BelowTheFoldError):
+    """A network fetch failed; carries a short machine-readable kind for the error record."""
+
+    def __init__(self, kind: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+
+
+class ExtractError(BelowTheFoldError):
+    """Full-text extraction of a page produced nothing usable."""
+
+
+class EvalError(BelowTheFoldError):
+    """An evaluation could not run, or scored below its pinned floor."""

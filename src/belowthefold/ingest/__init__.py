@@ -1,0 +1,51 @@
+"""Ingest: read files of news records (JSONL, CSV, GDELT ArtList, front-page snapshots).
+
+Yields validated Articles and RecordErrors in file order; storing them is the caller's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from belowthefold.config import ImportOptions
+from belowthefold.errors import InputError
+from belowthefold.ingest.frontpages import read_frontpages
+from belowthefold.ingest.readers import Raw, detect_format, read_csv, read_gdelt, read_jsonl
+from belowthefold.ingest.records import canonical_url, parse_published, to_article
+from belowthefold.models import Article, RecordError
+
+FORMATS = ("auto", "jsonl", "csv", "gdelt", "frontpages")
+
+__all__ = ["FORMATS", "canonical_url", "iter_file", "parse_published", "to_article"]
+
+
+def _raw(path: Path, fmt: str) -> Iterator[Raw]:
+    if fmt == "jsonl":
+        return read_jsonl(path)
+    if fmt == "csv":
+        return read_csv(path)
+    if fmt == "gdelt":
+        return read_gdelt(path)
+    if fmt == "frontpages":
+        return read_frontpages(path)
+    raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def iter_file(path: Path, options: ImportOptions) -> Iterator[Article | RecordError]:
+    """Every record of one file as an Article, or a RecordError saying where and why."""
+    if not path.exists():
+        raise InputError(f"no such file: {path}")
+    fmt = detect_format(path) if options.format == "auto" else options.format
+    origin = str(path)
+    try:
+        for line, item in _raw(path, fmt):
+            if isinstance(item, RecordError):
+                yield item
+                continue
+            try:
+                yield to_article(item, options.max_field_chars)
+            except (ValueError, InputError) as exc:
+                yield RecordError(origin, str(exc), line, str(item)[:300])
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc

@@ -1,0 +1,131 @@
+"""Turning one raw record (a dict from JSONL, CSV or GDELT) into an Article, or saying why not."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from datetime import UTC, date, datetime, time
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from belowthefold.errors import InputError
+from belowthefold.models import Article
+from belowthefold.sources import host_of
+
+KNOWN_FIELDS = ("id", "title", "published", "url", "text", "outlet", "domain", "lang", "group", "weight")
+
+# Query parameters that identify a campaign or a click, never a page.
+_TRACKING = re.compile(
+    r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|igshid|yclid|ocid|cmpid|"
+    r"smid|smtyp|ref|ref_src|referrer|src|source|share|at_medium|at_campaign|at_.*|itm_.*|"
+    r"ns_mchannel|ns_source|ns_campaign|ns_linkname|ns_fee|guccounter|guce_.*|taid|spm|feature)$",
+    re.IGNORECASE,
+)
+
+_GDELT_DT = re.compile(r"^(\d{4})(\d{2})(\d{2})T?(\d{2})(\d{2})(\d{2})Z?$")
+
+
+def canonical_url(url: str) -> str:
+    """Scheme and host lower-cased, default port, fragment and tracking parameters removed."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise InputError(f"not a URL: {url[:200]!r}") from exc
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InputError(f"not an http(s) URL: {url[:200]!r}")
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower().rstrip(".")
+    port = parts.port if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)) else None
+    netloc = f"{host}:{port}" if port else host
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+
+
+def parse_published(value: Any) -> tuple[datetime, bool]:
+    """ISO 8601 date or datetime (or GDELT's 20250424T140000Z) to aware UTC.
+
+    Returns (when, date_only). Naive datetimes are taken as UTC; a date alone is noon UTC
+    so that it lands on the same calendar day in every time zone near UTC.
+    """
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        return datetime.combine(value, time(12, 0), tzinfo=UTC), True
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return datetime.fromtimestamp(float(value), UTC), False
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        m = _GDELT_DT.match(text)
+        if m:
+            y, mo, d, h, mi, s = (int(g) for g in m.groups())
+            return datetime(y, mo, d, h, mi, s, tzinfo=UTC), False
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(12, 0), tzinfo=UTC), True
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    else:
+        raise ValueError(f"no usable date in {value!r}")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    dt = dt.astimezone(UTC)
+    if not 1900 <= dt.year <= 2200:
+        raise ValueError(f"date out of range: {value!r}")
+    return dt, False
+
+
+def _text(record: dict[str, Any], key: str, limit: int) -> str:
+    value = record.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        raise ValueError(f"field {key!r} must be text, not {type(value).__name__}")
+    return str(value).strip()[:limit]
+
+
+def _weight(value: Any) -> float:
+    if value is None or value == "":
+        return 1.0
+    w = float(value)
+    if not math.isfinite(w) or w < 0:
+        raise ValueError(f"weight must be a finite number >= 0, not {value!r}")
+    return w
+
+
+def article_id(record_id: str, url: str | None, outlet: str, title: str, published: datetime) -> str:
+    """The record's own id, else the canonical URL, else a hash of outlet + title + published."""
+    if record_id:
+        return record_id
+    if url:
+        return url
+    key = f"{outlet.strip().lower()}\n{title.strip()}\n{published.isoformat()}"
+    return "h:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
+def to_article(record: dict[str, Any], limit: int = 200_000) -> Article:
+    """Validate one record; raises ValueError (or InputError) with a message for people."""
+    if not isinstance(record, dict):
+        raise ValueError(f"record must be an object, not {type(record).__name__}")
+    title = " ".join(_text(record, "title", 2000).split())
+    if not title:
+        raise ValueError("no title")
+    if record.get("published") in (None, ""):
+        raise ValueError("no published date")
+    try:
+        published, _ = parse_published(record["published"])
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ValueError(f"impossible date {record['published']!r}: {exc}") from exc
+    raw_url = _text(record, "url", 4000)
+    url = canonical_url(raw_url) if raw_url else None
+    outlet = _text(record, "outlet", 300)
+    domain = host_of(_text(record, "domain", 300)) or host_of(url)
+    outlet = outlet or domain
+    extra = {k: v for k, v in record.items() if k not in KNOWN_FIELDS}
+    return Article(
+        id=article_id(_text(record, "id", 1000), url, outlet, title, published),
+        title=title, published=published, url=url, text=_text(record, "text", limit),
+        outlet=outlet, domain=domain, lang=_text(record, "lang", 20).lower() or None,
+        group=_text(record, "group", 100) or None, weight=_weight(record.get("weight")),
+        extra=extra,
+    )

@@ -1,0 +1,249 @@
+"""The frozen records that cross stage boundaries.
+
+Every stage takes and returns these; none of them knows about SQLite, HTTP or the CLI.
+Datetimes are timezone-aware UTC throughout; days are UTC calendar days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+OTHER_GROUP = "other"
+
+
+@dataclass(frozen=True)
+class Source:
+    """An outlet the user follows, and the group it counts in."""
+
+    name: str
+    group: str
+    domains: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    frontpage: str | None = None
+    fulltext: bool = False
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news item after validation, before grouping into stories.
+
+    `group` is the record's own group (it wins over the sources file); the
+    resolved group lives in `PlacedArticle`.
+    """
+
+    id: str
+    title: str
+    published: datetime
+    url: str | None = None
+    text: str = ""
+    outlet: str = ""
+    domain: str = ""
+    lang: str | None = None
+    group: str | None = None
+    weight: float = 1.0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    published_estimated: bool = False
+
+    @property
+    def lead(self) -> str:
+        """Title plus the first few hundred characters of text: what clustering reads."""
+        return f"{self.title}. {self.text[:600]}" if self.text else self.title
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """One input item that could not be used: where it was and what was wrong."""
+
+    origin: str
+    message: str
+    line: int | None = None
+    raw: str = ""
+
+    def where(self) -> str:
+        return f"{self.origin}:{self.line}" if self.line is not None else self.origin
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What one import run did; the CLI turns it into a line and an exit code."""
+
+    run_id: int
+    read: int
+    inserted: int
+    unchanged: int
+    errors: tuple[RecordError, ...]
+
+    @property
+    def skipped(self) -> int:
+        return len(self.errors)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where the online clusterer put an article: its story and storyline."""
+
+    article_id: str
+    story_id: str
+    storyline_id: str
+    similarity: float = 1.0
+
+
+@dataclass(frozen=True)
+class DupLink:
+    """An article recognised as a pickup (syndicated copy) of an earlier original."""
+
+    article_id: str
+    original_id: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class PlacedArticle:
+    """An article with everything downstream stages need: group, story, storyline, pickup."""
+
+    id: str
+    title: str
+    published: datetime
+    url: str | None
+    outlet: str
+    source: str | None
+    group: str
+    weight: float
+    story_id: str | None
+    storyline_id: str | None
+    original_id: str | None = None
+    text: str = ""
+    lang: str | None = None
+
+    @property
+    def day(self) -> date:
+        return self.published.date()
+
+    @property
+    def is_pickup(self) -> bool:
+        return self.original_id is not None
+
+    @property
+    def outlet_key(self) -> str:
+        """The outlet name to count distinct outlets by (falls back to the source)."""
+        return (self.outlet or self.source or "").strip().lower()
+
+
+@dataclass(frozen=True)
+class Window:
+    """A closed range of UTC days, e.g. an ISO week or a column's own week."""
+
+    start: date
+    end: date
+    label: str
+
+    def days(self) -> list[date]:
+        n = (self.end - self.start).days + 1
+        return [self.start + timedelta(days=i) for i in range(n)]
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class PressurePoint:
+    """Daily news pressure for one group (Eisensee & Strömberg's top-three share)."""
+
+    day: date
+    group: str
+    value: float
+    concentration: float
+    articles: int
+    attention: float
+    top_storylines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupCoverage:
+    """How one group covered one story: articles, distinct outlets, summed weight."""
+
+    articles: int
+    outlets: int
+    attention: float
+    originals: int = 0
+    pickups: int = 0
+
+
+@dataclass(frozen=True)
+class StoryCoverage:
+    """A story's coverage over a window, by group, with the signals ranking needs."""
+
+    story_id: str
+    storyline_id: str
+    headline: str
+    by_group: Mapping[str, GroupCoverage]
+    days: tuple[date, ...]
+    outlets: int
+    originals: int
+    pickups: int
+    articles: tuple[PlacedArticle, ...]
+
+    @property
+    def groups(self) -> int:
+        return len(self.by_group)
+
+
+@dataclass(frozen=True)
+class DominantStoryline:
+    """A storyline holding a large share of the audience's attention in the window."""
+
+    storyline_id: str
+    headline: str
+    share: float
+    articles: tuple[PlacedArticle, ...]
+    peak_day: date | None = None
+    peak_share: float = 0.0
+
+
+@dataclass(frozen=True)
+class MissedHeadline:
+    """A story the audience's outlets under-covered relative to its weight elsewhere."""
+
+    rank: int
+    story_id: str
+    storyline_id: str
+    headline: str
+    score: float
+    reasons: tuple[str, ...]
+    coverage: Mapping[str, int]
+    articles: tuple[PlacedArticle, ...]
+    lead: str = ""
+    facts: tuple[str, ...] = ()
+    crowded_out_by: str | None = None
+    weeks_missed: int = 1
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """Per-source completeness for the brief's appendix: so 'missed' is never a dead feed."""
+
+    source: str
+    group: str
+    articles: int
+    days_without: int
+    errors: int
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Brief:
+    """The week's column as data; renderers turn it into Markdown, HTML or JSON."""
+
+    window: Window
+    audience: str
+    groups: tuple[str, ...]
+    pressure: tuple[PressurePoint, ...]
+    dominant: tuple[DominantStoryline, ...]
+    missed: tuple[MissedHeadline, ...]
+    generated_at: datetime
+    notes: tuple[str, ...] = ()
+    health: tuple[SourceHealth, ...] = ()
+    versus: str | None = None

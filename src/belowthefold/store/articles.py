@@ -1,0 +1,158 @@
+"""Articles: idempotent batch inserts, regrouping, and the placed view downstream stages read."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+
+from belowthefold.models import Article, PlacedArticle
+from belowthefold.store.core_tx import transaction
+
+Resolver = Callable[[Article], tuple[str | None, str]]
+
+
+def iso(dt: datetime) -> str:
+    """UTC ISO text that sorts correctly as a string."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def row_to_article(r: sqlite3.Row) -> Article:
+    return Article(
+        id=r["id"], title=r["title"], published=parse_iso(r["published"]), url=r["url"],
+        text=r["text"], outlet=r["outlet"], domain=r["domain"], lang=r["lang"],
+        group=r["record_group"], weight=float(r["weight"]), extra=json.loads(r["extra"] or "{}"),
+        published_estimated=bool(r["published_estimated"]),
+    )
+
+
+_PLACED_SQL = (
+    "SELECT a.id, a.title, a.published, a.url, a.outlet, a.source, a.grp, a.weight, a.text, a.lang, "
+    "s.story_id, s.storyline_id, d.original_id FROM articles a "
+    "LEFT JOIN assignments s ON s.article_id = a.id "
+    "LEFT JOIN duplicates d ON d.article_id = a.id "
+)
+
+
+def row_to_placed(r: sqlite3.Row) -> PlacedArticle:
+    return PlacedArticle(
+        id=r["id"], title=r["title"], published=parse_iso(r["published"]), url=r["url"],
+        outlet=r["outlet"], source=r["source"], group=r["grp"], weight=float(r["weight"]),
+        story_id=r["story_id"], storyline_id=r["storyline_id"], original_id=r["original_id"],
+        text=r["text"], lang=r["lang"],
+    )
+
+
+class ArticleRepo:
+    """The article table; inserts are idempotent on id and on canonical URL."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def insert_batch(self, articles: Sequence[Article], resolve: Resolver, run_id: int) -> int:
+        """Insert new articles in one transaction; returns how many were new."""
+        now = iso(datetime.now(UTC))
+        rows = []
+        for a in articles:
+            source, grp = resolve(a)
+            rows.append((
+                a.id, a.title, iso(a.published), a.published.astimezone(UTC).date().isoformat(),
+                a.url, a.text, a.outlet, a.domain, a.lang, a.group, a.weight,
+                json.dumps(dict(a.extra), ensure_ascii=False, default=str),
+                int(a.published_estimated), source, grp, run_id, now,
+            ))
+        with transaction(self.conn):
+            before = self.conn.total_changes
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO articles(id, title, published, day, url, text, outlet, domain, "
+                "lang, record_group, weight, extra, published_estimated, source, grp, run_id, "
+                "inserted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            return self.conn.total_changes - before
+
+    def regroup(self, resolve: Resolver, batch: int = 5000) -> int:
+        """Recompute every article's source and group after the sources file changed."""
+        changed = 0
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM articles").fetchall()]
+        for i in range(0, len(ids), batch):
+            chunk = ids[i : i + batch]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(f"SELECT * FROM articles WHERE id IN ({marks})", chunk).fetchall()
+            updates = []
+            for r in rows:
+                source, grp = resolve(row_to_article(r))
+                if source != r["source"] or grp != r["grp"]:
+                    updates.append((source, grp, r["id"]))
+            if updates:
+                with transaction(self.conn):
+                    self.conn.executemany("UPDATE articles SET source=?, grp=? WHERE id=?", updates)
+                changed += len(updates)
+        return changed
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def get(self, article_id: str) -> Article | None:
+        r = self.conn.execute("SELECT * FROM articles WHERE id=?", (article_id,)).fetchone()
+        return None if r is None else row_to_article(r)
+
+    def placed(self, start: datetime, end: datetime) -> list[PlacedArticle]:
+        """Every article published in [start, end), with group, story, storyline and pickup link."""
+        rows = self.conn.execute(
+            _PLACED_SQL + "WHERE a.published >= ? AND a.published < ? ORDER BY a.published, a.id",
+            (iso(start), iso(end)),
+        ).fetchall()
+        return [row_to_placed(r) for r in rows]
+
+    def placed_by_story(self, story_ids: Sequence[str]) -> list[PlacedArticle]:
+        out: list[PlacedArticle] = []
+        for i in range(0, len(story_ids), 500):
+            chunk = list(story_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                _PLACED_SQL + f"WHERE s.story_id IN ({marks}) ORDER BY a.published, a.id", chunk
+            ).fetchall()
+            out.extend(row_to_placed(r) for r in rows)
+        return out
+
+    def unassigned(self, batch: int = 2000) -> Iterator[Article]:
+        """Articles not yet in a story, oldest first, streamed in batches (bounded memory)."""
+        last = ("", "")
+        while True:
+            rows = self.conn.execute(
+                "SELECT a.* FROM articles a LEFT JOIN assignments s ON s.article_id = a.id "
+                "WHERE s.article_id IS NULL AND (a.published, a.id) > (?, ?) "
+                "ORDER BY a.published, a.id LIMIT ?",
+                (last[0], last[1], batch),
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield row_to_article(r)
+            last = (rows[-1]["published"], rows[-1]["id"])
+
+    def count_unassigned(self) -> int:
+        return int(self.conn.execute(
+            "SELECT COUNT(*) FROM articles a LEFT JOIN assignments s ON s.article_id = a.id "
+            "WHERE s.article_id IS NULL"
+        ).fetchone()[0])
+
+    def first_unassigned_published(self) -> datetime | None:
+        r = self.conn.execute(
+            "SELECT MIN(a.published) FROM articles a LEFT JOIN assignments s ON s.article_id = a.id "
+            "WHERE s.article_id IS NULL"
+        ).fetchone()
+        return None if r[0] is None else parse_iso(r[0])
+
+    def day_range(self) -> tuple[str, str] | None:
+        r = self.conn.execute("SELECT MIN(day), MAX(day) FROM articles").fetchone()
+        return None if r[0] is None else (r[0], r[1])
+
+    def groups(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT grp FROM articles ORDER BY grp")]

@@ -1,0 +1,95 @@
+"""The Store: one SQLite file, WAL mode, migrations applied on open."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from types import TracebackType
+
+from belowthefold.errors import StoreError
+from belowthefold.store.articles import ArticleRepo
+from belowthefold.store.core_tx import transaction
+from belowthefold.store.migrations import MIGRATIONS
+from belowthefold.store.runs import RunRepo
+from belowthefold.store.sources import SourceRepo
+from belowthefold.store.stories import StoryRepo
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open a connection tuned for one writer and many readers (WAL, busy timeout)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from exc
+    return conn
+
+
+class Store:
+    """The database as repositories: sources, runs, articles, stories."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.conn = connect(self.path)
+        self.migrate()
+        self.sources = SourceRepo(self.conn)
+        self.runs = RunRepo(self.conn)
+        self.articles = ArticleRepo(self.conn)
+        self.stories = StoryRepo(self.conn)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def schema_version(self) -> int:
+        row = self.conn.execute("PRAGMA user_version").fetchone()
+        return int(row[0])
+
+    def migrate(self) -> None:
+        """Apply every migration newer than the file's user_version, each in one transaction."""
+        current = self.schema_version
+        latest = max(v for v, _, _ in MIGRATIONS)
+        if current > latest:
+            raise StoreError(
+                f"database {self.path} has schema {current}, newer than this belowthefold ({latest})"
+            )
+        for version, _name, sql in sorted(MIGRATIONS):
+            if version <= current:
+                continue
+            try:
+                with transaction(self.conn):
+                    for statement in _statements(sql):
+                        self.conn.execute(statement)
+                    self.conn.execute(f"PRAGMA user_version = {int(version)}")
+            except sqlite3.Error as exc:
+                raise StoreError(f"migration {version} failed on {self.path}: {exc}") from exc
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit on its own)."""
+    out: list[str] = []
+    buf = ""
+    for part in sql.split(";"):
+        buf += part
+        if sqlite3.complete_statement(buf + ";"):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+        else:
+            buf += ";"
+    if buf.strip():
+        out.append(buf.strip())
+    return out

@@ -1,0 +1,110 @@
+"""Versioned, forward-only schema migrations.
+
+Each entry is (version, name, sql). Never edit a released entry: add a new one.
+Numbers are reserved per feature so parallel work does not collide:
+1 core, 2 stories/dedup, 3 live fetching, 4 web search (FTS5), 5 ranking history.
+"""
+
+from __future__ import annotations
+
+CORE = """
+CREATE TABLE sources (
+    name TEXT PRIMARY KEY,
+    grp TEXT NOT NULL,
+    domains TEXT NOT NULL DEFAULT '[]',
+    feeds TEXT NOT NULL DEFAULT '[]',
+    frontpage TEXT,
+    fulltext INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE source_domains (
+    domain TEXT PRIMARY KEY,
+    source TEXT NOT NULL REFERENCES sources(name) ON DELETE CASCADE
+);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    read INTEGER NOT NULL DEFAULT 0,
+    inserted INTEGER NOT NULL DEFAULT 0,
+    unchanged INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE record_errors (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    origin TEXT NOT NULL,
+    line INTEGER,
+    message TEXT NOT NULL,
+    raw TEXT NOT NULL DEFAULT '',
+    UNIQUE (origin, line, message)
+);
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    published TEXT NOT NULL,
+    day TEXT NOT NULL,
+    url TEXT,
+    text TEXT NOT NULL DEFAULT '',
+    outlet TEXT NOT NULL DEFAULT '',
+    domain TEXT NOT NULL DEFAULT '',
+    lang TEXT,
+    record_group TEXT,
+    weight REAL NOT NULL DEFAULT 1.0,
+    extra TEXT NOT NULL DEFAULT '{}',
+    published_estimated INTEGER NOT NULL DEFAULT 0,
+    source TEXT,
+    grp TEXT NOT NULL DEFAULT 'other',
+    run_id INTEGER,
+    inserted_at TEXT NOT NULL
+);
+CREATE INDEX articles_published ON articles(published);
+CREATE INDEX articles_day_grp ON articles(day, grp);
+CREATE UNIQUE INDEX articles_url ON articles(url) WHERE url IS NOT NULL;
+"""
+
+STORIES = """
+CREATE TABLE stories (
+    id TEXT PRIMARY KEY,
+    storyline_id TEXT NOT NULL,
+    headline TEXT NOT NULL,
+    first_published TEXT NOT NULL,
+    last_published TEXT NOT NULL,
+    articles INTEGER NOT NULL DEFAULT 0,
+    merged_into TEXT
+);
+CREATE INDEX stories_last ON stories(last_published);
+CREATE INDEX stories_storyline ON stories(storyline_id);
+CREATE TABLE storylines (
+    id TEXT PRIMARY KEY,
+    headline TEXT NOT NULL,
+    first_published TEXT NOT NULL,
+    last_published TEXT NOT NULL,
+    stories INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE assignments (
+    article_id TEXT PRIMARY KEY REFERENCES articles(id),
+    story_id TEXT NOT NULL,
+    storyline_id TEXT NOT NULL,
+    similarity REAL NOT NULL DEFAULT 1.0
+);
+CREATE INDEX assignments_story ON assignments(story_id);
+CREATE TABLE duplicates (
+    article_id TEXT PRIMARY KEY REFERENCES articles(id),
+    original_id TEXT NOT NULL,
+    similarity REAL NOT NULL
+);
+CREATE TABLE dedup_done (
+    article_id TEXT PRIMARY KEY
+);
+"""
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "core", CORE),
+    (2, "stories", STORIES),
+]

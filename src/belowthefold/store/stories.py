@@ -1,0 +1,97 @@
+"""Story and storyline assignments, and the recent state the online clusterer warms up from."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+from belowthefold.models import Article, Assignment, DupLink
+from belowthefold.store.articles import iso, row_to_article
+from belowthefold.store.core_tx import transaction
+
+
+class StoryRepo:
+    """assignments (article -> story, storyline), stories, storylines, duplicates."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def save(self, pairs: Sequence[tuple[Article, Assignment]], dups: Sequence[DupLink] = ()) -> None:
+        """Store one batch of assignments and pickup links in one transaction."""
+        with transaction(self.conn):
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO duplicates(article_id, original_id, similarity) VALUES (?,?,?)",
+                [(d.article_id, d.original_id, d.similarity) for d in dups],
+            )
+            for article, a in pairs:
+                self._save_one(article, a)
+
+    def _save_one(self, article: Article, a: Assignment) -> None:
+        when = iso(article.published)
+        self.conn.execute(
+            "INSERT OR REPLACE INTO assignments(article_id, story_id, storyline_id, similarity) "
+            "VALUES (?,?,?,?)",
+            (a.article_id, a.story_id, a.storyline_id, a.similarity),
+        )
+        self.conn.execute(
+            "INSERT INTO stories(id, storyline_id, headline, first_published, last_published, articles) "
+            "VALUES (?,?,?,?,?,1) ON CONFLICT(id) DO UPDATE SET articles = articles + 1, "
+            "storyline_id = excluded.storyline_id, "
+            "first_published = MIN(first_published, excluded.first_published), "
+            "last_published = MAX(last_published, excluded.last_published)",
+            (a.story_id, a.storyline_id, article.title, when, when),
+        )
+        self.conn.execute(
+            "INSERT INTO storylines(id, headline, first_published, last_published, stories) "
+            "VALUES (?,?,?,?,0) ON CONFLICT(id) DO UPDATE SET "
+            "first_published = MIN(first_published, excluded.first_published), "
+            "last_published = MAX(last_published, excluded.last_published)",
+            (a.storyline_id, article.title, when, when),
+        )
+
+    def refresh_storyline_counts(self) -> None:
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE storylines SET stories = (SELECT COUNT(*) FROM stories s "
+                "WHERE s.storyline_id = storylines.id)"
+            )
+
+    def recent(self, since: datetime, until: datetime | None = None) -> list[tuple[Article, Assignment]]:
+        """Assigned articles of stories still active since `since`: the clusterer's warm state."""
+        params: list[str] = [iso(since)]
+        cond = "a.published >= ?"
+        if until is not None:
+            cond += " AND a.published < ?"
+            params.append(iso(until))
+        rows = self.conn.execute(
+            "SELECT a.*, s.story_id, s.storyline_id, s.similarity FROM articles a "
+            f"JOIN assignments s ON s.article_id = a.id WHERE {cond} ORDER BY a.published, a.id",
+            params,
+        ).fetchall()
+        return [
+            (row_to_article(r), Assignment(r["id"], r["story_id"], r["storyline_id"], r["similarity"]))
+            for r in rows
+        ]
+
+    def resolve(self, story_id: str) -> str:
+        """Follow merge redirects to the story's current id."""
+        seen = set()
+        while story_id not in seen:
+            seen.add(story_id)
+            r = self.conn.execute("SELECT merged_into FROM stories WHERE id=?", (story_id,)).fetchone()
+            if r is None or r[0] is None:
+                return story_id
+            story_id = r[0]
+        return story_id
+
+    def headline(self, story_id: str) -> str | None:
+        r = self.conn.execute("SELECT headline FROM stories WHERE id=?", (story_id,)).fetchone()
+        return None if r is None else str(r[0])
+
+    def storyline_headline(self, storyline_id: str) -> str | None:
+        r = self.conn.execute("SELECT headline FROM storylines WHERE id=?", (storyline_id,)).fetchone()
+        return None if r is None else str(r[0])
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0])
