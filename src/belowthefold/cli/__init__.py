@@ -1,0 +1,11 @@
+"""The command line: `belowthefold VERB`, one module per group of verbs.
+
+Importing this package registers every command on `app`; nothing else imports the CLI.
+"""
+
+from __future__ import annotations
+
+from belowthefold.cli import core as core
+from belowthefold.cli.app import app, main
+
+__all__ = ["app", "main"]
