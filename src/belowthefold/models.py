@@ -247,3 +247,24 @@ class Brief:
     notes: tuple[str, ...] = ()
     health: tuple[SourceHealth, ...] = ()
     versus: str | None = None
+
+
+@dataclass(frozen=True)
+class BriefInputs:
+    """Everything the brief needs, read from the store by the pipeline in one go.
+
+    `articles` covers the window; `context` covers the weeks before it (for the archive-learned
+    expectation of audience coverage and the audience's usual variety); `history` maps a story id
+    to the number of consecutive earlier weeks it was listed as missed for this audience.
+    """
+
+    window: Window
+    audience: str
+    articles: tuple[PlacedArticle, ...]
+    context: tuple[PlacedArticle, ...] = ()
+    groups: tuple[str, ...] = ()
+    source_groups: Mapping[str, str] = field(default_factory=dict)
+    health: tuple[SourceHealth, ...] = ()
+    history: Mapping[str, int] = field(default_factory=dict)
+    versus: str | None = None
+    now: datetime | None = None
