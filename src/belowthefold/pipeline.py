@@ -1,0 +1,256 @@
+"""The pipeline as application services: each function runs one stage against the store.
+
+The CLI and the web app call these; stages themselves never see the store. Every function
+that writes does so in bounded batches, each one transaction, so a crash loses at most the
+open batch and a re-run picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from belowthefold.config import ImportOptions, Settings
+from belowthefold.errors import WindowError
+from belowthefold.ingest import iter_file
+from belowthefold.models import (
+    Article,
+    Assignment,
+    Brief,
+    BriefInputs,
+    DupLink,
+    ImportSummary,
+    RecordError,
+    Window,
+)
+from belowthefold.sources import SourceIndex, load_sources
+from belowthefold.store import Store
+
+Tick = Callable[[int], None]
+CONTEXT_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Progress callbacks the CLI passes in (rich bars); all optional, so tests pass none."""
+
+    on_total: Callable[[str, int | None], None] | None = None
+    on_advance: Callable[[str, int], None] | None = None
+
+    def total(self, task: str, n: int | None) -> None:
+        if self.on_total:
+            self.on_total(task, n)
+
+    def advance(self, task: str, n: int = 1) -> None:
+        if self.on_advance:
+            self.on_advance(task, n)
+
+
+NO_PROGRESS = Progress()
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+def apply_sources(store: Store, sources_path: Path) -> int:
+    """Store the sources file and regroup every article by it; returns articles regrouped."""
+    sources, raw = load_sources(sources_path)
+    store.sources.replace_all(sources, raw)
+    return store.articles.regroup(SourceIndex.build(sources).resolve)
+
+
+def source_index(store: Store) -> SourceIndex:
+    return SourceIndex.build(store.sources.all())
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def _batched(items: Iterable[Article | RecordError], size: int) -> Iterable[list[Article | RecordError]]:
+    batch: list[Article | RecordError] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def import_paths(
+    store: Store,
+    paths: Sequence[Path],
+    options: ImportOptions,
+    sources_path: Path | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> ImportSummary:
+    """Import files into the store, batch by batch; bad records are kept as errors, not fatal."""
+    if sources_path is not None:
+        apply_sources(store, sources_path)
+    index = source_index(store)
+    run_id = store.runs.begin("import", " ".join(str(p) for p in paths))
+    read = inserted = 0
+    errors: list[RecordError] = []
+    for path in paths:
+        progress.total("import", path.stat().st_size if path.is_file() else None)
+        for batch in _batched(iter_file(path, options), options.batch_size):
+            articles = [a for a in batch if isinstance(a, Article)]
+            bad = [e for e in batch if isinstance(e, RecordError)]
+            inserted += store.articles.insert_batch(articles, index.resolve, run_id)
+            store.runs.add_errors(run_id, bad)
+            errors.extend(bad[: max(0, 1000 - len(errors))])
+            read += len(batch)
+            progress.advance("import", len(batch))
+    unchanged = read - inserted - _count_errors(store, run_id)
+    n_errors = _count_errors(store, run_id)
+    store.runs.finish(run_id, read, inserted, unchanged, n_errors)
+    return ImportSummary(run_id, read, inserted, unchanged, tuple(errors))
+
+
+def _count_errors(store: Store, run_id: int) -> int:
+    return len(store.runs.errors(run_id, limit=10**9))
+
+
+# --- dedup + stories -------------------------------------------------------------------------
+
+
+def update_stories(store: Store, settings: Settings, progress: Progress = NO_PROGRESS) -> int:
+    """Assign every new article to a story and storyline, online, in published order.
+
+    The clusterer is warmed with the stored assignments of the recent window first, so ids
+    continue across runs; pickups are recognised by the deduper before clustering.
+    """
+    from belowthefold.dedup import Deduper
+    from belowthefold.stories import StoryClusterer
+
+    pending = store.articles.count_unassigned()
+    if pending == 0:
+        return 0
+    first = store.articles.first_unassigned_published()
+    assert first is not None
+    lookback = timedelta(days=max(settings.cluster.storyline_window_days, settings.dedup.window_days))
+    clusterer = StoryClusterer(settings.cluster)
+    deduper = Deduper(settings.dedup)
+    recent = store.stories.recent(first - lookback)
+    clusterer.warm(recent)
+    deduper.warm(a for a, _ in recent)
+    progress.total("stories", pending)
+    done = 0
+    pairs: list[tuple[Article, Assignment]] = []
+    dups: list[DupLink] = []
+    for article in store.articles.unassigned(batch=settings.imports.batch_size):
+        link = deduper.add(article)
+        if link is not None:
+            dups.append(link)
+        pairs.append((article, clusterer.add(article)))
+        if len(pairs) >= settings.imports.batch_size:
+            store.stories.save(pairs, dups)
+            done += len(pairs)
+            progress.advance("stories", len(pairs))
+            pairs, dups = [], []
+    if pairs:
+        store.stories.save(pairs, dups)
+        done += len(pairs)
+        progress.advance("stories", len(pairs))
+    store.stories.refresh_storyline_counts()
+    return done
+
+
+# --- windows ---------------------------------------------------------------------------------
+
+_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+
+
+def parse_window(
+    week: str | None = None, start: str | None = None, end: str | None = None, today: date | None = None
+) -> Window:
+    """`--week 2025-W14`, or `--from D --to D` (inclusive); default: the current ISO week."""
+    if week and (start or end):
+        raise WindowError("give either --week or --from/--to, not both")
+    if start or end:
+        try:
+            s = date.fromisoformat(start) if start else None
+            e = date.fromisoformat(end) if end else None
+        except ValueError as exc:
+            raise WindowError(f"dates must look like 2025-04-03: {exc}") from exc
+        s = s or (e - timedelta(days=6) if e else None)
+        e = e or (s + timedelta(days=6) if s else None)
+        assert s is not None and e is not None
+        if e < s:
+            raise WindowError(f"--to {e} is before --from {s}")
+        return Window(s, e, f"{s.isoformat()}..{e.isoformat()}")
+    if week is None:
+        today = today or datetime.now(UTC).date()
+        y, w, _ = today.isocalendar()
+        week = f"{y}-W{w:02d}"
+    m = _WEEK.match(week.strip())
+    if not m:
+        raise WindowError(f"--week must look like 2025-W14, not {week!r}")
+    year, num = int(m.group(1)), int(m.group(2))
+    try:
+        monday = date.fromisocalendar(year, num, 1)
+    except ValueError as exc:
+        raise WindowError(f"no such ISO week {week!r}: {exc}") from exc
+    return Window(monday, monday + timedelta(days=6), f"{year}-W{num:02d}")
+
+
+def window_bounds(window: Window) -> tuple[datetime, datetime]:
+    start = datetime.combine(window.start, time(0), tzinfo=UTC)
+    end = datetime.combine(window.end + timedelta(days=1), time(0), tzinfo=UTC)
+    return start, end
+
+
+# --- brief -----------------------------------------------------------------------------------
+
+
+def brief_inputs(
+    store: Store,
+    settings: Settings,
+    window: Window,
+    audience: str,
+    versus: str | None = None,
+    now: datetime | None = None,
+) -> BriefInputs:
+    """Read everything a brief needs for one window: articles, earlier context, health, history."""
+    start, end = window_bounds(window)
+    articles = store.articles.placed(start, end)
+    context = store.articles.placed(start - timedelta(weeks=CONTEXT_WEEKS), start)
+    sources = store.sources.all()
+    groups = tuple(sorted({a.group for a in articles} | {s.group for s in sources}))
+    history: dict[str, int] = {}
+    briefs = getattr(store, "briefs", None)
+    if briefs is not None and hasattr(briefs, "history"):
+        history = dict(briefs.history(audience, window))
+    health = ()
+    feeds = getattr(store, "feeds", None)
+    if feeds is not None and hasattr(feeds, "health"):
+        health = tuple(feeds.health(window))
+    return BriefInputs(
+        window=window, audience=audience, articles=tuple(articles), context=tuple(context),
+        groups=groups, source_groups={s.name: s.group for s in sources}, health=health,
+        history=history, versus=versus, now=now or datetime.now(UTC),
+    )
+
+
+def make_brief(
+    store: Store,
+    settings: Settings,
+    window: Window,
+    audience: str,
+    versus: str | None = None,
+    now: datetime | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> Brief:
+    """Run any pending stage, then build the window's brief (and remember what was missed)."""
+    from belowthefold.brief import build_brief
+
+    update_stories(store, settings, progress)
+    inputs = brief_inputs(store, settings, window, audience, versus, now)
+    brief = build_brief(inputs, settings.rank)
+    briefs = getattr(store, "briefs", None)
+    if briefs is not None and hasattr(briefs, "record"):
+        briefs.record(brief)
+    return brief
