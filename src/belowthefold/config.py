@@ -43,6 +43,16 @@ class ClusterOptions:
     half_life_days: float = 1.5
     n_features: int = 2**18
     max_candidates: int = 200
+    # Added by the clustering stage (issue 4); see docs/clustering.md for how each was chosen.
+    grace_days: float = 1.0
+    prefix_chars: int = 7
+    title_weight: float = 2.0
+    entity_weight: float = 1.0
+    lead_chars: int = 600
+    char_ngrams: int = 0
+    common_term_share: float = 0.2
+    dense_weight: float = 0.5
+    model_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,8 @@ class DedupOptions:
     shingle: int = 5
     window_days: float = 3.0
     min_chars: int = 200
+    # Added by the dedup stage (issue 4): word shingles for short titles, LSH bands precision.
+    title_shingle: int = 2
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,14 @@ class FetchOptions:
     retries: int = 2
     concurrency: int = 8
     fulltext: bool = False
+    deadline_s: float = 60.0
+    backoff_s: float = 1.0
+    max_retry_after_s: float = 120.0
+    respect_robots: bool = True
+    max_pages_per_feed: int = 30
+    frontpage_max_gap_h: float = 6.0
+    extract_min_chars: int = 100
+    extract_favor: str = "balanced"
 
 
 @dataclass(frozen=True)
@@ -134,7 +154,9 @@ def load_settings(
     """Settings from defaults < belowthefold.toml < BELOWTHEFOLD_SECTION__KEY env < --db."""
     env = dict(os.environ) if env is None else env
     settings = Settings()
-    path = config_file or (Path(env["BELOWTHEFOLD_CONFIG"]) if "BELOWTHEFOLD_CONFIG" in env else None)
+    path = config_file or (
+        Path(env["BELOWTHEFOLD_CONFIG"]) if "BELOWTHEFOLD_CONFIG" in env else None
+    )
     if path is None and Path("belowthefold.toml").exists():
         path = Path("belowthefold.toml")
     data: dict[str, Any] = {}
@@ -147,9 +169,11 @@ def load_settings(
         if key.startswith("BELOWTHEFOLD_") and "__" in key:
             section, _, name = key[len("BELOWTHEFOLD_") :].lower().partition("__")
             data.setdefault(section, {})[name] = value
-    for section, cls in _SECTIONS.items():
+    for section in _SECTIONS:
         if section in data:
-            settings = replace(settings, **{section: _apply(getattr(settings, section), data[section], section)})
+            settings = replace(
+                settings, **{section: _apply(getattr(settings, section), data[section], section)}
+            )
     unknown = set(data) - set(_SECTIONS) - {"db"}
     if unknown:
         raise ConfigError(f"unknown section(s) in settings: {', '.join(sorted(unknown))}")

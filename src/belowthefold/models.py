@@ -75,10 +75,7 @@ class ImportSummary:
     inserted: int
     unchanged: int
     errors: tuple[RecordError, ...]
-
-    @property
-    def skipped(self) -> int:
-        return len(self.errors)
+    skipped: int = 0
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,9 @@ def source_index(store: Store) -> SourceIndex:
 # --- import ----------------------------------------------------------------------------------
 
 
-def _batched(items: Iterable[Article | RecordError], size: int) -> Iterable[list[Article | RecordError]]:
+def _batched(
+    items: Iterable[Article | RecordError], size: int
+) -> Iterable[list[Article | RecordError]]:
     batch: list[Article | RecordError] = []
     for item in items:
         batch.append(item)
@@ -92,26 +94,22 @@ def import_paths(
         apply_sources(store, sources_path)
     index = source_index(store)
     run_id = store.runs.begin("import", " ".join(str(p) for p in paths))
-    read = inserted = 0
+    read = inserted = n_errors = 0
     errors: list[RecordError] = []
     for path in paths:
-        progress.total("import", path.stat().st_size if path.is_file() else None)
+        progress.total(f"import {path.name}", None)
         for batch in _batched(iter_file(path, options), options.batch_size):
             articles = [a for a in batch if isinstance(a, Article)]
             bad = [e for e in batch if isinstance(e, RecordError)]
             inserted += store.articles.insert_batch(articles, index.resolve, run_id)
             store.runs.add_errors(run_id, bad)
             errors.extend(bad[: max(0, 1000 - len(errors))])
+            n_errors += len(bad)
             read += len(batch)
-            progress.advance("import", len(batch))
-    unchanged = read - inserted - _count_errors(store, run_id)
-    n_errors = _count_errors(store, run_id)
+            progress.advance(f"import {path.name}", len(batch))
+    unchanged = read - inserted - n_errors
     store.runs.finish(run_id, read, inserted, unchanged, n_errors)
-    return ImportSummary(run_id, read, inserted, unchanged, tuple(errors))
-
-
-def _count_errors(store: Store, run_id: int) -> int:
-    return len(store.runs.errors(run_id, limit=10**9))
+    return ImportSummary(run_id, read, inserted, unchanged, tuple(errors), n_errors)
 
 
 # --- dedup + stories -------------------------------------------------------------------------
@@ -131,7 +129,9 @@ def update_stories(store: Store, settings: Settings, progress: Progress = NO_PRO
         return 0
     first = store.articles.first_unassigned_published()
     assert first is not None
-    lookback = timedelta(days=max(settings.cluster.storyline_window_days, settings.dedup.window_days))
+    lookback = timedelta(
+        days=max(settings.cluster.storyline_window_days, settings.dedup.window_days)
+    )
     clusterer = StoryClusterer(settings.cluster)
     deduper = Deduper(settings.dedup)
     recent = store.stories.recent(first - lookback)
@@ -165,7 +165,10 @@ _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
 
 def parse_window(
-    week: str | None = None, start: str | None = None, end: str | None = None, today: date | None = None
+    week: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    today: date | None = None,
 ) -> Window:
     """`--week 2025-W14`, or `--from D --to D` (inclusive); default: the current ISO week."""
     if week and (start or end):
@@ -229,9 +232,16 @@ def brief_inputs(
     if feeds is not None and hasattr(feeds, "health"):
         health = tuple(feeds.health(window))
     return BriefInputs(
-        window=window, audience=audience, articles=tuple(articles), context=tuple(context),
-        groups=groups, source_groups={s.name: s.group for s in sources}, health=health,
-        history=history, versus=versus, now=now or datetime.now(UTC),
+        window=window,
+        audience=audience,
+        articles=tuple(articles),
+        context=tuple(context),
+        groups=groups,
+        source_groups={s.name: s.group for s in sources},
+        health=health,
+        history=history,
+        versus=versus,
+        now=now or datetime.now(UTC),
     )
 
 

@@ -48,8 +48,10 @@ def _source_from(entry: dict[str, Any], where: str) -> Source:
         raise ConfigError(f"{where}: source {name!r}: domains and feeds must be lists of strings")
     frontpage = entry.get("frontpage")
     return Source(
-        name=name.strip(), group=group.strip(),
-        domains=tuple(host_of(d) or d.lower() for d in domains), feeds=tuple(feeds),
+        name=name.strip(),
+        group=group.strip(),
+        domains=tuple(host_of(d) or d.lower() for d in domains),
+        feeds=tuple(feeds),
         frontpage=frontpage if isinstance(frontpage, str) else None,
         fulltext=bool(entry.get("fulltext", False)),
     )

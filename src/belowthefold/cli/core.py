@@ -1,3 +1,349 @@
-"""Core verbs: import, sources, articles, stories, pressure, brief, demo (filled in by the pipeline work)."""
+"""Core verbs: import, sources, articles, stories, pressure, brief, demo."""
 
 from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+import webbrowser
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from belowthefold import pipeline
+from belowthefold.cli.app import CommandFailed, Context, app, get
+from belowthefold.cli.progress import progress_bars
+from belowthefold.config import ImportOptions
+from belowthefold.ingest import FORMATS
+from belowthefold.models import Window
+from belowthefold.store import Store
+
+sources_app = typer.Typer(
+    help="List sources with their groups and article counts (subcommands manage them).",
+    invoke_without_command=True,
+)
+app.add_typer(sources_app, name="sources")
+
+WeekOpt = Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2025-W14.")]
+FromOpt = Annotated[str | None, typer.Option("--from", help="First day, e.g. 2025-03-28.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Last day (inclusive).")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
+
+
+def _window(week: str | None, start: str | None, end: str | None) -> Window:
+    return pipeline.parse_window(week, start, end)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path], typer.Argument(help="JSONL, CSV, GDELT ArtList CSV, or a front-page folder.")
+    ],
+    sources: Annotated[
+        Path | None, typer.Option("--sources", help="Sources TOML: outlets and groups.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")] = "auto",
+    no_stories: Annotated[bool, typer.Option("--no-stories", help="Skip clustering now.")] = False,
+) -> None:
+    """Import news files; bad records are recorded with file and line and skipped."""
+    c = get(ctx)
+    if fmt not in FORMATS:
+        raise CommandFailed(f"--format must be one of {', '.join(FORMATS)}")
+    options = ImportOptions(**{**c.settings.imports.__dict__, "format": fmt})
+    started = time.perf_counter()
+    with c.store() as store, progress_bars(c.err) as progress:
+        summary = pipeline.import_paths(store, files, options, sources, progress)
+        clustered = 0 if no_stories else pipeline.update_stories(store, c.settings, progress)
+    elapsed = time.perf_counter() - started
+    for e in summary.errors[:20]:
+        c.err.print(
+            f"[yellow]skipped[/yellow] {e.where()}: {e.message}", highlight=False, markup=True
+        )
+    if summary.skipped > 20:
+        c.err.print(f"... and {summary.skipped - 20} more (see `belowthefold errors`)")
+    rate = summary.read / elapsed if elapsed > 0 else 0.0
+    c.out.print(
+        f"imported {summary.inserted} new, {summary.unchanged} already stored, "
+        f"{summary.skipped} skipped, {clustered} clustered ({rate:,.0f} records/s)"
+    )
+    if summary.skipped:
+        raise CommandFailed(f"{summary.skipped} record(s) skipped; the rest were imported")
+
+
+@app.command("errors")
+def errors(ctx: typer.Context, limit: Annotated[int, typer.Option(help="How many.")] = 50) -> None:
+    """Show the latest recorded input errors (file and line, what was wrong)."""
+    c = get(ctx)
+    with c.store() as store:
+        for e in store.runs.errors(limit=limit):
+            c.out.print(f"{e.where()}: {e.message}", highlight=False, markup=False)
+
+
+@sources_app.callback()
+def sources_list(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
+    """List sources, groups and article counts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    c = get(ctx)
+    with c.store() as store:
+        rows = store.sources.counts()
+    if fmt == "json":
+        data = [
+            {"source": s, "group": g, "articles": n, "first": f, "last": la}
+            for s, g, n, f, la in rows
+        ]
+        c.out.print_json(json.dumps(data))
+        return
+    table = Table("source", "group", "articles", "first", "last", title="Sources")
+    for s, g, n, f, la in rows:
+        table.add_row(s or "(unmatched)", g, str(n), f or "", la or "")
+    c.out.print(table)
+    if not rows:
+        c.out.print("no sources yet: `belowthefold import FILE --sources sources.toml`")
+
+
+def _print_jsonl(c: Context, records: list[dict[str, object]]) -> None:
+    for r in records:
+        sys.stdout.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+
+
+@app.command("articles")
+def articles(
+    ctx: typer.Context,
+    week: WeekOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or jsonl.")] = "table",
+) -> None:
+    """Every article in the window with its story, storyline and group."""
+    c = get(ctx)
+    window = _window(week, start, end)
+    with c.store() as store:
+        pipeline.update_stories(store, c.settings)
+        lo, hi = pipeline.window_bounds(window)
+        items = store.articles.placed(lo, hi)
+    if fmt == "jsonl":
+        _print_jsonl(
+            c,
+            [
+                {
+                    "id": a.id,
+                    "published": a.published.isoformat(),
+                    "title": a.title,
+                    "url": a.url,
+                    "outlet": a.outlet,
+                    "source": a.source,
+                    "group": a.group,
+                    "story_id": a.story_id,
+                    "storyline_id": a.storyline_id,
+                    "original_id": a.original_id,
+                }
+                for a in items
+            ],
+        )
+        return
+    table = Table(
+        "published", "group", "outlet", "story", "title", title=f"Articles {window.label}"
+    )
+    for a in items:
+        table.add_row(
+            a.published.strftime("%Y-%m-%d %H:%M"), a.group, a.outlet, a.story_id or "", a.title
+        )
+    c.out.print(table)
+
+
+@app.command("stories")
+def stories(
+    ctx: typer.Context,
+    week: WeekOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    fmt: FormatOpt = "table",
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 40,
+) -> None:
+    """Stories and storylines in the window, largest first."""
+    c = get(ctx)
+    window = _window(week, start, end)
+    with c.store() as store:
+        pipeline.update_stories(store, c.settings)
+        lo, hi = pipeline.window_bounds(window)
+        items = store.articles.placed(lo, hi)
+    by_story: dict[str, list[str]] = {}
+    story_line: dict[str, str] = {}
+    lines: Counter[str] = Counter()
+    for a in items:
+        sid = a.story_id or a.id
+        by_story.setdefault(sid, []).append(a.title)
+        story_line[sid] = a.storyline_id or sid
+        lines[a.storyline_id or sid] += 1
+    ranked = sorted(by_story.items(), key=lambda kv: -len(kv[1]))
+    if fmt == "json":
+        c.out.print_json(
+            json.dumps(
+                {
+                    "window": window.label,
+                    "stories": [
+                        {
+                            "story_id": s,
+                            "storyline_id": story_line[s],
+                            "articles": len(t),
+                            "headline": t[0],
+                        }
+                        for s, t in ranked
+                    ],
+                    "storylines": [
+                        {"storyline_id": sl, "articles": n} for sl, n in lines.most_common()
+                    ],
+                }
+            )
+        )
+        return
+    table = Table("storyline", "story", "articles", "headline", title=f"Stories {window.label}")
+    for sid, titles in ranked[:limit]:
+        table.add_row(story_line[sid], sid, str(len(titles)), titles[0])
+    c.out.print(table)
+    c.out.print(f"{len(by_story)} stories in {len(lines)} storylines, {len(items)} articles")
+
+
+@app.command("pressure")
+def pressure(
+    ctx: typer.Context,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    week: WeekOpt = None,
+    group: Annotated[str | None, typer.Option("--group", help="Only this group.")] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Daily news pressure per group: top-three storyline share and concentration."""
+    from belowthefold.attention import daily_pressure
+
+    c = get(ctx)
+    window = _window(week, start, end)
+    with c.store() as store:
+        pipeline.update_stories(store, c.settings)
+        lo, hi = pipeline.window_bounds(window)
+        items = store.articles.placed(lo, hi)
+    groups = [group] if group else None
+    points = daily_pressure(items, window.days(), groups)
+    if fmt == "json":
+        c.out.print_json(
+            json.dumps(
+                [
+                    {
+                        "date": p.day.isoformat(),
+                        "group": p.group,
+                        "value": round(p.value, 4),
+                        "concentration": round(p.concentration, 4),
+                        "articles": p.articles,
+                        "attention": round(p.attention, 4),
+                    }
+                    for p in points
+                ]
+            )
+        )
+        return
+    table = Table(
+        "date",
+        "group",
+        "pressure",
+        "concentration",
+        "articles",
+        title=f"News pressure {window.label}",
+    )
+    for p in points:
+        table.add_row(
+            p.day.isoformat(), p.group, f"{p.value:.2f}", f"{p.concentration:.2f}", str(p.articles)
+        )
+    c.out.print(table)
+
+
+@app.command("brief")
+def brief(
+    ctx: typer.Context,
+    week: WeekOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    audience: Annotated[
+        str | None, typer.Option("--audience", help="The audience's group.")
+    ] = None,
+    versus: Annotated[
+        str | None, typer.Option("--versus", help="Compare with a second audience group.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md, html or json.")] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Also write the pressure chart (PNG).")
+    ] = None,
+) -> None:
+    """The window's brief: what dominated, how hard it pressed, the headlines that were missed."""
+    from belowthefold.brief import render, render_chart_png
+
+    c = get(ctx)
+    if fmt not in ("md", "html", "json"):
+        raise CommandFailed("--format must be md, html or json")
+    window = _window(week, start, end)
+    with c.store() as store, progress_bars(c.err) as progress:
+        result = pipeline.make_brief(
+            store,
+            c.settings,
+            window,
+            audience or c.settings.rank.audience,
+            versus,
+            progress=progress,
+        )
+    text = render(result, fmt)
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        c.err.print(f"wrote {output} ({len(result.missed)} missed headlines)")
+    if chart is not None:
+        render_chart_png(result, chart)
+        c.err.print(f"wrote {chart}")
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the brief.")
+    ] = Path("brief.html"),
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the brief in a browser.")
+    ] = False,
+) -> None:
+    """Write the built-in sample corpus, import it into a temporary database, write brief.html."""
+    from belowthefold.brief import render
+    from belowthefold.config import Settings
+    from belowthefold.demo import write_demo_corpus
+
+    c = get(ctx)
+    with tempfile.TemporaryDirectory(prefix="belowthefold-demo-") as tmp:
+        files = write_demo_corpus(Path(tmp))
+        settings = Settings(**{**c.settings.__dict__, "db": Path(tmp) / "demo.db"})
+        window = pipeline.parse_window(getattr(files, "week", "2025-W15"))
+        with pipeline_store(settings.db) as store, progress_bars(c.err) as progress:
+            summary = pipeline.import_paths(
+                store, [files.corpus], settings.imports, files.sources, progress
+            )
+            result = pipeline.make_brief(store, settings, window, "mainstream", progress=progress)
+    output.write_text(render(result, "html"), encoding="utf-8")
+    top = result.dominant[0].headline if result.dominant else "nothing"
+    c.out.print(
+        f"demo: {summary.inserted} articles imported; {window.label}: dominated by “{top}”; "
+        f"{len(result.missed)} missed headlines -> {output}"
+    )
+    if open_browser:
+        webbrowser.open(output.resolve().as_uri())
+
+
+def pipeline_store(path: Path) -> Store:
+    return Store(path)

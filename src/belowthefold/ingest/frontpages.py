@@ -65,8 +65,12 @@ def read_frontpages(root: Path) -> Iterator[tuple[int, dict[str, Any] | RecordEr
                 seen[key]["last_seen"] = when.isoformat()
             else:
                 seen[key] = {
-                    "title": title, "outlet": outlet, "published": when.isoformat(),
-                    "weight": share, "best_position": pos, "last_seen": when.isoformat(),
+                    "title": title,
+                    "outlet": outlet,
+                    "published": when.isoformat(),
+                    "weight": share,
+                    "best_position": pos,
+                    "last_seen": when.isoformat(),
                     "category": item.get("category"),
                 }
     for n, record in enumerate(seen.values(), start=1):

@@ -19,10 +19,26 @@ Raw = tuple[int, dict[str, Any] | RecordError]
 
 # GDELT's language names to ISO 639-1, for the languages the DOC API reports most.
 GDELT_LANGS = {
-    "english": "en", "french": "fr", "spanish": "es", "german": "de", "italian": "it",
-    "portuguese": "pt", "russian": "ru", "chinese": "zh", "japanese": "ja", "korean": "ko",
-    "arabic": "ar", "turkish": "tr", "dutch": "nl", "polish": "pl", "ukrainian": "uk",
-    "hindi": "hi", "indonesian": "id", "vietnamese": "vi", "thai": "th", "hebrew": "he",
+    "english": "en",
+    "french": "fr",
+    "spanish": "es",
+    "german": "de",
+    "italian": "it",
+    "portuguese": "pt",
+    "russian": "ru",
+    "chinese": "zh",
+    "japanese": "ja",
+    "korean": "ko",
+    "arabic": "ar",
+    "turkish": "tr",
+    "dutch": "nl",
+    "polish": "pl",
+    "ukrainian": "uk",
+    "hindi": "hi",
+    "indonesian": "id",
+    "vietnamese": "vi",
+    "thai": "th",
+    "hebrew": "he",
 }
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -42,13 +58,31 @@ def read_jsonl(path: Path) -> Iterator[Raw]:
             try:
                 record = json.loads(raw.decode("utf-8-sig" if n == 1 else "utf-8"))
             except UnicodeDecodeError as exc:
-                yield n, RecordError(origin, f"not UTF-8: {exc.reason} at byte {exc.start}", n, _preview(raw))
+                yield (
+                    n,
+                    RecordError(
+                        origin, f"not UTF-8: {exc.reason} at byte {exc.start}", n, _preview(raw)
+                    ),
+                )
                 continue
             except json.JSONDecodeError as exc:
-                yield n, RecordError(origin, f"broken JSON: {exc.msg} (column {exc.colno})", n, _preview(raw))
+                yield (
+                    n,
+                    RecordError(
+                        origin, f"broken JSON: {exc.msg} (column {exc.colno})", n, _preview(raw)
+                    ),
+                )
                 continue
             if not isinstance(record, dict):
-                yield n, RecordError(origin, f"expected a JSON object, got {type(record).__name__}", n, _preview(raw))
+                yield (
+                    n,
+                    RecordError(
+                        origin,
+                        f"expected a JSON object, got {type(record).__name__}",
+                        n,
+                        _preview(raw),
+                    ),
+                )
                 continue
             yield n, record
 
@@ -64,14 +98,26 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | RecordError]]:
             except StopIteration:
                 return
             except UnicodeDecodeError as exc:
-                yield reader.line_num + 1, RecordError(origin, f"not UTF-8 ({exc.reason}); rest of file skipped", reader.line_num + 1)
+                yield (
+                    reader.line_num + 1,
+                    RecordError(
+                        origin,
+                        f"not UTF-8 ({exc.reason}); rest of file skipped",
+                        reader.line_num + 1,
+                    ),
+                )
                 return
             except csv.Error as exc:
                 yield reader.line_num, RecordError(origin, f"broken CSV: {exc}", reader.line_num)
                 continue
             line = reader.line_num
             if None in row:
-                yield line, RecordError(origin, "more fields than the header names", line, _preview(str(row[None])))  # type: ignore[index]
+                yield (
+                    line,
+                    RecordError(
+                        origin, "more fields than the header names", line, _preview(str(row[None]))
+                    ),
+                )  # type: ignore[index]
                 continue
             yield line, {k: v for k, v in row.items() if k is not None}
 

@@ -13,7 +13,18 @@ from belowthefold.errors import InputError
 from belowthefold.models import Article
 from belowthefold.sources import host_of
 
-KNOWN_FIELDS = ("id", "title", "published", "url", "text", "outlet", "domain", "lang", "group", "weight")
+KNOWN_FIELDS = (
+    "id",
+    "title",
+    "published",
+    "url",
+    "text",
+    "outlet",
+    "domain",
+    "lang",
+    "group",
+    "weight",
+)
 
 # Query parameters that identify a campaign or a click, never a page.
 _TRACKING = re.compile(
@@ -37,9 +48,15 @@ def canonical_url(url: str) -> str:
         raise InputError(f"not an http(s) URL: {url[:200]!r}")
     scheme = parts.scheme.lower()
     host = parts.hostname.lower().rstrip(".")
-    port = parts.port if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)) else None
+    port = (
+        parts.port
+        if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443))
+        else None
+    )
     netloc = f"{host}:{port}" if port else host
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
+    ]
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
@@ -93,7 +110,9 @@ def _weight(value: Any) -> float:
     return w
 
 
-def article_id(record_id: str, url: str | None, outlet: str, title: str, published: datetime) -> str:
+def article_id(
+    record_id: str, url: str | None, outlet: str, title: str, published: datetime
+) -> str:
     """The record's own id, else the canonical URL, else a hash of outlet + title + published."""
     if record_id:
         return record_id
@@ -124,8 +143,14 @@ def to_article(record: dict[str, Any], limit: int = 200_000) -> Article:
     extra = {k: v for k, v in record.items() if k not in KNOWN_FIELDS}
     return Article(
         id=article_id(_text(record, "id", 1000), url, outlet, title, published),
-        title=title, published=published, url=url, text=_text(record, "text", limit),
-        outlet=outlet, domain=domain, lang=_text(record, "lang", 20).lower() or None,
-        group=_text(record, "group", 100) or None, weight=_weight(record.get("weight")),
+        title=title,
+        published=published,
+        url=url,
+        text=_text(record, "text", limit),
+        outlet=outlet,
+        domain=domain,
+        lang=_text(record, "lang", 20).lower() or None,
+        group=_text(record, "group", 100) or None,
+        weight=_weight(record.get("weight")),
         extra=extra,
     )

@@ -24,9 +24,17 @@ def parse_iso(text: str) -> datetime:
 
 def row_to_article(r: sqlite3.Row) -> Article:
     return Article(
-        id=r["id"], title=r["title"], published=parse_iso(r["published"]), url=r["url"],
-        text=r["text"], outlet=r["outlet"], domain=r["domain"], lang=r["lang"],
-        group=r["record_group"], weight=float(r["weight"]), extra=json.loads(r["extra"] or "{}"),
+        id=r["id"],
+        title=r["title"],
+        published=parse_iso(r["published"]),
+        url=r["url"],
+        text=r["text"],
+        outlet=r["outlet"],
+        domain=r["domain"],
+        lang=r["lang"],
+        group=r["record_group"],
+        weight=float(r["weight"]),
+        extra=json.loads(r["extra"] or "{}"),
         published_estimated=bool(r["published_estimated"]),
     )
 
@@ -41,10 +49,19 @@ _PLACED_SQL = (
 
 def row_to_placed(r: sqlite3.Row) -> PlacedArticle:
     return PlacedArticle(
-        id=r["id"], title=r["title"], published=parse_iso(r["published"]), url=r["url"],
-        outlet=r["outlet"], source=r["source"], group=r["grp"], weight=float(r["weight"]),
-        story_id=r["story_id"], storyline_id=r["storyline_id"], original_id=r["original_id"],
-        text=r["text"], lang=r["lang"],
+        id=r["id"],
+        title=r["title"],
+        published=parse_iso(r["published"]),
+        url=r["url"],
+        outlet=r["outlet"],
+        source=r["source"],
+        group=r["grp"],
+        weight=float(r["weight"]),
+        story_id=r["story_id"],
+        storyline_id=r["storyline_id"],
+        original_id=r["original_id"],
+        text=r["text"],
+        lang=r["lang"],
     )
 
 
@@ -60,12 +77,27 @@ class ArticleRepo:
         rows = []
         for a in articles:
             source, grp = resolve(a)
-            rows.append((
-                a.id, a.title, iso(a.published), a.published.astimezone(UTC).date().isoformat(),
-                a.url, a.text, a.outlet, a.domain, a.lang, a.group, a.weight,
-                json.dumps(dict(a.extra), ensure_ascii=False, default=str),
-                int(a.published_estimated), source, grp, run_id, now,
-            ))
+            rows.append(
+                (
+                    a.id,
+                    a.title,
+                    iso(a.published),
+                    a.published.astimezone(UTC).date().isoformat(),
+                    a.url,
+                    a.text,
+                    a.outlet,
+                    a.domain,
+                    a.lang,
+                    a.group,
+                    a.weight,
+                    json.dumps(dict(a.extra), ensure_ascii=False, default=str),
+                    int(a.published_estimated),
+                    source,
+                    grp,
+                    run_id,
+                    now,
+                )
+            )
         with transaction(self.conn):
             before = self.conn.total_changes
             self.conn.executemany(
@@ -83,7 +115,9 @@ class ArticleRepo:
         for i in range(0, len(ids), batch):
             chunk = ids[i : i + batch]
             marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(f"SELECT * FROM articles WHERE id IN ({marks})", chunk).fetchall()
+            rows = self.conn.execute(
+                f"SELECT * FROM articles WHERE id IN ({marks})", chunk
+            ).fetchall()
             updates = []
             for r in rows:
                 source, grp = resolve(row_to_article(r))
@@ -138,10 +172,12 @@ class ArticleRepo:
             last = (rows[-1]["published"], rows[-1]["id"])
 
     def count_unassigned(self) -> int:
-        return int(self.conn.execute(
-            "SELECT COUNT(*) FROM articles a LEFT JOIN assignments s ON s.article_id = a.id "
-            "WHERE s.article_id IS NULL"
-        ).fetchone()[0])
+        return int(
+            self.conn.execute(
+                "SELECT COUNT(*) FROM articles a LEFT JOIN assignments s ON s.article_id = a.id "
+                "WHERE s.article_id IS NULL"
+            ).fetchone()[0]
+        )
 
     def first_unassigned_published(self) -> datetime | None:
         r = self.conn.execute(

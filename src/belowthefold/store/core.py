@@ -11,6 +11,7 @@ from belowthefold.store.articles import ArticleRepo
 from belowthefold.store.core_tx import transaction
 from belowthefold.store.migrations import MIGRATIONS
 from belowthefold.store.runs import RunRepo
+from belowthefold.store.search import SearchRepo
 from belowthefold.store.sources import SourceRepo
 from belowthefold.store.stories import StoryRepo
 
@@ -19,7 +20,9 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open a connection tuned for one writer and many readers (WAL, busy timeout)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            str(path), timeout=30.0, isolation_level=None, check_same_thread=False
+        )
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -41,12 +44,16 @@ class Store:
         self.runs = RunRepo(self.conn)
         self.articles = ArticleRepo(self.conn)
         self.stories = StoryRepo(self.conn)
+        self.search = SearchRepo(self.conn)
 
     def __enter__(self) -> Store:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 

@@ -23,7 +23,8 @@ class RunRepo:
     def begin(self, kind: str, detail: str = "") -> int:
         with transaction(self.conn):
             cur = self.conn.execute(
-                "INSERT INTO runs(kind, detail, started_at) VALUES (?, ?, ?)", (kind, detail, _now())
+                "INSERT INTO runs(kind, detail, started_at) VALUES (?, ?, ?)",
+                (kind, detail, _now()),
             )
         return int(cur.lastrowid or 0)
 

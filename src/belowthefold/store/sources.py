@@ -46,20 +46,30 @@ class SourceRepo:
     def _insert(self, s: Source) -> None:
         self.conn.execute(
             "INSERT INTO sources(name, grp, domains, feeds, frontpage, fulltext) VALUES (?,?,?,?,?,?)",
-            (s.name, s.group, json.dumps(list(s.domains)), json.dumps(list(s.feeds)),
-             s.frontpage, int(s.fulltext)),
+            (
+                s.name,
+                s.group,
+                json.dumps(list(s.domains)),
+                json.dumps(list(s.feeds)),
+                s.frontpage,
+                int(s.fulltext),
+            ),
         )
         for d in s.domains:
             self.conn.execute(
-                "INSERT OR REPLACE INTO source_domains(domain, source) VALUES (?, ?)", (d.lower(), s.name)
+                "INSERT OR REPLACE INTO source_domains(domain, source) VALUES (?, ?)",
+                (d.lower(), s.name),
             )
 
     def all(self) -> list[Source]:
         rows = self.conn.execute("SELECT * FROM sources ORDER BY grp, name").fetchall()
         return [
             Source(
-                name=r["name"], group=r["grp"], domains=tuple(json.loads(r["domains"])),
-                feeds=tuple(json.loads(r["feeds"])), frontpage=r["frontpage"],
+                name=r["name"],
+                group=r["grp"],
+                domains=tuple(json.loads(r["domains"])),
+                feeds=tuple(json.loads(r["feeds"])),
+                frontpage=r["frontpage"],
                 fulltext=bool(r["fulltext"]),
             )
             for r in rows

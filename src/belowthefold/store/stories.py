@@ -17,7 +17,9 @@ class StoryRepo:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def save(self, pairs: Sequence[tuple[Article, Assignment]], dups: Sequence[DupLink] = ()) -> None:
+    def save(
+        self, pairs: Sequence[tuple[Article, Assignment]], dups: Sequence[DupLink] = ()
+    ) -> None:
         """Store one batch of assignments and pickup links in one transaction."""
         with transaction(self.conn):
             self.conn.executemany(
@@ -57,7 +59,9 @@ class StoryRepo:
                 "WHERE s.storyline_id = storylines.id)"
             )
 
-    def recent(self, since: datetime, until: datetime | None = None) -> list[tuple[Article, Assignment]]:
+    def recent(
+        self, since: datetime, until: datetime | None = None
+    ) -> list[tuple[Article, Assignment]]:
         """Assigned articles of stories still active since `since`: the clusterer's warm state."""
         params: list[str] = [iso(since)]
         cond = "a.published >= ?"
@@ -70,7 +74,10 @@ class StoryRepo:
             params,
         ).fetchall()
         return [
-            (row_to_article(r), Assignment(r["id"], r["story_id"], r["storyline_id"], r["similarity"]))
+            (
+                row_to_article(r),
+                Assignment(r["id"], r["story_id"], r["storyline_id"], r["similarity"]),
+            )
             for r in rows
         ]
 
@@ -79,7 +86,9 @@ class StoryRepo:
         seen = set()
         while story_id not in seen:
             seen.add(story_id)
-            r = self.conn.execute("SELECT merged_into FROM stories WHERE id=?", (story_id,)).fetchone()
+            r = self.conn.execute(
+                "SELECT merged_into FROM stories WHERE id=?", (story_id,)
+            ).fetchone()
             if r is None or r[0] is None:
                 return story_id
             story_id = r[0]
@@ -90,7 +99,9 @@ class StoryRepo:
         return None if r is None else str(r[0])
 
     def storyline_headline(self, storyline_id: str) -> str | None:
-        r = self.conn.execute("SELECT headline FROM storylines WHERE id=?", (storyline_id,)).fetchone()
+        r = self.conn.execute(
+            "SELECT headline FROM storylines WHERE id=?", (storyline_id,)
+        ).fetchone()
         return None if r is None else str(r[0])
 
     def count(self) -> int:

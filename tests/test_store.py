@@ -1,0 +1,79 @@
+"""The SQLite store: WAL, forward-only migrations, idempotent inserts, regrouping."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from belowthefold.errors import StoreError
+from belowthefold.models import Article, Source
+from belowthefold.sources import SourceIndex
+from belowthefold.store import Store
+from belowthefold.store.migrations import MIGRATIONS
+
+
+def _article(i: int, url: str | None = None, outlet: str = "Daily Courier") -> Article:
+    return Article(
+        id=f"a{i}",
+        title=f"Title {i}",
+        published=datetime(2025, 4, 1, i % 24, tzinfo=UTC),
+        url=url,
+        outlet=outlet,
+    )
+
+
+def test_new_file_is_wal_and_fully_migrated(store: Store) -> None:
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.schema_version == max(v for v, _, _ in MIGRATIONS)
+
+
+def test_newer_schema_is_refused(db_path: Path) -> None:
+    Store(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    with pytest.raises(StoreError, match="newer"):
+        Store(db_path)
+
+
+def test_reopening_keeps_data(db_path: Path) -> None:
+    with Store(db_path) as s:
+        s.articles.insert_batch([_article(1)], SourceIndex.build([]).resolve, 0)
+    with Store(db_path) as s:
+        assert s.articles.count() == 1
+
+
+def test_inserts_are_idempotent_by_id_and_url(store: Store) -> None:
+    resolve = SourceIndex.build([]).resolve
+    assert store.articles.insert_batch([_article(1, "https://x.example/1")], resolve, 0) == 1
+    assert store.articles.insert_batch([_article(1, "https://x.example/1")], resolve, 0) == 0
+    # Another id for the same page: one page, one article.
+    assert store.articles.insert_batch([_article(2, "https://x.example/1")], resolve, 0) == 0
+    assert store.articles.count() == 1
+
+
+def test_regroup_follows_a_new_sources_file(store: Store) -> None:
+    first = [Source("Daily Courier", "mainstream", ("dailycourier.example",))]
+    store.sources.replace_all(first, "raw")
+    store.articles.insert_batch([_article(1)], SourceIndex.build(first).resolve, 0)
+    lo, hi = datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+    assert store.articles.placed(lo, hi)[0].group == "mainstream"
+    second = [Source("Daily Courier", "tabloid", ())]
+    store.sources.replace_all(second, "raw2")
+    assert store.articles.regroup(SourceIndex.build(second).resolve) == 1
+    assert store.articles.placed(lo, hi)[0].group == "tabloid"
+    assert store.sources.raw_file() == "raw2"
+
+
+def test_failed_batch_leaves_nothing_half_written(store: Store) -> None:
+    def broken(a: Article) -> tuple[str | None, str]:
+        if a.id == "a3":
+            raise RuntimeError("boom")
+        return None, "other"
+
+    with pytest.raises(RuntimeError):
+        store.articles.insert_batch([_article(1), _article(2), _article(3)], broken, 0)
+    assert store.articles.count() == 0
