@@ -6,6 +6,7 @@ Importing this package registers every command on `app`; nothing else imports th
 from __future__ import annotations
 
 from belowthefold.cli import core as core
+from belowthefold.cli import evaluate_clustering as evaluate_clustering
 from belowthefold.cli.app import app, main
 
 __all__ = ["app", "main"]

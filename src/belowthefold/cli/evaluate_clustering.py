@@ -1,0 +1,68 @@
+"""`belowthefold eval clustering` and `eval dedup`: quality of the story and syndication stages."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from belowthefold.cli.app import CommandFailed, eval_app, get
+from belowthefold.evaluate.clustering import GOLD_FORMATS, ClusteringReport, evaluate, read_gold
+from belowthefold.stories import REPRESENTATIONS
+
+
+def _table(reports: list[tuple[str, ClusteringReport]]) -> Table:
+    t = Table(title="Story clustering")
+    for col in ("gold file", "representation", "articles", "gold", "predicted", "B³ P", "B³ R", "B³ F1"):
+        t.add_column(col)
+    for col in ("pair P", "pair R", "pair F1", "docs/s"):
+        t.add_column(col)
+    for name, r in reports:
+        t.add_row(
+            name, r.representation, str(r.articles), str(r.gold_stories), str(r.predicted_stories),
+            f"{r.bcubed.precision:.3f}", f"{r.bcubed.recall:.3f}", f"{r.bcubed.f1:.3f}",
+            f"{r.pairwise.precision:.3f}", f"{r.pairwise.recall:.3f}", f"{r.pairwise.f1:.3f}",
+            f"{r.docs_per_s:,.0f}",
+        )
+    return t
+
+
+@eval_app.command("clustering")
+def clustering(
+    ctx: typer.Context,
+    gold: Annotated[list[Path], typer.Option("--gold", help="Gold file(s): JSONL with a `story` field, "
+                                            "an AllSides roundups file, or a NeuS probe .source file.")],
+    representation: Annotated[
+        str | None, typer.Option("--representation", help=f"One of {', '.join(REPRESENTATIONS)}.")
+    ] = None,
+    gold_format: Annotated[
+        str, typer.Option("--gold-format", help=f"auto or one of {', '.join(GOLD_FORMATS)}.")
+    ] = "auto",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    min_bcubed_f1: Annotated[
+        float | None, typer.Option("--min-bcubed-f1", help="Exit non-zero below this B-cubed F1.")
+    ] = None,
+) -> None:
+    """Stream gold-labelled articles through the story clusterer; print B-cubed and pairwise P/R/F1."""
+    c = get(ctx)
+    if representation is not None and representation not in REPRESENTATIONS:
+        raise CommandFailed(f"--representation must be one of {', '.join(REPRESENTATIONS)}")
+    options = c.settings.cluster
+    if representation:
+        options = replace(options, representation=representation)
+    reports = [(path.name, evaluate(read_gold(path, gold_format), options)) for path in gold]
+    if fmt == "json":
+        c.out.print_json(json.dumps([{"gold": n, **r.as_dict()} for n, r in reports]))
+    elif fmt == "table":
+        c.out.print(_table(reports))
+    else:
+        raise CommandFailed("--format must be table or json")
+    if min_bcubed_f1 is not None:
+        low = [(n, r.bcubed.f1) for n, r in reports if r.bcubed.f1 < min_bcubed_f1]
+        if low:
+            worst = ", ".join(f"{n}: {f:.3f}" for n, f in low)
+            raise CommandFailed(f"B-cubed F1 below {min_bcubed_f1}: {worst}")

@@ -1,0 +1,112 @@
+"""Dedup: recognise syndicated pickups (the same wire text republished) with MinHash/LSH.
+
+Each article's text (or, where it has too little, its title) becomes a set of word shingles;
+MinHash signatures go into an LSH index holding only the last few days, so memory and time per
+article stay flat however large the archive grows. A match is confirmed on the estimated Jaccard
+similarity and linked to the earliest original, so "5 pickups of the AP story" counts one source.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from datasketch import MinHash, MinHashLSH
+
+from belowthefold.config import DedupOptions
+from belowthefold.models import Article, DupLink
+
+DAY = 86400.0
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_NO_SPACE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
+# datasketch hashes with sha1 by default; a fixed seed keeps signatures identical across runs.
+_SEED = 1
+
+
+def shingles(text: str, k: int) -> set[bytes]:
+    """Word k-shingles of normalised text (character 2k-grams for scripts without spaces)."""
+    if _NO_SPACE.search(text):
+        s = re.sub(r"\s+", "", text.lower())
+        n = 2 * k
+        return {s[i : i + n].encode("utf-8") for i in range(max(1, len(s) - n + 1))}
+    words = _WORD.findall(text.lower())
+    if len(words) <= k:
+        return {" ".join(words).encode("utf-8")} if words else set()
+    return {" ".join(words[i : i + k]).encode("utf-8") for i in range(len(words) - k + 1)}
+
+
+@dataclass
+class _Entry:
+    article_id: str
+    original_id: str
+    when: float
+    sig: MinHash
+    by_text: bool
+
+
+class Deduper:
+    """Online near-duplicate detection over a sliding time window."""
+
+    def __init__(self, options: DedupOptions) -> None:
+        self.options = options
+        self._perm = MinHash(num_perm=options.num_perm, seed=_SEED)
+        self._lsh = {
+            True: MinHashLSH(threshold=options.threshold, num_perm=options.num_perm),
+            False: MinHashLSH(threshold=options.threshold, num_perm=options.num_perm),
+        }
+        self._entries: dict[str, _Entry] = {}
+        self._expiry: list[tuple[float, str]] = []
+
+    def warm(self, articles: Iterable[Article]) -> None:
+        """Index recent articles (already deduplicated earlier) so pickups across runs are found."""
+        for article in articles:
+            self.add(article)
+
+    def add(self, article: Article) -> DupLink | None:
+        """A link to the earlier original if `article` is a near-copy of one, else None."""
+        when = article.published.timestamp()
+        self._evict(when)
+        if article.id in self._entries:
+            return None
+        by_text = len(article.text) >= self.options.min_chars
+        k = self.options.shingle if by_text else self.options.title_shingle
+        grams = shingles(article.text if by_text else article.title, k)
+        if not grams:
+            return None
+        sig = self._signature(grams)
+        lsh = self._lsh[by_text]
+        best: _Entry | None = None
+        best_sim = self.options.threshold
+        for key in lsh.query(sig):
+            e = self._entries.get(key)
+            if e is None:
+                continue
+            sim = float(sig.jaccard(e.sig))
+            if sim >= best_sim and (best is None or sim > best_sim or e.when < best.when):
+                best, best_sim = e, sim
+        original = best.original_id if best is not None else article.id
+        entry = _Entry(article.id, original, when, sig, by_text)
+        self._entries[article.id] = entry
+        lsh.insert(article.id, sig)
+        heapq.heappush(self._expiry, (when, article.id))
+        if best is None:
+            return None
+        return DupLink(article.id, original, round(best_sim, 4))
+
+    def _signature(self, grams: set[bytes]) -> MinHash:
+        m = self._perm.copy()
+        m.update_batch(list(grams))
+        return m
+
+    def _evict(self, now: float) -> None:
+        cutoff = now - self.options.window_days * DAY
+        while self._expiry and self._expiry[0][0] < cutoff:
+            _, key = heapq.heappop(self._expiry)
+            e = self._entries.pop(key, None)
+            if e is not None:
+                self._lsh[e.by_text].remove(key)
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,1 @@
+"""Evaluation of heuristic stages on labelled data: clustering and dedup quality."""

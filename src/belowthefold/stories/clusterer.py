@@ -1,0 +1,217 @@
+"""The online story clusterer: each article, in published order, joins a story or starts one.
+
+Stories (one event) and storylines (an ongoing saga) are both kept as centroids over the recent
+window only: an inverted index from term to active stories scores every candidate in one pass,
+and stories that fell out of the window are evicted, so the cost per article depends on how busy
+the last few days were, never on the size of the archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from typing import Any
+
+from belowthefold.config import ClusterOptions
+from belowthefold.errors import ConfigError
+from belowthefold.models import Article, Assignment
+from belowthefold.stories.represent import (
+    DENSE,
+    REPRESENTATIONS,
+    Encoder,
+    OnlineTfidf,
+    SparseVec,
+    dense_encoder,
+)
+
+DAY = 86400.0
+
+
+def story_id_for(article_id: str) -> str:
+    """A story's id: fixed by its first article, so it never changes as the story grows."""
+    return "st-" + hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:12]
+
+
+def storyline_id_for(article_id: str) -> str:
+    return "sl-" + hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass
+class _Group:
+    """A story or a storyline: the sum of its members' unit vectors and when it was last fed."""
+
+    id: str
+    storyline_id: str
+    first: float
+    last: float
+    centroid: SparseVec = field(default_factory=dict)
+    norm2: float = 0.0
+    size: int = 0
+    dense: Any = None
+
+
+class _Index:
+    """Centroids of active groups, with postings term -> {group: weight} for one-pass scoring."""
+
+    def __init__(self, window_s: float) -> None:
+        self.window_s = window_s
+        self.groups: dict[str, _Group] = {}
+        self.postings: dict[int, dict[str, float]] = {}
+        self._expiry: list[tuple[float, str]] = []
+
+    def add(self, g: _Group, vec: SparseVec, when: float, dense: Any = None) -> None:
+        c = g.centroid
+        dot = 0.0
+        for k, v in vec.items():
+            old = c.get(k, 0.0)
+            dot += old * v
+            c[k] = old + v
+            p = self.postings.get(k)
+            if p is None:
+                self.postings[k] = {g.id: old + v}
+            else:
+                p[g.id] = old + v
+        g.norm2 += 2 * dot + sum(v * v for v in vec.values())
+        g.size += 1
+        g.last = max(g.last, when)
+        if dense is not None:
+            g.dense = dense if g.dense is None else g.dense + dense
+        self.groups[g.id] = g
+        heapq.heappush(self._expiry, (g.last, g.id))
+
+    def evict(self, now: float) -> None:
+        """Drop groups idle for longer than the window (lazily: stale heap entries are skipped)."""
+        cutoff = now - self.window_s
+        while self._expiry and self._expiry[0][0] < cutoff:
+            last, gid = heapq.heappop(self._expiry)
+            g = self.groups.get(gid)
+            if g is None or g.last > last:
+                continue
+            del self.groups[gid]
+            for k in g.centroid:
+                p = self.postings.get(k)
+                if p is not None:
+                    p.pop(gid, None)
+                    if not p:
+                        del self.postings[k]
+
+    def scores(self, vec: SparseVec, skip_df: int) -> dict[str, float]:
+        """Cosine of `vec` with every active group sharing a term (very common terms skipped)."""
+        acc: dict[str, float] = {}
+        for k, v in vec.items():
+            p = self.postings.get(k)
+            if not p or len(p) > skip_df:
+                continue
+            for gid, w in p.items():
+                acc[gid] = acc.get(gid, 0.0) + v * w
+        groups = self.groups
+        return {gid: dot / math.sqrt(groups[gid].norm2) for gid, dot in acc.items() if dot > 0}
+
+
+class StoryClusterer:
+    """Online two-level clustering: articles into stories, stories into storylines."""
+
+    def __init__(self, options: ClusterOptions, encoder: Encoder | None = None) -> None:
+        if options.representation not in REPRESENTATIONS:
+            raise ConfigError(
+                f"unknown representation {options.representation!r}; "
+                f"use one of {', '.join(REPRESENTATIONS)}"
+            )
+        self.options = options
+        self.tfidf = OnlineTfidf(options)
+        self.stories = _Index(options.window_days * DAY)
+        self.storylines = _Index(options.storyline_window_days * DAY)
+        self.encoder = encoder
+        if encoder is None and options.representation in DENSE:
+            self.encoder = dense_encoder(options)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def warm(self, pairs: Iterable[tuple[Article, Assignment]]) -> None:
+        """Replay already-stored assignments so state continues across runs; never changes them."""
+        for article, a in pairs:
+            vec, dense, when = self._prepare(article)
+            story = self.stories.groups.get(a.story_id) or _Group(a.story_id, a.storyline_id, when, when)
+            line = self.storylines.groups.get(a.storyline_id) or _Group(
+                a.storyline_id, a.storyline_id, when, when
+            )
+            self.stories.add(story, vec, when, dense)
+            self.storylines.add(line, vec, when, dense)
+
+    def add(self, article: Article) -> Assignment:
+        """Assign one article (arriving in published order) to a story and storyline; no look-ahead."""
+        vec, dense, when = self._prepare(article)
+        best, sim = self._best(self.stories, vec, dense, when, self.options.story_threshold)
+        if best is not None:
+            story = self.stories.groups[best]
+            line = self.storylines.groups.get(story.storyline_id) or _Group(
+                story.storyline_id, story.storyline_id, when, when
+            )
+        else:
+            sim = 1.0
+            story = _Group(story_id_for(article.id), "", when, when)
+            lbest, _ = self._best(
+                self.storylines, vec, dense, when, self.options.storyline_threshold, decay=False
+            )
+            if lbest is not None:
+                line = self.storylines.groups[lbest]
+            else:
+                line = _Group(storyline_id_for(article.id), "", when, when)
+                line.storyline_id = line.id
+            story.storyline_id = line.id
+        self.stories.add(story, vec, when, dense)
+        self.storylines.add(line, vec, when, dense)
+        return Assignment(article.id, story.id, story.storyline_id, round(sim, 4))
+
+    @property
+    def active_stories(self) -> int:
+        return len(self.stories.groups)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _prepare(self, article: Article) -> tuple[SparseVec, Any, float]:
+        when = article.published.timestamp()
+        self.stories.evict(when)
+        self.storylines.evict(when)
+        counts = self.tfidf.counts(article)
+        self.tfidf.observe(counts)
+        vec = self.tfidf.vector(counts)
+        dense = None
+        if self.encoder is not None:
+            dense = self.encoder([article.lead])[0]
+        return vec, dense, when
+
+    def _best(
+        self, index: _Index, vec: SparseVec, dense: Any, when: float, threshold: float, decay: bool = True
+    ) -> tuple[str | None, float]:
+        o = self.options
+        skip = max(50, int(o.common_term_share * max(1, len(index.groups))))
+        scores = index.scores(vec, skip if len(index.groups) > 200 else 1 << 30)
+        if not scores:
+            return None, 0.0
+        cands = sorted(scores.items(), key=lambda kv: -kv[1])[: o.max_candidates]
+        best: str | None = None
+        best_sim = threshold
+        for gid, s in cands:
+            g = index.groups[gid]
+            sim = s
+            if dense is not None and g.dense is not None:
+                dn = float((g.dense @ dense) / (math.sqrt(float(g.dense @ g.dense)) or 1.0))
+                sim = (1 - o.dense_weight) * s + o.dense_weight * dn
+            if decay:
+                sim *= self._decay(when - g.last)
+            if sim >= best_sim:
+                best, best_sim = gid, sim
+        return best, best_sim if best is not None else 0.0
+
+    def _decay(self, gap_s: float) -> float:
+        """Time decay: no penalty within a grace period, then halving every half-life."""
+        o = self.options
+        days = max(0.0, gap_s / DAY - o.grace_days)
+        return float(0.5 ** (days / o.half_life_days)) if o.half_life_days > 0 else 1.0
+
+

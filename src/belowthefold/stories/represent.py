@@ -1,0 +1,118 @@
+"""Representations of an article: an online hashed TF-IDF vector, and optional dense embeddings.
+
+The TF-IDF side is always present because its inverted index is how candidate stories are found
+cheaply; a dense encoder (model2vec static model or MiniLM) only re-scores those candidates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from belowthefold.config import ClusterOptions
+from belowthefold.errors import ConfigError
+from belowthefold.models import Article
+from belowthefold.stories.text import capitalised, char_ngrams, feature, tokens
+
+SparseVec = dict[int, float]
+
+SPARSE = ("tfidf", "tfidf-char")
+DENSE = ("model2vec", "minilm")
+REPRESENTATIONS = SPARSE + DENSE
+
+
+class OnlineTfidf:
+    """Hashed TF-IDF whose document frequencies grow with the stream (no look-ahead)."""
+
+    def __init__(self, options: ClusterOptions) -> None:
+        self.options = options
+        self.df: dict[int, int] = {}
+        self.n = 0
+        self.char = options.representation == "tfidf-char" or options.char_ngrams > 0
+
+    def counts(self, article: Article) -> SparseVec:
+        """Raw weighted term counts: title words count more than lead words, names more still."""
+        o = self.options
+        nf = o.n_features
+        out: SparseVec = {}
+
+        def put(terms: Sequence[str], w: float) -> None:
+            for t in terms:
+                k = feature(t, nf)
+                out[k] = out.get(k, 0.0) + w
+
+        put(tokens(article.title, o.prefix_chars), o.title_weight)
+        if article.text:
+            put(tokens(article.text[: o.lead_chars], o.prefix_chars), 1.0)
+        if o.entity_weight > 0:
+            put(["@" + e for e in capitalised(article.title)], o.entity_weight)
+        if self.char:
+            n = o.char_ngrams or 4
+            put(["~" + g for g in char_ngrams(article.title, n)], 0.5 * o.title_weight)
+        return out
+
+    def observe(self, counts: SparseVec) -> None:
+        self.n += 1
+        df = self.df
+        for k in counts:
+            df[k] = df.get(k, 0) + 1
+
+    def idf(self, k: int) -> float:
+        return math.log((1.0 + self.n) / (1.0 + self.df.get(k, 0))) + 1.0
+
+    def vector(self, counts: SparseVec) -> SparseVec:
+        """Sublinear tf times idf, L2-normalised."""
+        vec = {k: (1.0 + math.log(c)) * self.idf(k) if c >= 1 else c * self.idf(k) for k, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values()))
+        if norm == 0:
+            return {}
+        return {k: v / norm for k, v in vec.items()}
+
+
+Encoder = Callable[[list[str]], Any]
+
+
+def dense_encoder(options: ClusterOptions) -> Encoder:
+    """The dense encoder for `options.representation`, or a clear error naming the extra to install."""
+    rep = options.representation
+    if rep == "model2vec":
+        return _model2vec(options)
+    if rep == "minilm":
+        return _minilm()
+    raise ConfigError(f"unknown representation {rep!r}; use one of {', '.join(REPRESENTATIONS)}")
+
+
+def _model2vec(options: ClusterOptions) -> Encoder:
+    try:
+        from model2vec import StaticModel
+    except ImportError as exc:
+        raise ConfigError(
+            "representation 'model2vec' needs the embeddings extra: pip install 'belowthefold[embeddings]'"
+        ) from exc
+    from belowthefold.stories.distill import static_model_path
+
+    path = static_model_path(options)
+    model = StaticModel.from_pretrained(str(path))
+
+    def encode(texts: list[str]) -> Any:
+        return model.encode(texts, normalize=True)
+
+    return encode
+
+
+def _minilm() -> Encoder:
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        from belowthefold.stories.distill import minilm_path
+    except ImportError as exc:
+        raise ConfigError(
+            "representation 'minilm' needs the transformers extra: pip install 'belowthefold[transformers]'"
+        ) from exc
+    model = SentenceTransformer(str(minilm_path()), device="cpu")
+
+    def encode(texts: list[str]) -> Any:
+        return model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
+
+    return encode
