@@ -99,14 +99,14 @@ class ArticleRepo:
                 )
             )
         with transaction(self.conn):
-            before = self.conn.total_changes
-            self.conn.executemany(
+            # rowcount sums direct changes only (total_changes would count trigger writes too).
+            cur = self.conn.executemany(
                 "INSERT OR IGNORE INTO articles(id, title, published, day, url, text, outlet, domain, "
                 "lang, record_group, weight, extra, published_estimated, source, grp, run_id, "
                 "inserted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 rows,
             )
-            return self.conn.total_changes - before
+            return max(cur.rowcount, 0)
 
     def regroup(self, resolve: Resolver, batch: int = 5000) -> int:
         """Recompute every article's source and group after the sources file changed."""

@@ -1,0 +1,103 @@
+"""The real CLI, run as a process against a real SQLite file: import, idempotency, bad lines, --db."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+FIX = Path(__file__).parent / "fixtures" / "import"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "belowthefold", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_import_then_reimport_is_idempotent(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    first = run(
+        "--db", db, "import", str(FIX / "week.jsonl"), "--sources", str(FIX / "sources.toml")
+    )
+    assert first.returncode == 0, first.stderr
+    assert "imported 5 new, 0 already stored, 0 skipped" in first.stdout
+    second = run("import", str(FIX / "week.jsonl"), "--db", db)  # --db after the verb
+    assert second.returncode == 0, second.stderr
+    assert "imported 0 new, 5 already stored, 0 skipped" in second.stdout
+
+
+def test_bad_lines_exit_non_zero_with_a_summary(tmp_path: Path) -> None:
+    db = str(tmp_path / "b.db")
+    result = run("--db", db, "import", str(FIX / "bad.jsonl"))
+    assert result.returncode == 1
+    assert "imported 2 new" in result.stdout and "5 skipped" in result.stdout
+    assert "bad.jsonl:2: broken JSON" in result.stderr
+    assert "5 record(s) skipped" in result.stderr
+    listed = run("--db", db, "errors")
+    assert "bad.jsonl:4: impossible date" in listed.stdout
+
+
+def test_sources_are_stored_and_listed_with_counts(tmp_path: Path) -> None:
+    db = str(tmp_path / "c.db")
+    run(
+        "--db",
+        db,
+        "import",
+        str(FIX / "week.jsonl"),
+        str(FIX / "week.csv"),
+        "--sources",
+        str(FIX / "sources.toml"),
+    )
+    listed = run("--db", db, "sources", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    rows = {(r["source"], r["group"]): r["articles"] for r in json.loads(listed.stdout)}
+    assert rows[("Daily Courier", "mainstream")] == 2
+    assert rows[("Wire Service", "wire")] == 1
+    assert rows[("Ministry Press Office", "official")] == 2
+    assert rows[(None, "specialist")] == 1  # the record's own group wins
+    assert rows[(None, "other")] == 1
+
+
+def test_db_from_environment(tmp_path: Path) -> None:
+    db = tmp_path / "env.db"
+    result = run("import", str(FIX / "week.jsonl"), env={"BELOWTHEFOLD_DB": str(db)})
+    assert result.returncode == 0, result.stderr
+    assert db.exists()
+
+
+def test_articles_jsonl_has_story_and_group(tmp_path: Path) -> None:
+    db = str(tmp_path / "d.db")
+    run("--db", db, "import", str(FIX / "week.jsonl"), "--sources", str(FIX / "sources.toml"))
+    out = run("--db", db, "articles", "--week", "2025-W14", "--format", "jsonl")
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(records) == 5
+    assert all(r["story_id"] and r["storyline_id"] and r["group"] for r in records)
+    assert {r["group"] for r in records} == {
+        "mainstream",
+        "wire",
+        "official",
+        "specialist",
+        "other",
+    }
+
+
+def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
+    result = run("--db", str(tmp_path / "e.db"), "import", str(tmp_path / "nope.jsonl"))
+    assert result.returncode == 1
+    assert "no such file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_week_is_one_clear_line(tmp_path: Path) -> None:
+    result = run("--db", str(tmp_path / "f.db"), "stories", "--week", "2025-W99")
+    assert result.returncode == 1 and "no such ISO week" in result.stderr
