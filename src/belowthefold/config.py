@@ -79,6 +79,12 @@ class RankOptions:
     dominant_n: int = 3
     dominant_share: float = 0.10
     official_groups: tuple[str, ...] = ("official", "wire", "wires", "specialist")
+    # Added by the ranking stage (issue 6); docs/method.md explains each.
+    min_shortfall: float = 0.5
+    held_days: int = 2
+    min_archive_stories: int = 50
+    min_archive_positives: int = 10
+    archive_alpha: float = 0.01
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,8 @@ class DominantStoryline:
     articles: tuple[PlacedArticle, ...]
     peak_day: date | None = None
     peak_share: float = 0.0
+    lead: str = ""
+    facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,9 @@ class Brief:
     notes: tuple[str, ...] = ()
     health: tuple[SourceHealth, ...] = ()
     versus: str | None = None
+    versus_dominant: tuple[DominantStoryline, ...] = ()
+    versus_missed: tuple[MissedHeadline, ...] = ()
+    methods: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,199 @@
+"""Attention: who covered what, and how hard the biggest storylines pressed on everything else.
+
+Attention is the sum of article weights (1 per article unless the input knows airtime or hours on a
+front page). News pressure follows Eisensee & Strömberg (2007): the share of a group's attention on
+a day that went to that day's three largest storylines. Storylines, not stories, because a flood is
+many stories (announcement, market fall, retaliation) and must be seen whole.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from belowthefold.config import RankOptions
+from belowthefold.models import (
+    DominantStoryline,
+    GroupCoverage,
+    PlacedArticle,
+    PressurePoint,
+    StoryCoverage,
+)
+
+TOP_K = 3
+
+
+def story_key(article: PlacedArticle) -> str:
+    """The article's story, or the article itself when it has not been clustered yet."""
+    return article.story_id or f"article:{article.id}"
+
+
+def storyline_key(article: PlacedArticle) -> str:
+    """The article's storyline; an unclustered article is a storyline of its own."""
+    return article.storyline_id or story_key(article)
+
+
+def attention_by_storyline(articles: Iterable[PlacedArticle]) -> dict[str, float]:
+    """Summed weight per storyline."""
+    totals: dict[str, float] = defaultdict(float)
+    for a in articles:
+        totals[storyline_key(a)] += max(a.weight, 0.0)
+    return dict(totals)
+
+
+def concentration(shares: Sequence[float]) -> float:
+    """1 - normalised Shannon entropy: 0 when attention is spread evenly, 1 when one storyline has it all."""
+    positive = [s for s in shares if s > 0]
+    if not positive:
+        return 0.0
+    if len(positive) == 1:
+        return 1.0
+    total = sum(positive)
+    entropy = -sum((s / total) * math.log(s / total) for s in positive)
+    return max(0.0, 1.0 - entropy / math.log(len(positive)))
+
+
+def _point(day: date, group: str, articles: Sequence[PlacedArticle]) -> PressurePoint:
+    totals = attention_by_storyline(articles)
+    attention = sum(totals.values())
+    if not articles or attention <= 0:
+        return PressurePoint(day, group, 0.0, 0.0, len(articles), attention)
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = ranked[:TOP_K]
+    value = sum(v for _, v in top) / attention
+    shares = [v / attention for _, v in ranked]
+    return PressurePoint(
+        day=day,
+        group=group,
+        value=value,
+        concentration=concentration(shares),
+        articles=len(articles),
+        attention=attention,
+        top_storylines=tuple(k for k, _ in top),
+    )
+
+
+def daily_pressure(
+    articles: Sequence[PlacedArticle], days: Sequence[date], groups: Sequence[str] | None = None
+) -> list[PressurePoint]:
+    """One point per group and day: top-three storyline share, concentration, articles, attention.
+
+    Days without articles get value 0, so a dead feed never looks like a quiet, diverse day
+    (the completeness appendix says which sources were silent).
+    """
+    chosen = list(groups) if groups is not None else sorted({a.group for a in articles})
+    cells: dict[tuple[str, date], list[PlacedArticle]] = defaultdict(list)
+    for a in articles:
+        cells[(a.group, a.day)].append(a)
+    return [_point(d, g, cells.get((g, d), [])) for g in chosen for d in days]
+
+
+def _group_coverage(articles: Sequence[PlacedArticle]) -> GroupCoverage:
+    pickups = sum(1 for a in articles if a.is_pickup)
+    return GroupCoverage(
+        articles=len(articles),
+        outlets=len({a.outlet_key for a in articles}),
+        attention=sum(max(a.weight, 0.0) for a in articles),
+        originals=len(articles) - pickups,
+        pickups=pickups,
+    )
+
+
+def headline_of(articles: Sequence[PlacedArticle]) -> str:
+    """The earliest original report's title (pickups only if nothing else); why: pickups rewrite."""
+    originals = [a for a in articles if not a.is_pickup] or list(articles)
+    if not originals:
+        return ""
+    return min(originals, key=lambda a: (a.published, a.id)).title
+
+
+def _coverage(key: str, articles: list[PlacedArticle]) -> StoryCoverage:
+    articles.sort(key=lambda a: (a.published, a.id))
+    by_group: dict[str, list[PlacedArticle]] = defaultdict(list)
+    for a in articles:
+        by_group[a.group].append(a)
+    pickups = sum(1 for a in articles if a.is_pickup)
+    return StoryCoverage(
+        story_id=key,
+        storyline_id=storyline_key(articles[0]),
+        headline=headline_of(articles),
+        by_group={g: _group_coverage(items) for g, items in sorted(by_group.items())},
+        days=tuple(sorted({a.day for a in articles})),
+        outlets=len({a.outlet_key for a in articles}),
+        originals=len(articles) - pickups,
+        pickups=pickups,
+        articles=tuple(articles),
+    )
+
+
+def story_coverage(articles: Sequence[PlacedArticle]) -> list[StoryCoverage]:
+    """Coverage per story by group, largest first (by distinct outlets, then articles)."""
+    stories: dict[str, list[PlacedArticle]] = defaultdict(list)
+    for a in articles:
+        stories[story_key(a)].append(a)
+    out = [_coverage(k, v) for k, v in stories.items()]
+    out.sort(key=lambda s: (-s.outlets, -len(s.articles), s.story_id))
+    return out
+
+
+def _peak(articles: Sequence[PlacedArticle], storyline: str) -> tuple[date | None, float]:
+    """The day the storyline held the largest share of the audience's attention, and that share."""
+    per_day: dict[date, list[PlacedArticle]] = defaultdict(list)
+    for a in articles:
+        per_day[a.day].append(a)
+    best: tuple[date | None, float] = (None, 0.0)
+    for day in sorted(per_day):
+        totals = attention_by_storyline(per_day[day])
+        total = sum(totals.values())
+        share = totals.get(storyline, 0.0) / total if total > 0 else 0.0
+        if share > best[1]:
+            best = (day, share)
+    return best
+
+
+def dominant_storylines(
+    articles: Sequence[PlacedArticle], audience: str, options: RankOptions
+) -> list[DominantStoryline]:
+    """The storylines with the largest shares of the audience's attention over the window.
+
+    At most `options.dominant_n`, each holding at least `options.dominant_share`; a storyline seen
+    in a single audience article is never dominant (one article is not a news cycle).
+    """
+    own = [a for a in articles if a.group == audience]
+    totals = attention_by_storyline(own)
+    total = sum(totals.values())
+    if total <= 0:
+        return []
+    members: dict[str, list[PlacedArticle]] = defaultdict(list)
+    for a in own:
+        members[storyline_key(a)].append(a)
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    out: list[DominantStoryline] = []
+    for key, value in ranked[: options.dominant_n]:
+        share = value / total
+        if share < options.dominant_share or len(members[key]) < 2:
+            break
+        items = sorted(members[key], key=lambda a: (a.published, a.id))
+        peak_day, peak_share = _peak(own, key)
+        out.append(
+            DominantStoryline(
+                storyline_id=key,
+                headline=_storyline_headline(items),
+                share=share,
+                articles=tuple(items),
+                peak_day=peak_day,
+                peak_share=peak_share,
+            )
+        )
+    return out
+
+
+def _storyline_headline(items: Sequence[PlacedArticle]) -> str:
+    """The headline of the storyline's largest story: its earliest original's title."""
+    stories: dict[str, list[PlacedArticle]] = defaultdict(list)
+    for a in items:
+        stories[story_key(a)].append(a)
+    biggest = max(stories.values(), key=lambda v: (len({a.outlet_key for a in v}), len(v)))
+    return headline_of(biggest)

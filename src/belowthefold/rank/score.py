@@ -1,0 +1,294 @@
+"""Rank: the stories the audience's outlets under-covered, given their weight everywhere else.
+
+For each story of the window we measure its reach outside the audience group (distinct outlets,
+original reports counting more than pickups, groups, official/wire presence, days running), ask a
+coverage model how many audience outlets a story with that reach usually gets, and compare with
+what it got. The score is the shortfall, scaled by the story's weight and by the audience's news
+pressure on the days it ran. `docs/method.md` explains every term.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from belowthefold.attention import attention_by_storyline, story_coverage, storyline_key
+from belowthefold.config import RankOptions
+from belowthefold.models import (
+    OTHER_GROUP,
+    BriefInputs,
+    DominantStoryline,
+    MissedHeadline,
+    PlacedArticle,
+    PressurePoint,
+    StoryCoverage,
+)
+from belowthefold.rank.model import CoverageModel, StorySignals, fit_coverage_model, signals_of
+
+
+@dataclass(frozen=True)
+class Variety:
+    """How many storylines a day the audience ran this window, against its usual number."""
+
+    week: float
+    usual: float | None
+    displaced: float | None
+    dominant_share: float
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The missed list plus what the brief's methods appendix needs to explain it."""
+
+    missed: tuple[MissedHeadline, ...]
+    model: CoverageModel
+    variety: Variety
+    candidates: int
+    notes: tuple[str, ...] = ()
+
+
+def named_groups(inputs: BriefInputs) -> list[str]:
+    """Groups other than the audience and the catch-all `other`: what a comparison needs."""
+    found = {a.group for a in inputs.articles} | set(inputs.groups)
+    return sorted(found - {inputs.audience, OTHER_GROUP})
+
+
+def missed_headlines(
+    inputs: BriefInputs,
+    pressure: Sequence[PressurePoint],
+    dominant: Sequence[DominantStoryline],
+    options: RankOptions,
+) -> list[MissedHeadline]:
+    """The ranked missed headlines for `inputs.audience` (see `rank_missed` for the details)."""
+    return list(rank_missed(inputs, pressure, dominant, options).missed)
+
+
+def rank_missed(
+    inputs: BriefInputs,
+    pressure: Sequence[PressurePoint],
+    dominant: Sequence[DominantStoryline],
+    options: RankOptions,
+) -> Ranking:
+    """Score every eligible story and keep the top `options.top_n`."""
+    audience = inputs.audience
+    model = fit_coverage_model(inputs, options)
+    variety = audience_variety(inputs, dominant)
+    if not named_groups(inputs):
+        note = (
+            f"Missed headlines need source groups besides {audience!r} and {OTHER_GROUP!r}: "
+            "give `--sources` a file whose sources carry groups."
+        )
+        return Ranking((), model, variety, 0, (note,))
+    excluded = _excluded_storylines(inputs.articles, audience, dominant, options)
+    own_pressure = {p.day: p for p in pressure if p.group == audience}
+    scored: list[tuple[float, StoryCoverage, StorySignals, float]] = []
+    for story in story_coverage(inputs.articles):
+        if story.storyline_id in excluded:
+            continue
+        signals = signals_of(story, audience, options, model.audience_outlets)
+        if not _eligible(signals, options):
+            continue
+        expected = model.expected(signals)
+        shortfall = shortfall_of(expected, signals.audience_outlets)
+        if shortfall < options.min_shortfall:
+            continue
+        factor = 1.0 + _mean_pressure(story.days, own_pressure)
+        score = shortfall * story_weight(signals) * factor
+        scored.append((score, story, signals, expected))
+    scored.sort(key=lambda t: (-t[0], t[1].story_id))
+    missed = tuple(
+        _entry(i + 1, score, story, signals, expected, inputs, own_pressure, dominant, options)
+        for i, (score, story, signals, expected) in enumerate(scored[: options.top_n])
+    )
+    return Ranking(missed, model, variety, len(scored))
+
+
+def shortfall_of(expected: float, got: int) -> float:
+    """The share of the expected audience coverage that did not come (at least one outlet's worth).
+
+    Dividing by max(expected, 1) keeps a story the audience would rarely carry (expected 0.1
+    outlets) from counting as fully missed when it got none.
+    """
+    return max(0.0, expected - got) / max(expected, 1.0)
+
+
+def story_weight(s: StorySignals) -> float:
+    """A story's weight outside the audience: doublings of outlets, plus breadth and authority.
+
+    log2 because the tenth outlet says less than the second; each further group adds half a
+    doubling, official/wire presence another half.
+    """
+    return math.log2(1.0 + s.effective_outlets) + 0.5 * max(0, s.groups - 1) + 0.5 * s.official
+
+
+def _eligible(s: StorySignals, options: RankOptions) -> bool:
+    """One outlet once is noise; so is a story seen in fewer groups than asked for."""
+    return s.outlets >= options.min_outlets and s.groups >= options.min_groups
+
+
+def _excluded_storylines(
+    articles: Sequence[PlacedArticle],
+    audience: str,
+    dominant: Sequence[DominantStoryline],
+    options: RankOptions,
+) -> set[str]:
+    """Dominant storylines, and storylines the audience ran on several days: neither was missed."""
+    out = {d.storyline_id for d in dominant}
+    days: dict[str, set[date]] = defaultdict(set)
+    for a in articles:
+        if a.group == audience:
+            days[storyline_key(a)].add(a.day)
+    out |= {k for k, v in days.items() if len(v) >= options.held_days}
+    return out
+
+
+def _mean_pressure(days: Sequence[date], own: Mapping[date, PressurePoint]) -> float:
+    values = [own[d].value for d in days if d in own]
+    return sum(values) / len(values) if values else 0.0
+
+
+def _entry(
+    rank: int,
+    score: float,
+    story: StoryCoverage,
+    s: StorySignals,
+    expected: float,
+    inputs: BriefInputs,
+    own_pressure: Mapping[date, PressurePoint],
+    dominant: Sequence[DominantStoryline],
+    options: RankOptions,
+) -> MissedHeadline:
+    crowd = crowded_out_by(story.days, inputs.articles, inputs.audience, dominant)
+    weeks = inputs.history.get(story.story_id, 0) + 1
+    reasons = missed_reasons(story, s, expected, inputs.audience, own_pressure, crowd, weeks)
+    coverage = {g: 0 for g in sorted({*inputs.groups, inputs.audience} - {""})}
+    coverage.update({g: c.outlets for g, c in story.by_group.items()})
+    return MissedHeadline(
+        rank=rank,
+        story_id=story.story_id,
+        storyline_id=story.storyline_id,
+        headline=story.headline,
+        score=round(score, 4),
+        reasons=reasons,
+        coverage=coverage,
+        articles=story.articles,
+        crowded_out_by=crowd[0] if crowd else None,
+        weeks_missed=weeks,
+    )
+
+
+def crowded_out_by(
+    days: Sequence[date],
+    articles: Sequence[PlacedArticle],
+    audience: str,
+    dominant: Sequence[DominantStoryline],
+) -> tuple[str, float] | None:
+    """The dominant storyline with the largest share of the audience's attention on these days."""
+    wanted = set(days)
+    own = [a for a in articles if a.group == audience and a.day in wanted]
+    totals = attention_by_storyline(own)
+    total = sum(totals.values())
+    if total <= 0 or not dominant:
+        return None
+    best = max(dominant, key=lambda d: totals.get(d.storyline_id, 0.0))
+    share = totals.get(best.storyline_id, 0.0) / total
+    return (best.headline, share) if share > 0 else None
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def short_day(d: date) -> str:
+    return f"{d.strftime('%b')} {d.day}"
+
+
+def missed_reasons(
+    story: StoryCoverage,
+    s: StorySignals,
+    expected: float,
+    audience: str,
+    own_pressure: Mapping[date, PressurePoint],
+    crowd: tuple[str, float] | None,
+    weeks: int,
+) -> tuple[str, ...]:
+    """Plain-words reasons, each with the numbers behind it."""
+    first = (
+        f"{s.outlets} outlets in {s.groups} group{'s' if s.groups != 1 else ''}; "
+        f"{s.audience_outlets} of {s.audience_total} {audience} outlets"
+    )
+    peak = _peak_pressure(story.days, own_pressure)
+    if peak is not None:
+        day, value, is_high = peak
+        first += f"; {audience} pressure {value:.2f} on {short_day(day)}"
+        first += ", the week's high" if is_high else ""
+    out = [first]
+    out.append(
+        f"expected about {expected:.1f} {audience} outlets for a story with this reach, got "
+        f"{s.audience_outlets}"
+    )
+    span = _span(story.days)
+    out.append(
+        f"ran {len(story.days)} day{'s' if len(story.days) != 1 else ''} ({span}); "
+        f"{story.originals} original report{'s' if story.originals != 1 else ''}, "
+        f"{story.pickups} pickup{'s' if story.pickups != 1 else ''}"
+    )
+    if s.official:
+        out.append(f"official or wire sources covered it: {', '.join(s.official_outlets)}")
+    if crowd is not None:
+        out.append(f"ran while “{crowd[0]}” held {crowd[1]:.0%} of {audience} coverage")
+    if weeks >= 2:
+        out.append(f"missed for the {ordinal(weeks)} week")
+    return tuple(out)
+
+
+def _span(days: Sequence[date]) -> str:
+    if not days:
+        return ""
+    if len(days) == 1:
+        return short_day(days[0])
+    return f"{short_day(days[0])}–{short_day(days[-1])}"
+
+
+def _peak_pressure(
+    days: Sequence[date], own: Mapping[date, PressurePoint]
+) -> tuple[date, float, bool] | None:
+    """The audience's highest pressure on the story's days, and whether it was the window's high."""
+    points = [own[d] for d in days if d in own and own[d].articles > 0]
+    if not points:
+        return None
+    best = max(points, key=lambda p: (p.value, p.day))
+    week_high = max(p.value for p in own.values())
+    return best.day, best.value, math.isclose(best.value, week_high)
+
+
+def audience_variety(inputs: BriefInputs, dominant: Sequence[DominantStoryline]) -> Variety:
+    """Storylines per day in the audience this window versus the weeks before.
+
+    The drop is the share of the audience's usual variety the dominant stories displaced; the
+    dominant share is how much of the window's audience attention they held.
+    """
+    week = _storylines_per_day(inputs.articles, inputs.audience)
+    usual = _storylines_per_day(inputs.context, inputs.audience)
+    displaced = None
+    if usual and week is not None:
+        displaced = max(0.0, 1.0 - week / usual)
+    own = [a for a in inputs.articles if a.group == inputs.audience]
+    totals = attention_by_storyline(own)
+    total = sum(totals.values())
+    held = sum(totals.get(d.storyline_id, 0.0) for d in dominant) / total if total > 0 else 0.0
+    return Variety(week=week or 0.0, usual=usual, displaced=displaced, dominant_share=held)
+
+
+def _storylines_per_day(articles: Sequence[PlacedArticle], audience: str) -> float | None:
+    per_day: dict[date, set[str]] = defaultdict(set)
+    for a in articles:
+        if a.group == audience:
+            per_day[a.day].add(storyline_key(a))
+    if not per_day:
+        return None
+    return sum(len(v) for v in per_day.values()) / len(per_day)
