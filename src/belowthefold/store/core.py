@@ -9,6 +9,7 @@ from types import TracebackType
 from belowthefold.errors import StoreError
 from belowthefold.store.articles import ArticleRepo
 from belowthefold.store.core_tx import transaction
+from belowthefold.store.feeds import FeedRepo
 from belowthefold.store.migrations import MIGRATIONS
 from belowthefold.store.runs import RunRepo
 from belowthefold.store.search import SearchRepo
@@ -44,6 +45,7 @@ class Store:
         self.runs = RunRepo(self.conn)
         self.articles = ArticleRepo(self.conn)
         self.stories = StoryRepo(self.conn)
+        self.feeds = FeedRepo(self.conn)
         self.search = SearchRepo(self.conn)
 
     def __enter__(self) -> Store:

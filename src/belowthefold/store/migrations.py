@@ -104,7 +104,81 @@ CREATE TABLE dedup_done (
 );
 """
 
+# Live fetching: feed validators, per-fetch records, sightings, front-page snapshots.
+LIVE_FETCHING = """
+CREATE TABLE feeds (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    last_fetch TEXT,
+    last_success TEXT,
+    last_status INTEGER,
+    last_error TEXT,
+    last_error_kind TEXT,
+    last_error_at TEXT,
+    failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE fetches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER,
+    source TEXT NOT NULL,
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at TEXT NOT NULL,
+    status INTEGER,
+    not_modified INTEGER NOT NULL DEFAULT 0,
+    entries INTEGER NOT NULL DEFAULT 0,
+    inserted INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    error_kind TEXT,
+    error TEXT,
+    warning TEXT,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    elapsed_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX fetches_source_at ON fetches(source, at);
+CREATE INDEX fetches_run ON fetches(run_id);
+CREATE TABLE sightings (
+    article_id TEXT NOT NULL,
+    feed TEXT NOT NULL,
+    source TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    times INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (article_id, feed)
+);
+CREATE INDEX sightings_source_first ON sightings(source, first_seen);
+CREATE TABLE frontpage_snapshots (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER,
+    source TEXT NOT NULL,
+    url TEXT NOT NULL,
+    taken_at TEXT NOT NULL,
+    links INTEGER NOT NULL DEFAULT 0,
+    known INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX frontpage_snapshots_source ON frontpage_snapshots(source, taken_at);
+CREATE TABLE frontpage_items (
+    snapshot_id INTEGER NOT NULL REFERENCES frontpage_snapshots(id),
+    position INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (snapshot_id, position)
+);
+CREATE INDEX frontpage_items_article ON frontpage_items(article_id);
+CREATE TABLE frontpage_time (
+    article_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    hours REAL NOT NULL DEFAULT 0,
+    best_position INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (article_id, source)
+);
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core", CORE),
     (2, "stories", STORIES),
+    (3, "live_fetching", LIVE_FETCHING),
 ]

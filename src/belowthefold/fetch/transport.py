@@ -1,0 +1,338 @@
+"""Polite HTTP: one request at a time per host, robots.txt, caps on time, size and redirects.
+
+Every failure becomes a `FetchError(kind, message, status)` so the runner can record it as data.
+The httpx transport and the clock are passed in (seams): tests swap them, nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from belowthefold.config import FetchOptions
+from belowthefold.errors import FetchError
+
+# Error kinds recorded per fetch; the CLI and docs list these.
+KINDS = (
+    "timeout", "connect", "http", "too_large", "redirects", "robots", "rate_limited",
+    "parse", "not_feed", "extract", "invalid_url",
+)
+
+
+class Clock(Protocol):
+    """Wall time for records, monotonic time for deadlines, and sleeping: one seam for all three."""
+
+    def now(self) -> datetime: ...
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a conditional GET sends back so an unchanged feed costs one empty 304."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    """A finished response: final URL, status, headers (lower-case keys) and the decoded body."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    elapsed_s: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def validators(self) -> Validators:
+        return Validators(self.headers.get("etag"), self.headers.get("last-modified"))
+
+
+class _HostGate:
+    """One lock and one last-request time per host: requests to a host never overlap."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    def lock(self, host: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(host, threading.Lock())
+
+    def wait_turn(self, host: str, delay: float, clock: Clock) -> None:
+        last = self._last.get(host)
+        if last is not None:
+            clock.sleep(last + delay - clock.monotonic())
+
+    def done(self, host: str, clock: Clock) -> None:
+        self._last[host] = clock.monotonic()
+
+
+def _host_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+class _Decoder:
+    """gzip/deflate decoding with a cap on the *decoded* size, so a gzip bomb stops at the cap."""
+
+    def __init__(self, encoding: str, cap: int) -> None:
+        enc = encoding.strip().lower()
+        self.cap = cap
+        self.size = 0
+        self._z: zlib._Decompress | None = None
+        if enc in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(zlib.MAX_WBITS | 32)
+        elif enc == "deflate":
+            self._z = zlib.decompressobj(zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> bytes:
+        if self._z is None:
+            out = data
+        else:
+            try:
+                out = self._z.decompress(data, self.cap - self.size + 1)
+                # Anything left unconsumed means the output would exceed the cap.
+                if self._z.unconsumed_tail:
+                    raise FetchError("too_large", f"body larger than {self.cap} bytes after decompression")
+            except zlib.error as exc:
+                raise FetchError("http", f"broken compressed body: {exc}") from exc
+        self.size += len(out)
+        if self.size > self.cap:
+            raise FetchError("too_large", f"body larger than {self.cap} bytes")
+        return out
+
+
+class Fetcher:
+    """GETs URLs politely and within bounds; thread-safe, shared by every worker of a run."""
+
+    def __init__(
+        self,
+        options: FetchOptions,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.options = options
+        self.clock: Clock = clock or SystemClock()
+        timeout = httpx.Timeout(options.timeout_s, connect=min(options.timeout_s, 10.0))
+        self.client = httpx.Client(
+            transport=transport or httpx.HTTPTransport(retries=0),
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"User-Agent": options.user_agent, "Accept-Encoding": "gzip, deflate"},
+        )
+        self._gate = _HostGate()
+        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots_guard = threading.Lock()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public -----------------------------------------------------------------------------
+
+    def get(self, url: str, validators: Validators | None = None, accept: str = "*/*") -> HttpResult:
+        """GET with redirects followed by hand (capped, loop-checked, robots-checked per hop)."""
+        seen: set[str] = set()
+        current = url
+        for _hop in range(self.options.max_redirects + 1):
+            if not current.lower().startswith(("http://", "https://")):
+                raise FetchError("invalid_url", f"not an http(s) URL: {current[:200]}")
+            if current in seen:
+                raise FetchError("redirects", f"redirect loop at {current[:200]}")
+            seen.add(current)
+            self._check_robots(current)
+            result = self._get_with_retries(current, validators, accept)
+            if result.status in (301, 302, 303, 307, 308) and "location" in result.headers:
+                current = urljoin(current, result.headers["location"])
+                continue
+            return result
+        raise FetchError("redirects", f"more than {self.options.max_redirects} redirects from {url[:200]}")
+
+    # -- robots -----------------------------------------------------------------------------
+
+    def allowed(self, url: str) -> bool:
+        """robots.txt says our User-Agent may fetch this URL (fetched once per host and run)."""
+        if not self.options.respect_robots:
+            return True
+        key = _host_key(url)
+        with self._robots_guard:
+            known = key in self._robots
+        if not known:
+            parser = self._load_robots(key)
+            with self._robots_guard:
+                self._robots[key] = parser
+        parser = self._robots[key]
+        return True if parser is None else parser.can_fetch(self.options.user_agent, url)
+
+    def _load_robots(self, key: str) -> RobotFileParser | None:
+        # A missing, broken or unreachable robots.txt allows everything (the common reading).
+        try:
+            result = self._get_with_retries(key + "/robots.txt", None, "text/plain", retries=0)
+        except FetchError:
+            return None
+        if result.status != 200:
+            return None
+        parser = RobotFileParser()
+        parser.parse(result.body[:500_000].decode("utf-8", "replace").splitlines())
+        return parser
+
+    def _check_robots(self, url: str) -> None:
+        if urlsplit(url).path == "/robots.txt":
+            return
+        if not self.allowed(url):
+            raise FetchError("robots", f"robots.txt disallows {url[:200]}")
+
+    # -- one request ------------------------------------------------------------------------
+
+    def _get_with_retries(
+        self, url: str, validators: Validators | None, accept: str, retries: int | None = None
+    ) -> HttpResult:
+        attempts = (self.options.retries if retries is None else retries) + 1
+        last: FetchError | None = None
+        for attempt in range(attempts):
+            try:
+                result = self._get_once(url, validators, accept)
+            except FetchError as exc:
+                if exc.kind not in ("timeout", "connect"):
+                    raise
+                last = exc
+                self.clock.sleep(self.options.backoff_s * 2**attempt)
+                continue
+            if result.status == 429 or (result.status == 503 and "retry-after" in result.headers):
+                wait = retry_after_seconds(result.headers.get("retry-after"), self.clock.now())
+                wait = self.options.backoff_s * 2**attempt if wait is None else wait
+                if wait > self.options.max_retry_after_s:
+                    raise FetchError(
+                        "rate_limited", f"server asks to wait {wait:.0f}s (cap "
+                        f"{self.options.max_retry_after_s:.0f}s)", result.status,
+                    )
+                last = FetchError("rate_limited", f"HTTP {result.status}, Retry-After {wait:.0f}s",
+                                  result.status)
+                self.clock.sleep(wait)
+                continue
+            if result.status >= 500:
+                last = FetchError("http", f"HTTP {result.status}", result.status)
+                self.clock.sleep(self.options.backoff_s * 2**attempt)
+                continue
+            if result.status >= 400:
+                raise FetchError("http", f"HTTP {result.status}", result.status)
+            return result
+        assert last is not None
+        raise last
+
+    def _get_once(self, url: str, validators: Validators | None, accept: str) -> HttpResult:
+        host = _host_key(url)
+        headers = {"Accept": accept}
+        if validators and validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators and validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        with self._gate.lock(host):
+            self._gate.wait_turn(host, self.options.per_host_delay_s, self.clock)
+            try:
+                return self._stream(url, headers)
+            finally:
+                self._gate.done(host, self.clock)
+
+    def _stream(self, url: str, headers: dict[str, str]) -> HttpResult:
+        start = self.clock.monotonic()
+        deadline = start + self.options.deadline_s
+        cap = self.options.max_bytes
+        try:
+            with self.client.stream("GET", url, headers=headers) as response:
+                hdrs = {k.lower(): v for k, v in response.headers.items()}
+                if response.status_code in (301, 302, 303, 307, 308, 304) or response.status_code >= 400:
+                    return HttpResult(str(response.url), response.status_code, hdrs, b"",
+                                      self.clock.monotonic() - start)
+                length = hdrs.get("content-length", "")
+                if length.isdigit() and int(length) > cap:
+                    raise FetchError("too_large", f"Content-Length {length} over the cap of {cap} bytes",
+                                     response.status_code)
+                decoder = _Decoder(hdrs.get("content-encoding", ""), cap)
+                chunks: list[bytes] = []
+                raw_size = 0
+                for chunk in _raw(response):
+                    raw_size += len(chunk)
+                    if raw_size > cap:
+                        raise FetchError("too_large", f"body larger than {cap} bytes", response.status_code)
+                    chunks.append(decoder.feed(chunk))
+                    if self.clock.monotonic() > deadline:
+                        raise FetchError(
+                            "timeout", f"no complete answer within {self.options.deadline_s:.0f}s "
+                            "(slow body)", response.status_code,
+                        )
+                return HttpResult(str(response.url), response.status_code, hdrs, b"".join(chunks),
+                                  self.clock.monotonic() - start)
+        except httpx.TimeoutException as exc:
+            raise FetchError("timeout", f"timed out: {type(exc).__name__}") from exc
+        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError,
+                httpx.WriteError, httpx.ProxyError) as exc:
+            raise FetchError("connect", f"{type(exc).__name__}: {exc}"[:300]) from exc
+        except httpx.InvalidURL as exc:
+            raise FetchError("invalid_url", str(exc)[:300]) from exc
+        except httpx.HTTPError as exc:
+            raise FetchError("connect", f"{type(exc).__name__}: {exc}"[:300]) from exc
+
+
+def _raw(response: httpx.Response) -> Iterator[bytes]:
+    # iter_raw: we decode ourselves, with a cap, instead of httpx's uncapped decoders.
+    yield from response.iter_raw(chunk_size=65536)
