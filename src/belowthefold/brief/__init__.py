@@ -1,0 +1,39 @@
+"""Brief: the week's column as data (`build_brief`) and as Markdown, HTML, JSON or a chart."""
+
+from __future__ import annotations
+
+from belowthefold.brief.build import build_brief
+from belowthefold.brief.chart import render_chart_png
+from belowthefold.brief.facts import Facts, extract_facts, lead_of
+from belowthefold.brief.jsondoc import brief_to_dict, render_json
+from belowthefold.errors import BelowTheFoldError
+from belowthefold.models import Brief
+
+FORMATS = ("md", "html", "json")
+
+
+def render(brief: Brief, fmt: str) -> str:
+    """The brief in one of FORMATS; the same Brief gives the same facts in each."""
+    if fmt in ("md", "markdown"):
+        from belowthefold.brief.markdown import render_markdown
+
+        return render_markdown(brief)
+    if fmt == "html":
+        from belowthefold.brief.html import render_html
+
+        return render_html(brief)
+    if fmt == "json":
+        return render_json(brief)
+    raise BelowTheFoldError(f"unknown brief format {fmt!r}: use one of {', '.join(FORMATS)}")
+
+
+__all__ = [
+    "FORMATS",
+    "Facts",
+    "brief_to_dict",
+    "build_brief",
+    "extract_facts",
+    "lead_of",
+    "render",
+    "render_chart_png",
+]

@@ -1,0 +1,137 @@
+"""BriefInputs -> Brief: pressure, dominant storylines, the missed list, and the facts for each."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from belowthefold.attention import daily_pressure, dominant_storylines
+from belowthefold.brief.facts import extract_facts, lead_of
+from belowthefold.config import RankOptions
+from belowthefold.models import (
+    Brief,
+    BriefInputs,
+    DominantStoryline,
+    MissedHeadline,
+    PressurePoint,
+)
+from belowthefold.rank import Ranking, rank_missed
+
+
+def build_brief(inputs: BriefInputs, options: RankOptions) -> Brief:
+    """The week's column as data: every number the renderers show is computed here."""
+    audience = inputs.audience or options.audience
+    inputs = replace(inputs, audience=audience)
+    groups = _groups(inputs)
+    pressure = daily_pressure(inputs.articles, inputs.window.days(), groups)
+    dominant = _with_facts_dominant(dominant_storylines(inputs.articles, audience, options))
+    ranking = rank_missed(inputs, pressure, dominant, options)
+    missed = tuple(_with_facts(m) for m in ranking.missed)
+    notes = list(ranking.notes) + _notes(inputs, ranking, dominant)
+    versus_dominant: tuple[DominantStoryline, ...] = ()
+    versus_missed: tuple[MissedHeadline, ...] = ()
+    if inputs.versus and inputs.versus != audience:
+        vs_inputs = replace(inputs, audience=inputs.versus, history={})
+        versus_dominant = tuple(
+            _with_facts_dominant(dominant_storylines(inputs.articles, inputs.versus, options))
+        )
+        vs_ranking = rank_missed(vs_inputs, pressure, versus_dominant, options)
+        versus_missed = tuple(_with_facts(m) for m in vs_ranking.missed)
+        notes += _versus_notes(audience, inputs.versus, missed, versus_missed)
+    return Brief(
+        window=inputs.window,
+        audience=audience,
+        groups=tuple(groups),
+        pressure=tuple(pressure),
+        dominant=tuple(dominant),
+        missed=missed,
+        generated_at=inputs.now or datetime.now(UTC),
+        notes=tuple(notes),
+        health=inputs.health,
+        versus=inputs.versus,
+        versus_dominant=versus_dominant,
+        versus_missed=versus_missed,
+        methods=methods(audience, ranking, options),
+    )
+
+
+def _groups(inputs: BriefInputs) -> list[str]:
+    """Groups with articles in the window, the audience first (charts and tables read it first)."""
+    present = sorted({a.group for a in inputs.articles} | {inputs.audience})
+    return [inputs.audience] + [g for g in present if g != inputs.audience]
+
+
+def _with_facts(m: MissedHeadline) -> MissedHeadline:
+    return replace(m, lead=lead_of(m.articles), facts=extract_facts(m.articles).lines())
+
+
+def _with_facts_dominant(items: list[DominantStoryline]) -> list[DominantStoryline]:
+    return [
+        replace(d, lead=lead_of(d.articles), facts=extract_facts(d.articles).lines()) for d in items
+    ]
+
+
+def _notes(inputs: BriefInputs, ranking: Ranking, dominant: list[DominantStoryline]) -> list[str]:
+    audience = inputs.audience
+    own = sum(1 for a in inputs.articles if a.group == audience)
+    out: list[str] = []
+    if not inputs.articles:
+        out.append("No articles in this window: import some first (`belowthefold import`).")
+    elif own == 0:
+        out.append(
+            f"No {audience} articles in this window: check the audience name and the sources file."
+        )
+    v = ranking.variety
+    if dominant and v.dominant_share > 0:
+        out.append(
+            f"The {len(dominant)} dominant storyline{'s' if len(dominant) != 1 else ''} held "
+            f"{v.dominant_share:.0%} of {audience} coverage this window."
+        )
+    if v.usual and v.displaced is not None:
+        out.append(
+            f"{audience.capitalize()} ran {v.week:.1f} storylines a day against {v.usual:.1f} a day "
+            f"in the weeks before: {v.displaced:.0%} of its usual variety displaced."
+        )
+    return out
+
+
+def _versus_notes(
+    audience: str, versus: str, missed: tuple[MissedHeadline, ...], vs: tuple[MissedHeadline, ...]
+) -> list[str]:
+    carried = sum(1 for m in missed if m.coverage.get(versus, 0) > 0)
+    carried_back = sum(1 for m in vs if m.coverage.get(audience, 0) > 0)
+    return [
+        f"Of {audience}'s {len(missed)} missed headlines, {carried} ran in {versus} outlets; "
+        f"of {versus}'s {len(vs)}, {carried_back} ran in {audience} outlets."
+    ]
+
+
+def methods(audience: str, ranking: Ranking, options: RankOptions) -> tuple[str, ...]:
+    """The methods appendix: what each number means and which model produced the expectations."""
+    return (
+        "News pressure: for each group and day, the share of that group's attention (summed article "
+        "weights) held by the day's three largest storylines (Eisensee & Strömberg 2007). "
+        "Concentration is 1 minus the normalised entropy of storyline shares.",
+        f"Dominant storylines: up to {options.dominant_n} storylines holding at least "
+        f"{options.dominant_share:.0%} of {audience} attention over the window; their stories are "
+        f"never listed as missed, nor are storylines {audience} ran on {options.held_days} or more days.",
+        f"Expected coverage: the number of {audience} outlets a story with the same reach elsewhere "
+        f"usually gets; {ranking.model.describe()}.",
+        "Reach: distinct outlets outside the audience (an outlet that only picked up a syndicated "
+        "copy counts half), groups, official or wire presence, days running.",
+        f"Score = shortfall × weight × (1 + pressure). Shortfall = (expected − got) / max(expected, 1), "
+        f"at least {options.min_shortfall:.0%} to be listed; weight = log2(1 + outlets) + 0.5 per "
+        f"extra group + 0.5 with official or wire presence; pressure = mean {audience} pressure on the "
+        f"days the story ran. A story needs at least {options.min_outlets} outlets outside {audience}: "
+        "one outlet once is noise.",
+        f"Crowd-out: the dominant storyline with the largest share of {audience} attention on the days "
+        "the story ran. Variety displaced: storylines per day in the audience this window against "
+        "the weeks before.",
+        f"{ranking.candidates} stor{'y' if ranking.candidates == 1 else 'ies'} met the thresholds "
+        f"this window; at most {options.top_n} are listed.",
+    )
+
+
+def pressure_for(brief: Brief, group: str) -> list[PressurePoint]:
+    """The brief's pressure series of one group, in day order."""
+    return sorted((p for p in brief.pressure if p.group == group), key=lambda p: p.day)

@@ -1,0 +1,64 @@
+"""The brief's chart: daily pressure per group, and the dominant storyline's daily share (matplotlib, Agg)."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+from belowthefold.models import Brief
+
+
+def dominant_daily_share(brief: Brief) -> dict[date, float]:
+    """The top dominant storyline's share of the audience's attention, per day."""
+    if not brief.dominant:
+        return {}
+    totals = {p.day: p.attention for p in brief.pressure if p.group == brief.audience}
+    held: dict[date, float] = defaultdict(float)
+    for a in brief.dominant[0].articles:
+        held[a.day] += max(a.weight, 0.0)
+    return {d: (held[d] / t if t > 0 else 0.0) for d, t in sorted(totals.items())}
+
+
+def chart_png(brief: Brief) -> bytes:
+    """Render the chart to PNG bytes (no display, no files)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 4.6), dpi=100)
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+    for group in brief.groups:
+        points = sorted((p for p in brief.pressure if p.group == group), key=lambda p: p.day)
+        if not any(p.articles for p in points):
+            continue
+        width = 2.5 if group == brief.audience else 1.2
+        top.plot(
+            [p.day for p in points], [p.value for p in points], marker="o", lw=width, label=group
+        )
+    top.set_ylim(0, 1.05)
+    top.set_ylabel("news pressure")
+    top.set_title("Daily news pressure (top-three storyline share)", fontsize=10)
+    if top.get_legend_handles_labels()[0]:
+        top.legend(fontsize=8, loc="lower left", ncols=4)
+    shares = dominant_daily_share(brief)
+    if shares:
+        label = brief.dominant[0].headline[:60]
+        bottom.bar(list(shares), list(shares.values()), color="#b44", alpha=0.8)
+        bottom.set_title(f"Share of {brief.audience} coverage: {label}", fontsize=9)
+    else:
+        bottom.set_title("No dominant storyline", fontsize=9)
+    bottom.set_ylim(0, 1.05)
+    bottom.set_ylabel("share")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def render_chart_png(brief: Brief, path: Path) -> None:
+    """Write the chart to `path` (for `--chart FILE.png`)."""
+    path.write_bytes(chart_png(brief))

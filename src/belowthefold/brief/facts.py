@@ -1,0 +1,240 @@
+"""Key facts and leads from article text, offline and without a model download.
+
+No NER model ships on PyPI from its authors (only third-party re-uploads, which the project will
+not depend on), so this is a careful pattern extractor: figures with their unit and a word of
+context ("a 25% tariff", "$3.4 billion", "2.1% of GDP"), capitalised names sorted into people,
+organisations and places by the words around them, and acronyms resolved where a text defines
+them ("International Atomic Energy Agency (IAEA)").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from belowthefold.models import PlacedArticle
+
+_SCALE = r"(?:million|billion|trillion|bn|mn|m|k)"
+_UNIT = (
+    r"(?:people|persons|dead|deaths|killed|injured|wounded|homes|houses|"
+    r"households|families|children|workers|jobs|residents|refugees|migrants|troops|soldiers|"
+    r"tonnes|tons|barrels|litres|liters|gallons|hectares|acres|km|kilometres|kilometers|miles|"
+    r"metres|meters|feet|degrees|°C|°F|MW|GW|kW|TWh|GWh|MWh|years|months|weeks|days|hours|"
+    r"villages|schools|hospitals|cases|patients|votes|seats|countries|cities|flights|vessels|ships)"
+)
+_CURRENCY = r"(?:[$€£¥]|US\$|USD\s?|EUR\s?|GBP\s?)"
+_NUM = r"\d{1,3}(?:[,\u202f]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_PCT = r"(?:%|\s?per\s?cent\b|\s?percent\b)"
+_PHRASE = r"\s+(?:of|in|on)\s+(?:the\s+)?[A-Za-z][\w-]+"
+# Three shapes: money ("$3.4 billion in trade"), shares ("a 25% tariff", "2.1% of GDP") and counts
+# with a unit ("1,200 people"); only money and shares take a word of context after them.
+_FIGURE = re.compile(
+    rf"(?:\b(?:[Aa]n?|[Tt]he)\s+)?(?:"
+    rf"{_CURRENCY}(?:{_NUM})(?:\s?{_SCALE}\b)?(?:{_PHRASE})?"
+    rf"|\b(?:{_NUM}){_PCT}(?:{_PHRASE}|\s+[a-z][a-z-]{{2,}}(?=[\s,.;:]))?"
+    rf"|\b(?:{_NUM})(?:\s?{_SCALE}\b)?\s?{_UNIT}(?!\w))"
+)
+_STOP_TAIL = {
+    "and", "but", "the", "that", "which", "who", "was", "were", "is", "are", "has", "have", "had",
+    "for", "from", "with", "after", "before", "since", "while", "said", "says", "to", "by", "as",
+    "at", "or", "this", "its", "their", "his", "her", "will", "would", "could", "last",
+}  # fmt: skip
+_NAME = re.compile(
+    r"\b(?:[A-Z][a-zA-Z'’-]+|[A-Z]{2,})(?:[ ](?:(?:of|for|and|the|de|du|al|von|van|on)[ ])?"
+    r"(?:[A-Z][a-zA-Z'’-]+|[A-Z]{2,}))*"
+)
+_ORG_WORDS = {
+    "agency", "ministry", "council", "bank", "union", "organization", "organisation", "commission",
+    "court", "party", "company", "inc", "ltd", "corp", "corporation", "university", "fund",
+    "institute", "authority", "department", "committee", "association", "group", "army", "forces",
+    "police", "parliament", "congress", "senate", "government", "office", "board", "federation",
+    "nations", "programme", "program", "service", "reserve", "exchange", "network", "foundation",
+    "coalition", "alliance", "assembly", "tribunal", "agency's", "unicef", "who", "nato",
+}  # fmt: skip
+_TITLES = {
+    "president", "minister", "mr", "mrs", "ms", "dr", "prime", "secretary", "chancellor", "king",
+    "queen", "pope", "governor", "mayor", "senator", "judge", "general", "chief", "ceo", "director",
+    "spokesperson", "spokesman", "spokeswoman", "ambassador", "professor", "sheikh", "prince",
+}  # fmt: skip
+_PLACE_ACRONYMS = {"US", "USA", "UK", "UAE", "DRC", "EU"}
+_PLAIN_ACRONYMS = {"GDP", "CEO", "TV", "COVID", "AI", "PM", "AM", "GMT", "UTC", "ID", "CO2", "LIVE"}
+_PLACE_PREP = {"in", "from", "near", "across", "to", "into", "at", "outside", "off"}
+_NOT_NAMES = {
+    "The", "A", "An", "On", "In", "At", "It", "He", "She", "They", "We", "I", "But", "And", "This",
+    "That", "These", "Those", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+    "Sunday", "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December", "According", "After", "Before", "As", "If",
+    "When", "While", "Officials", "Residents", "Local", "Its", "Their", "His", "Her", "There",
+    "Reuters", "AP", "AFP", "Read", "More", "Photo", "Video", "Updated", "Breaking", "Live",
+}  # fmt: skip
+_SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a reader needs at a glance, each list ordered by how many articles mention it."""
+
+    figures: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    acronyms: tuple[tuple[str, str], ...] = ()
+
+    def lines(self) -> tuple[str, ...]:
+        """The facts as short labelled lines for MissedHeadline.facts."""
+        out: list[str] = []
+        if self.figures:
+            out.append("Figures: " + "; ".join(self.figures))
+        if self.people:
+            out.append("People: " + ", ".join(self.people))
+        if self.organisations:
+            out.append("Organisations: " + ", ".join(self.organisations))
+        if self.places:
+            out.append("Places: " + ", ".join(self.places))
+        if self.acronyms:
+            out.append("Acronyms: " + "; ".join(f"{a} = {b}" for a, b in self.acronyms))
+        return tuple(out)
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences (abbreviation-tolerant enough for news leads)."""
+    clean = re.sub(r"\s+", " ", text).strip()
+    return [s.strip() for s in _SENTENCE.split(clean) if s.strip()] if clean else []
+
+
+def figures(text: str) -> list[str]:
+    """Numbers with their unit and a word of context, trailing function words trimmed."""
+    out: list[str] = []
+    for m in _FIGURE.finditer(text):
+        words = m.group(0).strip().split()
+        while len(words) > 1 and words[-1].lower().strip(",.;:") in _STOP_TAIL:
+            words.pop()
+        fig = " ".join(words).strip(",.;: ")
+        if re.fullmatch(r"(?:an?|the)\s+\d{4}", fig) or re.fullmatch(r"\d{4}", fig):
+            continue  # a bare year is a date, not a figure
+        out.append(fig)
+    return out
+
+
+def acronyms(text: str) -> list[tuple[str, str]]:
+    """`Long Name (LN)` and `LN (Long Name)` definitions whose initials match the acronym."""
+    found: list[tuple[str, str]] = []
+    for m in re.finditer(
+        r"((?:[A-Z][\w’'-]*\s+(?:(?:of|for|and|the|on|de)\s+)*){1,9})\(([A-Z]{2,8})\)", text
+    ):
+        long, short = m.group(1).strip(), m.group(2)
+        words = long.split()
+        for start in range(len(words)):
+            cand = words[start:]
+            initials = "".join(w[0] for w in cand if w[0].isupper())
+            if initials == short and cand[0][0].isupper():
+                found.append((short, " ".join(cand)))
+                break
+    for m in re.finditer(r"\b([A-Z]{2,8})\s+\(([A-Z][^()]{5,80})\)", text):
+        short, long = m.group(1), m.group(2).strip()
+        if "".join(w[0] for w in long.split() if w[0].isupper()) == short:
+            found.append((short, long))
+    return found
+
+
+def _kind(name: str, before: str, after: str) -> str:
+    words = [w.lower().strip(".’'s") for w in name.split()]
+    prev = before.split()[-1].lower() if before.split() else ""
+    if name in _PLACE_ACRONYMS:
+        return "place"
+    if name in _PLAIN_ACRONYMS:
+        return "other"
+    if any(w in _ORG_WORDS for w in words) or (name.isupper() and len(name) <= 8):
+        return "org"
+    speaks = after.lstrip().startswith(("said", "told", "says", "warned"))
+    if prev in _TITLES or (speaks and len(words) >= 2):
+        return "person"
+    if prev in _PLACE_PREP:
+        return "place"
+    return "other"
+
+
+def names(text: str) -> list[tuple[str, str]]:
+    """Capitalised names with a guessed kind: person, org, place or other."""
+    out: list[tuple[str, str]] = []
+    for m in _NAME.finditer(text):
+        name = m.group(0).strip(" .’'")
+        titled = False
+        while name.split() and (
+            name.split()[0] in _NOT_NAMES or name.split()[0].lower() in _TITLES
+        ):
+            titled = titled or name.split()[0].lower() in _TITLES
+            name = " ".join(name.split()[1:])
+        if not name or name in _NOT_NAMES or len(name) < 2 or not re.search(r"[a-z]", name + "x"):
+            continue
+        before, after = text[max(0, m.start() - 25) : m.start()], text[m.end() : m.end() + 12]
+        kind = "person" if titled and len(name.split()) >= 2 else _kind(name, before, after)
+        if kind == "person" and len(name.split()) < 2:
+            kind = "other"
+        out.append((name, kind))
+    return out
+
+
+def _top(counter: Counter[str], n: int) -> tuple[str, ...]:
+    return tuple(k for k, _ in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n])
+
+
+def extract_facts(articles: Sequence[PlacedArticle], limit: int = 5) -> Facts:
+    """Facts over all of a story's articles, ranked by how many articles state them."""
+    figs: Counter[str] = Counter()
+    kinds: dict[str, Counter[str]] = {"person": Counter(), "org": Counter(), "place": Counter()}
+    acro: dict[str, str] = {}
+    for a in articles:
+        body = f"{a.title}. {a.text}"
+        figs.update(set(figures(body)))
+        for short, long in acronyms(body):
+            acro.setdefault(short, long)
+        seen: set[tuple[str, str]] = set(names(body))
+        for name, kind in seen:
+            if kind in kinds:
+                kinds[kind][name] += 1
+    outlets = {a.outlet_key for a in articles}
+    for counter in kinds.values():
+        for name in list(counter):
+            if name.lower() in outlets:
+                del counter[name]  # an outlet's own name is not a fact about the story
+    return Facts(
+        figures=_top(figs, limit),
+        people=_top(kinds["person"], limit),
+        organisations=_top(kinds["org"], limit),
+        places=_top(kinds["place"], limit),
+        acronyms=tuple(sorted(acro.items()))[:limit],
+    )
+
+
+def lead_of(articles: Sequence[PlacedArticle], max_sentences: int = 3, max_chars: int = 420) -> str:
+    """Two or three sentences from the earliest original report that has text; else the titles."""
+    ordered = sorted(articles, key=lambda a: (a.is_pickup, a.published, a.id))
+    for a in ordered:
+        sents = [s for s in sentences(a.text) if len(s) > 25]
+        if sents:
+            return _clip(sents, max_sentences, max_chars)
+    titles = _distinct(a.title for a in ordered)
+    return _clip([t if t.endswith((".", "?", "!")) else t + "." for t in titles], 2, max_chars)
+
+
+def _clip(sents: Sequence[str], n: int, max_chars: int) -> str:
+    out: list[str] = []
+    for s in sents[:n]:
+        if out and len(" ".join([*out, s])) > max_chars:
+            break
+        out.append(s)
+    return " ".join(out)
+
+
+def _distinct(items: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for i in items:
+        key = i.strip().lower()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(i.strip())
+    return out

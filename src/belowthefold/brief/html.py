@@ -1,0 +1,51 @@
+"""The brief as one self-contained HTML page (Jinja2, autoescaped; chart inlined as base64 PNG)."""
+
+from __future__ import annotations
+
+import base64
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from belowthefold.brief.chart import chart_png
+from belowthefold.brief.view import (
+    day_label,
+    peak_of,
+    pressure_table,
+    references,
+    timeline,
+    week_title,
+)
+from belowthefold.models import Brief
+
+
+def environment() -> Environment:
+    """A fresh environment per render: no module-level state, autoescape always on."""
+    env = Environment(
+        loader=PackageLoader("belowthefold", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["day"] = day_label
+    env.filters["pct"] = lambda v: f"{float(v):.0%}"
+    env.filters["num"] = lambda v: f"{float(v):.2f}"
+    env.globals.update(timeline=timeline, references=references)
+    return env
+
+
+def render_html(brief: Brief, chart: bool = True) -> str:
+    days, groups, cells = pressure_table(brief)
+    png = base64.b64encode(chart_png(brief)).decode("ascii") if chart else None
+    return (
+        environment()
+        .get_template("brief.html")
+        .render(
+            brief=brief,
+            title=week_title(brief),
+            days=days,
+            groups=groups,
+            cells=cells,
+            peak=peak_of(brief, brief.audience),
+            chart=png,
+        )
+    )

@@ -1,0 +1,111 @@
+"""The brief as a JSON document: the shape the web API serves and `--format json` prints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from belowthefold.models import (
+    Brief,
+    DominantStoryline,
+    MissedHeadline,
+    PlacedArticle,
+    PressurePoint,
+    SourceHealth,
+)
+
+
+def article_dict(a: PlacedArticle) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "url": a.url,
+        "title": a.title,
+        "outlet": a.outlet or a.source or "",
+        "group": a.group,
+        "published": a.published.isoformat(),
+        "story_id": a.story_id,
+        "original_id": a.original_id,
+    }
+
+
+def _articles(items: Sequence[PlacedArticle]) -> list[dict[str, Any]]:
+    return [article_dict(a) for a in items]
+
+
+def pressure_dict(p: PressurePoint) -> dict[str, Any]:
+    return {
+        "date": p.day.isoformat(),
+        "group": p.group,
+        "value": round(p.value, 4),
+        "concentration": round(p.concentration, 4),
+        "articles": p.articles,
+        "attention": round(p.attention, 4),
+        "top_storylines": list(p.top_storylines),
+    }
+
+
+def dominant_dict(d: DominantStoryline) -> dict[str, Any]:
+    return {
+        "storyline_id": d.storyline_id,
+        "headline": d.headline,
+        "share": round(d.share, 4),
+        "peak_day": d.peak_day.isoformat() if d.peak_day else None,
+        "peak_share": round(d.peak_share, 4),
+        "lead": d.lead,
+        "facts": list(d.facts),
+        "articles": _articles(d.articles),
+    }
+
+
+def missed_dict(m: MissedHeadline) -> dict[str, Any]:
+    return {
+        "rank": m.rank,
+        "story_id": m.story_id,
+        "storyline_id": m.storyline_id,
+        "headline": m.headline,
+        "score": m.score,
+        "reasons": list(m.reasons),
+        "coverage": dict(m.coverage),
+        "lead": m.lead,
+        "facts": list(m.facts),
+        "crowded_out_by": m.crowded_out_by,
+        "weeks_missed": m.weeks_missed,
+        "articles": _articles(m.articles),
+    }
+
+
+def health_dict(h: SourceHealth) -> dict[str, Any]:
+    return {
+        "source": h.source,
+        "group": h.group,
+        "articles": h.articles,
+        "days_without": h.days_without,
+        "errors": h.errors,
+        "last_error": h.last_error,
+    }
+
+
+def brief_to_dict(brief: Brief) -> dict[str, Any]:
+    """Everything the brief shows, as plain JSON types."""
+    return {
+        "week": brief.window.label,
+        "start": brief.window.start.isoformat(),
+        "end": brief.window.end.isoformat(),
+        "audience": brief.audience,
+        "versus": brief.versus,
+        "groups": list(brief.groups),
+        "generated_at": brief.generated_at.isoformat(),
+        "pressure": [pressure_dict(p) for p in brief.pressure],
+        "dominant": [dominant_dict(d) for d in brief.dominant],
+        "missed": [missed_dict(m) for m in brief.missed],
+        "versus_dominant": [dominant_dict(d) for d in brief.versus_dominant],
+        "versus_missed": [missed_dict(m) for m in brief.versus_missed],
+        "notes": list(brief.notes),
+        "methods": list(brief.methods),
+        "health": [health_dict(h) for h in brief.health],
+    }
+
+
+def render_json(brief: Brief) -> str:
+    return json.dumps(brief_to_dict(brief), ensure_ascii=False, indent=2)

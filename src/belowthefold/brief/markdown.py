@@ -1,0 +1,158 @@
+"""The brief as Markdown: an analyst's weekly "headlines you missed" column."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from belowthefold.brief.view import (
+    day_label,
+    peak_of,
+    pressure_table,
+    references,
+    timeline,
+    week_title,
+)
+from belowthefold.models import Brief, DominantStoryline, MissedHeadline
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def esc(text: str) -> str:
+    """Escape Markdown syntax in untrusted text (titles, outlets) and flatten line breaks."""
+    flat = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return "\\" + flat if flat[:1] in {"#", "-", "+", ">"} or re.match(r"\d+\.\s", flat) else flat
+
+
+def render_markdown(brief: Brief) -> str:
+    parts = [
+        f"# Headlines you missed: {esc(brief.audience)}, {esc(week_title(brief))}",
+        "",
+        *_dominant_section(brief),
+        *_pressure_section(brief),
+        *_missed_section(brief, brief.missed, brief.audience),
+        *_versus_section(brief),
+        *_methods_section(brief),
+        *_health_section(brief),
+        f"_Generated {brief.generated_at:%Y-%m-%d %H:%M} UTC by belowthefold._",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def _dominant_section(brief: Brief) -> list[str]:
+    out = ["## What dominated", ""]
+    if not brief.dominant:
+        out += [f"No storyline dominated {esc(brief.audience)} coverage this window.", ""]
+    for d in brief.dominant:
+        out += _dominant(d, brief.audience)
+    peak = peak_of(brief, brief.audience)
+    if peak is not None:
+        out += [
+            f"{esc(brief.audience).capitalize()} news pressure peaked at {peak.value:.2f} on "
+            f"{day_label(peak.day)} ({peak.articles} articles).",
+            "",
+        ]
+    out += [f"- {esc(n)}" for n in brief.notes]
+    return [*out, ""] if brief.notes else out
+
+
+def _dominant(d: DominantStoryline, audience: str) -> list[str]:
+    peak = f"; peaked at {d.peak_share:.0%} on {day_label(d.peak_day)}" if d.peak_day else ""
+    out = [
+        f"**{esc(d.headline)}** held {d.share:.0%} of {esc(audience)} coverage "
+        f"({len(d.articles)} articles{peak}).",
+        "",
+    ]
+    if d.lead:
+        out += [f"> {esc(d.lead)}", ""]
+    out += [f"- {esc(f)}" for f in d.facts]
+    return [*out, ""] if d.facts else out
+
+
+def _pressure_section(brief: Brief) -> list[str]:
+    days, groups, cells = pressure_table(brief)
+    if not days:
+        return []
+    out = [
+        "## Daily news pressure",
+        "",
+        "Share of each group's attention held by the day's three "
+        "largest storylines (articles in brackets).",
+        "",
+    ]
+    out.append("| day | " + " | ".join(esc(g) for g in groups) + " |")
+    out.append("|---|" + "---:|" * len(groups))
+    for d in days:
+        row = []
+        for g in groups:
+            p = cells.get((g, d))
+            row.append(f"{p.value:.2f} ({p.articles})" if p and p.articles else "–")
+        out.append(f"| {day_label(d)} | " + " | ".join(row) + " |")
+    return [*out, ""]
+
+
+def _missed_section(brief: Brief, missed: Sequence[MissedHeadline], audience: str) -> list[str]:
+    out = [f"## The headlines {esc(audience)} missed", ""]
+    if not missed:
+        out += ["No story met the thresholds for a missed headline this window.", ""]
+    for m in missed:
+        out += _missed(m)
+    return out
+
+
+def _missed(m: MissedHeadline) -> list[str]:
+    out = [f"### {m.rank}. {esc(m.headline)}", "", f"_score {m.score:.2f}_", ""]
+    if m.lead:
+        out += [esc(m.lead), ""]
+    out += ["**Why it counts as missed**", "", *[f"- {esc(r)}" for r in m.reasons], ""]
+    if m.facts:
+        out += ["**Key facts**", "", *[f"- {esc(f)}" for f in m.facts], ""]
+    out += ["**Timeline**", ""]
+    for t in timeline(m.articles):
+        out.append(
+            f"- {day_label(t.day)}: {t.articles} article{'s' if t.articles != 1 else ''} in "
+            f"{t.outlets} outlet{'s' if t.outlets != 1 else ''}; first: “{esc(t.first_title)}” "
+            f"({esc(t.first_outlet)})"
+        )
+    cov = " · ".join(f"{esc(g)} {n}" for g, n in m.coverage.items())
+    out += ["", f"**Coverage by group** (outlets): {cov}", "", "**References**", ""]
+    for r in references(m.articles):
+        label = f"{esc(r.outlet)}: {esc(r.title)}"
+        line = f"[{label}](<{r.url}>)" if r.url else label
+        out.append(f"- {line}, {day_label(r.day)}{' (pickup)' if r.pickup else ''}")
+    return [*out, ""]
+
+
+def _versus_section(brief: Brief) -> list[str]:
+    if not brief.versus:
+        return []
+    out = [f"## Versus {esc(brief.versus)}", ""]
+    for d in brief.versus_dominant[:1]:
+        out += [
+            f"{esc(brief.versus).capitalize()} was dominated by **{esc(d.headline)}** "
+            f"({d.share:.0%} of its coverage).",
+            "",
+        ]
+    out += _missed_section(brief, brief.versus_missed, brief.versus)
+    return out
+
+
+def _methods_section(brief: Brief) -> list[str]:
+    return ["## Methods", "", *[f"- {esc(m)}" for m in brief.methods], ""]
+
+
+def _health_section(brief: Brief) -> list[str]:
+    out = ["## Source completeness", ""]
+    if not brief.health:
+        return [*out, "No per-source fetch records for this window (imported files only).", ""]
+    out += [
+        "| source | group | articles | days without | errors | last error |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for h in brief.health:
+        out.append(
+            f"| {esc(h.source)} | {esc(h.group)} | {h.articles} | {h.days_without} | {h.errors} | "
+            f"{esc(h.last_error or '')} |"
+        )
+    return [*out, ""]
