@@ -8,6 +8,7 @@ from types import TracebackType
 
 from belowthefold.errors import StoreError
 from belowthefold.store.articles import ArticleRepo
+from belowthefold.store.briefs import BriefRepo
 from belowthefold.store.core_tx import transaction
 from belowthefold.store.feeds import FeedRepo
 from belowthefold.store.migrations import MIGRATIONS
@@ -45,6 +46,7 @@ class Store:
         self.runs = RunRepo(self.conn)
         self.articles = ArticleRepo(self.conn)
         self.stories = StoryRepo(self.conn)
+        self.briefs = BriefRepo(self.conn)
         self.feeds = FeedRepo(self.conn)
         self.search = SearchRepo(self.conn)
 

@@ -177,8 +177,27 @@ CREATE TABLE frontpage_time (
 );
 """
 
+# Ranking history (issue 6): what each brief listed as missed, for "missed for the 3rd week".
+MISSED_HISTORY = """
+CREATE TABLE missed_history (
+    week TEXT NOT NULL,
+    week_start TEXT NOT NULL,
+    week_end TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    storyline_id TEXT NOT NULL DEFAULT '',
+    rank INTEGER NOT NULL,
+    score REAL NOT NULL,
+    headline TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (week_start, week_end, audience, story_id)
+);
+CREATE INDEX missed_history_audience ON missed_history(audience, week_start);
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core", CORE),
     (2, "stories", STORIES),
     (3, "live_fetching", LIVE_FETCHING),
+    (5, "missed_history", MISSED_HISTORY),
 ]
