@@ -104,6 +104,25 @@ CREATE TABLE dedup_done (
 );
 """
 
+SEARCH = """
+-- Full-text search (web): a standalone FTS5 index keyed by article id (see store/search.py),
+-- kept in sync by triggers, backfilled from the existing rows.
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    article_id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(article_id, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM articles_fts WHERE article_id = old.id;
+END;
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF id, title, text ON articles BEGIN
+    DELETE FROM articles_fts WHERE article_id = old.id;
+    INSERT INTO articles_fts(article_id, title, text) VALUES (new.id, new.title, new.text);
+END;
+INSERT INTO articles_fts(article_id, title, text) SELECT id, title, text FROM articles;
+"""
+
 # Live fetching: feed validators, per-fetch records, sightings, front-page snapshots.
 LIVE_FETCHING = """
 CREATE TABLE feeds (
@@ -199,5 +218,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core", CORE),
     (2, "stories", STORIES),
     (3, "live_fetching", LIVE_FETCHING),
+    (4, "search", SEARCH),
     (5, "missed_history", MISSED_HISTORY),
 ]

@@ -1,0 +1,101 @@
+"""Read-only queries the web app needs beyond the pipeline's: per-source daily counts,
+story rows, recent runs, and a cheap stamp of the data for caching briefs."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from belowthefold.store.articles import parse_iso
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """Articles one source (or unmatched group, source None) published on one UTC day."""
+
+    day: date
+    source: str | None
+    group: str
+    articles: int
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    """A story's stored row: its storyline, first headline, span and merge redirect."""
+
+    id: str
+    storyline_id: str
+    headline: str
+    storyline_headline: str
+    first_published: datetime
+    last_published: datetime
+    articles: int
+    merged_into: str | None
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One import or fetch run, for the sources page's "last import" line."""
+
+    id: int
+    kind: str
+    detail: str
+    started_at: str
+    finished_at: str | None
+    inserted: int
+    errors: int
+
+
+class WebRepo:
+    """Queries for pages and the API; no writes."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def daily_by_source(self, start: date, end: date) -> list[DayCount]:
+        """Articles per day per source in [start, end], so a source's silent days show as gaps."""
+        rows = self.conn.execute(
+            "SELECT day, source, grp, COUNT(*) AS n FROM articles WHERE day >= ? AND day <= ? "
+            "GROUP BY day, source, grp ORDER BY day",
+            (start.isoformat(), end.isoformat()),
+        ).fetchall()
+        return [DayCount(date.fromisoformat(r["day"]), r["source"], r["grp"], int(r["n"])) for r in rows]
+
+    def story(self, story_id: str) -> StoryRow | None:
+        r = self.conn.execute(
+            "SELECT s.*, COALESCE(l.headline, s.headline) AS line_headline FROM stories s "
+            "LEFT JOIN storylines l ON l.id = s.storyline_id WHERE s.id = ?",
+            (story_id,),
+        ).fetchone()
+        if r is None:
+            return None
+        return StoryRow(
+            id=r["id"], storyline_id=r["storyline_id"], headline=r["headline"],
+            storyline_headline=r["line_headline"], first_published=parse_iso(r["first_published"]),
+            last_published=parse_iso(r["last_published"]), articles=int(r["articles"]),
+            merged_into=r["merged_into"],
+        )
+
+    def recent_runs(self, limit: int = 5) -> list[RunRow]:
+        rows = self.conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [
+            RunRow(
+                id=int(r["id"]), kind=r["kind"], detail=r["detail"], started_at=r["started_at"],
+                finished_at=r["finished_at"], inserted=int(r["inserted"]), errors=int(r["errors"]),
+            )
+            for r in rows
+        ]
+
+    def latest_day(self) -> date | None:
+        r = self.conn.execute("SELECT MAX(day) FROM articles").fetchone()
+        return None if r[0] is None else date.fromisoformat(r[0])
+
+    def stamp(self) -> str:
+        """Changes whenever articles, assignments, runs or sources change (cheap: index lookups)."""
+        r = self.conn.execute(
+            "SELECT (SELECT MAX(rowid) FROM articles), (SELECT MAX(rowid) FROM assignments), "
+            "(SELECT MAX(rowid) FROM duplicates), (SELECT MAX(id) FROM runs), "
+            "(SELECT group_concat(name || '=' || grp, ';') FROM sources)"
+        ).fetchone()
+        return "|".join("" if v is None else str(v) for v in r)
