@@ -1,0 +1,184 @@
+"""Rank: the missed score, its exclusions, its reasons and the archive-learned coverage model."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from _placed import WEEK, Builder, tariff_week
+from belowthefold.attention import daily_pressure, dominant_storylines
+from belowthefold.config import RankOptions
+from belowthefold.models import BriefInputs, MissedHeadline, PlacedArticle
+from belowthefold.rank import fit_coverage_model, rank_missed, shortfall_of
+
+OPTS = RankOptions()
+OUTSIDE = [("Al Jazeera", "foreign"), ("DW", "foreign"), ("France 24", "foreign"),
+           ("Reuters", "wire"), ("AP", "wire")]  # fmt: skip
+
+
+def _inputs(b: Builder, **kw: object) -> BriefInputs:
+    groups = tuple(sorted({a.group for a in b.articles}))
+    return BriefInputs(
+        window=WEEK, audience="mainstream", articles=tuple(b.articles), groups=groups, **kw
+    )  # type: ignore[arg-type]
+
+
+def _rank(inputs: BriefInputs, options: RankOptions = OPTS) -> list[MissedHeadline]:
+    pressure = daily_pressure(inputs.articles, WEEK.days(), inputs.groups)
+    dominant = dominant_storylines(inputs.articles, inputs.audience, options)
+    return list(rank_missed(inputs, pressure, dominant, options).missed)
+
+
+def _story(
+    b: Builder, story: str, outlets: list[tuple[str, str]], day: int, line: str | None = None
+) -> None:
+    for outlet, group in outlets:
+        b.add(f"{story} report", day, outlet, group, story, line)
+
+
+def test_a_buried_story_is_listed_with_reasons_and_numbers() -> None:
+    b = Builder()
+    tariff_week(b)
+    _story(b, "sudan-famine", OUTSIDE, 3)
+    (m,) = _rank(_inputs(b))
+    assert m.story_id == "sudan-famine" and m.rank == 1
+    assert m.reasons[0].startswith(
+        "5 outlets in 2 groups; 0 of 4 mainstream outlets; mainstream pressure"
+    )
+    assert "the week's high" in m.reasons[0]
+    assert any(
+        r.startswith("ran while “Tariff shock") and "75% of mainstream coverage" in r
+        for r in m.reasons
+    )
+    assert any("Reuters" in r and "official or wire" in r for r in m.reasons)
+    assert m.coverage == {"foreign": 3, "mainstream": 0, "wire": 2}
+    assert m.crowded_out_by is not None and m.crowded_out_by.startswith("Tariff shock")
+    assert m.score > 0
+
+
+def test_dominant_storyline_is_never_missed_however_wide_elsewhere() -> None:
+    b = Builder()
+    tariff_week(b)
+    # A tariff story the mainstream did not run, but in the tariff storyline: not missed.
+    _story(b, "tariff-explainer", OUTSIDE, 3, line="tariffs")
+    assert _rank(_inputs(b)) == []
+
+
+def test_one_outlet_once_is_noise() -> None:
+    b = Builder()
+    tariff_week(b)
+    _story(b, "lone-scoop", [("Al Jazeera", "foreign")], 3)
+    assert _rank(_inputs(b)) == []
+    # ...and --min-outlets 1 lets it through.
+    assert [m.story_id for m in _rank(_inputs(b), replace(OPTS, min_outlets=1))] == ["lone-scoop"]
+
+
+def test_a_story_the_audience_ran_for_days_is_not_missed() -> None:
+    b = Builder()
+    tariff_week(b)
+    _story(b, "strike", OUTSIDE, 2)
+    b.add("strike report", 2, "BBC News", "mainstream", "strike")
+    b.add("strike report", 4, "BBC News", "mainstream", "strike")
+    assert _rank(_inputs(b)) == []
+
+
+def test_wider_reach_and_higher_pressure_score_higher() -> None:
+    b = Builder()
+    tariff_week(b, days=range(3, 4))  # pressure only on Apr 3
+    b.add("calm day", 5, "BBC News", "mainstream", "calm-1")
+    for k in range(6):
+        b.add(f"calm day {k}", 5, "CNN", "mainstream", f"calm-{k + 2}")
+    _story(b, "wide", OUTSIDE, 5)
+    _story(b, "narrow", OUTSIDE[:3], 5)
+    _story(b, "pressed", OUTSIDE[:3], 3)
+    ranked = [m.story_id for m in _rank(_inputs(b))]
+    assert ranked.index("wide") < ranked.index("narrow")
+    assert ranked.index("pressed") < ranked.index("narrow")
+
+
+def test_pickup_only_outlets_count_half() -> None:
+    b = Builder()
+    tariff_week(b)
+    first = b.add("wire story", 3, "Reuters", "wire", "wire-only")
+    for outlet in ("Yahoo", "MSN", "AOL"):
+        b.add("wire story", 3, outlet, "other", "wire-only", original=first.id)
+    _story(
+        b,
+        "originals",
+        [
+            ("Reuters", "wire"),
+            ("Al Jazeera", "foreign"),
+            ("DW", "foreign"),
+            ("France 24", "foreign"),
+        ],
+        3,
+    )
+    ranked = {m.story_id: m for m in _rank(_inputs(b))}
+    assert ranked["originals"].score > ranked["wire-only"].score
+    assert any("1 original report, 3 pickups" in r for r in ranked["wire-only"].reasons)
+
+
+def test_missed_again_says_so() -> None:
+    b = Builder()
+    tariff_week(b)
+    _story(b, "sudan-famine", OUTSIDE, 3)
+    (m,) = _rank(_inputs(b, history={"sudan-famine": 2}))
+    assert m.weeks_missed == 3 and "missed for the 3rd week" in m.reasons
+
+
+def test_without_named_groups_nothing_is_ranked_and_the_brief_says_why() -> None:
+    b = Builder()
+    tariff_week(b)
+    _story(b, "x", [("Site A", "other"), ("Site B", "other")], 3)
+    inputs = _inputs(b)
+    ranking = rank_missed(inputs, [], [], OPTS)
+    assert ranking.missed == ()
+    assert "need source groups" in ranking.notes[0]
+
+
+def test_shortfall_needs_at_least_an_outlet_worth_of_expectation() -> None:
+    assert shortfall_of(0.1, 0) == pytest.approx(0.1)
+    assert shortfall_of(3.0, 0) == 1.0
+    assert shortfall_of(3.0, 3) == 0.0
+    assert shortfall_of(2.0, 5) == 0.0
+
+
+def _archive(seed: int) -> list[PlacedArticle]:
+    """Four weeks before the window where mainstream reach grows with reach elsewhere."""
+    rng = random.Random(seed)
+    b = Builder()
+    outside = [(f"Foreign {i}", "foreign") for i in range(8)] + [
+        (f"Wire {i}", "wire") for i in range(2)
+    ]
+    for s in range(160):
+        day = -28 + s % 28
+        n = rng.randint(1, len(outside))
+        for outlet, group in rng.sample(outside, n):
+            b.add(f"archived {s}", day, outlet, group, f"old-{s}")
+        covered = sum(rng.random() < n / 14 for _ in range(4))
+        for outlet in ["BBC News", "CNN", "New York Times", "The Guardian"][:covered]:
+            b.add(f"archived {s}", day, outlet, "mainstream", f"old-{s}")
+    return b.articles
+
+
+def test_the_coverage_model_is_learned_from_the_archive_when_there_is_one() -> None:
+    b = Builder()
+    tariff_week(b)
+    _story(b, "sudan-famine", OUTSIDE, 3)
+    learned = fit_coverage_model(_inputs(b, context=tuple(_archive(1))), OPTS)
+    prior = fit_coverage_model(_inputs(b), OPTS)
+    assert learned.kind == "archive" and prior.kind == "prior"
+    assert learned.coefficients[0] > 0  # more outlets elsewhere, more audience outlets expected
+    assert learned.trained_on >= OPTS.min_archive_stories
+    assert "Poisson" in learned.describe() and "prior" in prior.describe()
+    (m,) = _rank(_inputs(b, context=tuple(_archive(2))))
+    assert m.story_id == "sudan-famine"
+
+
+def test_a_short_archive_falls_back_to_the_prior() -> None:
+    b = Builder()
+    tariff_week(b)
+    short = _archive(3)[:40]
+    assert fit_coverage_model(_inputs(b, context=tuple(short)), OPTS).kind == "prior"
