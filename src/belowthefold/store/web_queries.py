@@ -60,7 +60,9 @@ class WebRepo:
             "GROUP BY day, source, grp ORDER BY day",
             (start.isoformat(), end.isoformat()),
         ).fetchall()
-        return [DayCount(date.fromisoformat(r["day"]), r["source"], r["grp"], int(r["n"])) for r in rows]
+        return [
+            DayCount(date.fromisoformat(r["day"]), r["source"], r["grp"], int(r["n"])) for r in rows
+        ]
 
     def story(self, story_id: str) -> StoryRow | None:
         r = self.conn.execute(
@@ -71,9 +73,13 @@ class WebRepo:
         if r is None:
             return None
         return StoryRow(
-            id=r["id"], storyline_id=r["storyline_id"], headline=r["headline"],
-            storyline_headline=r["line_headline"], first_published=parse_iso(r["first_published"]),
-            last_published=parse_iso(r["last_published"]), articles=int(r["articles"]),
+            id=r["id"],
+            storyline_id=r["storyline_id"],
+            headline=r["headline"],
+            storyline_headline=r["line_headline"],
+            first_published=parse_iso(r["first_published"]),
+            last_published=parse_iso(r["last_published"]),
+            articles=int(r["articles"]),
             merged_into=r["merged_into"],
         )
 
@@ -81,11 +87,31 @@ class WebRepo:
         rows = self.conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [
             RunRow(
-                id=int(r["id"]), kind=r["kind"], detail=r["detail"], started_at=r["started_at"],
-                finished_at=r["finished_at"], inserted=int(r["inserted"]), errors=int(r["errors"]),
+                id=int(r["id"]),
+                kind=r["kind"],
+                detail=r["detail"],
+                started_at=r["started_at"],
+                finished_at=r["finished_at"],
+                inserted=int(r["inserted"]),
+                errors=int(r["errors"]),
             )
             for r in rows
         ]
+
+    def missed_weeks(self, story_id: str) -> list[tuple[str, str, int, float]]:
+        """(week, audience, rank, score) for every brief that listed the story as missed.
+
+        The table belongs to the ranking history (migration 5); before it exists, nothing.
+        """
+        try:
+            rows = self.conn.execute(
+                "SELECT week, audience, rank, score FROM missed_history WHERE story_id = ? "
+                "ORDER BY week_start, audience",
+                (story_id,),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [(r["week"], r["audience"], int(r["rank"]), float(r["score"])) for r in rows]
 
     def latest_day(self) -> date | None:
         r = self.conn.execute("SELECT MAX(day) FROM articles").fetchone()

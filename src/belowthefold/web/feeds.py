@@ -1,0 +1,118 @@
+"""An Atom feed of missed headlines, so users follow them in the feed reader they already use."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, time, timedelta
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from belowthefold.models import Brief, MissedHeadline
+from belowthefold.web.pages import _int, _state, audience_of, window_or_404
+from belowthefold.web.security import safe_href
+from belowthefold.web.views import week_label
+
+ATOM = "http://www.w3.org/2005/Atom"
+# XML 1.0 forbids most control characters; news text sometimes carries them.
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    return _INVALID_XML.sub("", text)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: clean(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = clean(text)
+    return el
+
+
+def _stamp(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def entry_updated(brief: Brief, m: MissedHeadline) -> datetime:
+    """The newest article of the entry, else the end of its week: stable across rebuilds."""
+    if m.articles:
+        return max(a.published for a in m.articles)
+    return datetime.combine(brief.window.end, time(23, 59, 59), tzinfo=UTC)
+
+
+def atom_feed(briefs: list[Brief], base: str, audience: str, self_url: str) -> bytes:
+    """Atom 1.0 XML for the missed headlines of several weeks, newest week first."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _sub(feed, "id", f"urn:belowthefold:missed:{quote(audience, safe='')}")
+    _sub(feed, "title", f"Missed headlines for {audience} (belowthefold)")
+    _sub(feed, "link", rel="self", href=self_url, type="application/atom+xml")
+    _sub(feed, "link", rel="alternate", href=base + "/", type="text/html")
+    author = _sub(feed, "author")
+    _sub(author, "name", "belowthefold")
+    _sub(feed, "generator", "belowthefold")
+    stamps: list[datetime] = []
+    entries: list[tuple[Brief, MissedHeadline]] = [(b, m) for b in briefs for m in b.missed]
+    for brief, m in entries:
+        stamps.append(entry_updated(brief, m))
+    latest = max(
+        stamps,
+        default=datetime.combine(briefs[0].window.end, time(0), tzinfo=UTC)
+        if briefs
+        else datetime(1970, 1, 1, tzinfo=UTC),
+    )
+    _sub(feed, "updated", _stamp(latest))
+    for (brief, m), updated in zip(entries, stamps, strict=True):
+        entry = _sub(feed, "entry")
+        _sub(
+            entry,
+            "id",
+            f"urn:belowthefold:missed:{quote(audience, safe='')}:"
+            f"{brief.window.label}:{quote(m.story_id, safe='')}",
+        )
+        _sub(entry, "title", f"{m.headline}", type="text")
+        _sub(entry, "updated", _stamp(updated))
+        _sub(
+            entry,
+            "link",
+            rel="alternate",
+            href=f"{base}/stories/{quote(m.story_id, safe='')}",
+            type="text/html",
+        )
+        for a in m.articles[:10]:
+            href = safe_href(a.url)
+            if href:
+                _sub(entry, "link", rel="related", href=href, title=f"{a.outlet}: {a.title}"[:300])
+        coverage = ", ".join(f"{g} {n}" for g, n in sorted(m.coverage.items()))
+        lines = [f"{brief.window.label}, rank {m.rank}, score {m.score:.2f}.", *m.reasons]
+        if coverage:
+            lines.append(f"Coverage by group: {coverage}.")
+        if m.lead:
+            lines.append(m.lead)
+        _sub(entry, "summary", "\n".join(lines), type="text")
+        _sub(entry, "category", term=audience)
+    return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
+
+
+def missed_atom(request: Request) -> Response:
+    """/feeds/missed.atom?audience=&week=&weeks=: the last `weeks` weeks up to `week`."""
+    state = _state(request)
+    weeks = _int(request.query_params.get("weeks"), 4, 1, 12)
+    last = request.query_params.get("week") or week_label(state.options.clock().date())
+    window = window_or_404(last)
+    briefs: list[Brief] = []
+    with state.store() as store:
+        audience = audience_of(request, state.known_groups(store), state.settings.rank.audience)
+        for i in range(weeks):
+            w = window_or_404(week_label(window.start - timedelta(weeks=i)))
+            briefs.append(state.brief(store, w, audience))
+    base = str(request.base_url).rstrip("/")
+    body = atom_feed(briefs, base, audience, str(request.url))
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+def routes() -> list[Route]:
+    return [Route("/feeds/missed.atom", missed_atom, name="missed_atom")]

@@ -1,0 +1,255 @@
+"""The OpenAPI schema, written by hand so it is complete and needs nothing from the network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ARTICLE: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "url": {"type": ["string", "null"]},
+        "title": {"type": "string"},
+        "outlet": {"type": "string"},
+        "group": {"type": "string"},
+        "published": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+def _q(name: str, desc: str, required: bool = False, kind: str = "string") -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": desc,
+        "schema": {"type": kind},
+    }
+
+
+def _p(name: str, desc: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": desc,
+        "schema": {"type": "string"},
+    }
+
+
+def _ok(desc: str, ref: str | None = None, media: str = "application/json") -> dict[str, Any]:
+    content: dict[str, Any] = {media: {"schema": {"$ref": ref} if ref else {"type": "object"}}}
+    return {
+        "200": {"description": desc, "content": content},
+        "default": {
+            "description": "error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
+    }
+
+
+def schema() -> dict[str, Any]:
+    """OpenAPI 3.1 for the JSON API, the Atom feed and the admin endpoints."""
+    audience = _q("audience", "Audience group (default from settings, usually mainstream).")
+    admin: list[dict[str, list[str]]] = [{"adminToken": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "belowthefold",
+            "version": "1",
+            "description": "Missed headlines under news pressure: local JSON API.",
+        },
+        "paths": {
+            "/api/weeks/{week}/brief": {
+                "get": {
+                    "summary": "The week's brief: pressure, dominant storylines, missed headlines.",
+                    "parameters": [_p("week", "ISO week, e.g. 2025-W14."), audience],
+                    "responses": _ok("The brief", "#/components/schemas/Brief"),
+                }
+            },
+            "/api/stories/{id}": {
+                "get": {
+                    "summary": "One story: timeline per group, outlets, originals vs pickups, articles. "
+                    "A merged story answers 301 to its current id.",
+                    "parameters": [_p("id", "Story id.")],
+                    "responses": _ok("The story", "#/components/schemas/Story"),
+                }
+            },
+            "/api/pressure": {
+                "get": {
+                    "summary": "Daily news pressure per group over a window (default: this week).",
+                    "parameters": [
+                        _q("from", "First day, YYYY-MM-DD."),
+                        _q("to", "Last day, inclusive."),
+                        _q("group", "Only this group."),
+                    ],
+                    "responses": _ok("Pressure series", "#/components/schemas/Pressure"),
+                }
+            },
+            "/api/search": {
+                "get": {
+                    "summary": "Full-text search over titles and text; every word must match.",
+                    "parameters": [
+                        _q("q", "Words to find.", True),
+                        _q("limit", "1-200", kind="integer"),
+                        _q("offset", "Skip this many.", kind="integer"),
+                    ],
+                    "responses": _ok("Matches"),
+                }
+            },
+            "/api/sources": {
+                "get": {
+                    "summary": "Sources with groups and article counts.",
+                    "responses": _ok("Sources"),
+                },
+                "post": {
+                    "summary": "Add or replace a source (admin token required; private feed "
+                    "addresses refused unless the server allows them).",
+                    "security": admin,
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["name", "group"],
+                                    "properties": {
+                                        "name": {"type": "string"},
+                                        "group": {"type": "string"},
+                                        "feed": {"type": "string"},
+                                        "domains": {"type": "array", "items": {"type": "string"}},
+                                    },
+                                }
+                            }
+                        }
+                    },
+                    "responses": {"201": {"description": "added"}},
+                },
+            },
+            "/api/sources/{name}": {
+                "delete": {
+                    "summary": "Remove a source (admin token required).",
+                    "security": admin,
+                    "parameters": [_p("name", "Source name.")],
+                    "responses": _ok("removed"),
+                }
+            },
+            "/feeds/missed.atom": {
+                "get": {
+                    "summary": "Atom feed of missed headlines over the last weeks.",
+                    "parameters": [
+                        audience,
+                        _q("week", "Last week included (default: this week)."),
+                        _q("weeks", "How many weeks, 1-12 (default 4).", kind="integer"),
+                    ],
+                    "responses": _ok("Atom 1.0", media="application/atom+xml"),
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "adminToken": {"type": "apiKey", "in": "header", "name": "X-Admin-Token"}
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+                },
+                "Article": _ARTICLE,
+                "Brief": {
+                    "type": "object",
+                    "properties": {
+                        "week": {"type": "string"},
+                        "start": {"type": "string", "format": "date"},
+                        "end": {"type": "string", "format": "date"},
+                        "audience": {"type": "string"},
+                        "pressure": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "date": {"type": "string"},
+                                    "group": {"type": "string"},
+                                    "value": {"type": "number"},
+                                    "articles": {"type": "integer"},
+                                },
+                            },
+                        },
+                        "dominant": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "storyline_id": {"type": "string"},
+                                    "headline": {"type": "string"},
+                                    "share": {"type": "number"},
+                                    "articles": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Article"},
+                                    },
+                                },
+                            },
+                        },
+                        "missed": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "rank": {"type": "integer"},
+                                    "story_id": {"type": "string"},
+                                    "headline": {"type": "string"},
+                                    "score": {"type": "number"},
+                                    "reasons": {"type": "array", "items": {"type": "string"}},
+                                    "coverage": {
+                                        "type": "object",
+                                        "additionalProperties": {"type": "integer"},
+                                    },
+                                    "articles": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Article"},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+                "Story": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "storyline_id": {"type": "string"},
+                        "headline": {"type": "string"},
+                        "originals": {"type": "integer"},
+                        "pickups": {"type": "integer"},
+                        "timeline": {"type": "array", "items": {"type": "object"}},
+                        "outlets": {"type": "array", "items": {"type": "object"}},
+                        "weeks": {"type": "array", "items": {"type": "object"}},
+                        "articles": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Article"},
+                        },
+                    },
+                },
+                "Pressure": {
+                    "type": "object",
+                    "properties": {
+                        "from": {"type": "string"},
+                        "to": {"type": "string"},
+                        "pressure": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "date": {"type": "string"},
+                                    "group": {"type": "string"},
+                                    "value": {"type": "number"},
+                                    "concentration": {"type": "number"},
+                                    "articles": {"type": "integer"},
+                                    "attention": {"type": "number"},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,134 @@
+"""The web app's guards: security headers, safe links, the admin token, private feed URLs.
+
+Kept apart from the pages so each rule is small enough to read and test on its own.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import socket
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# No inline script anywhere (the JS is a file); styles come from our stylesheet only, and the
+# SVG charts use presentation attributes, which CSP does not treat as inline style.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# The brief's own HTML (from belowthefold.brief) carries its stylesheet inline; still no script.
+CSP_BRIEF = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+SAFE_SCHEMES = ("http", "https")
+
+Resolver = Callable[[str], Sequence[str]]
+
+
+def safe_href(url: str | None) -> str | None:
+    """The URL if it may become a link (http/https with a host), else None.
+
+    Anything else (`javascript:`, `data:`, `vbscript:`, relative junk) is shown as text only.
+    """
+    if not url:
+        return None
+    text = url.strip()
+    if any(ord(c) < 0x20 for c in text):
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in SAFE_SCHEMES or not parts.netloc:
+        return None
+    return text
+
+
+def token_matches(expected: str | None, given: str | None) -> bool:
+    """Constant-time comparison; no token configured means no admin at all."""
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
+def resolve_host(host: str) -> list[str]:
+    """Every address a host name resolves to (IP literals resolve to themselves)."""
+    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def is_public_address(address: str) -> bool:
+    """False for loopback, private, link-local, multicast, reserved and unspecified addresses."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+def feed_url_problem(url: str, allow_private: bool, resolve: Resolver = resolve_host) -> str | None:
+    """Why a feed URL may not be added from the web, or None when it may.
+
+    Every resolved address must be public, so a name with one private record is refused too
+    (the fetcher could connect to either).
+    """
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        return "not a valid URL"
+    if parts.scheme.lower() not in SAFE_SCHEMES or not host:
+        return "feed URL must be http(s) with a host"
+    if allow_private:
+        return None
+    try:
+        addresses = resolve(host)
+    except (OSError, UnicodeError) as exc:
+        return f"cannot resolve {host}: {exc}"
+    if not addresses:
+        return f"cannot resolve {host}"
+    bad = [a for a in addresses if not is_public_address(a)]
+    if bad:
+        return f"{host} resolves to a loopback, private or link-local address ({bad[0]})"
+    return None
+
+
+class SecurityHeaders:
+    """ASGI middleware adding CSP, nosniff, frame and referrer headers to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                extra = {
+                    b"content-security-policy": CSP.encode(),
+                    b"x-content-type-options": b"nosniff",
+                    b"x-frame-options": b"DENY",
+                    b"referrer-policy": b"no-referrer",
+                    b"cross-origin-opener-policy": b"same-origin",
+                }
+                headers.extend((k, v) for k, v in extra.items() if k not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

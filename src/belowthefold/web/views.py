@@ -1,0 +1,299 @@
+"""What each page shows, as frozen data built from the store: shared by HTML pages and the API,
+so the two can never disagree."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from markupsafe import Markup
+
+from belowthefold.models import Brief, PlacedArticle, Source, SourceHealth, Window
+from belowthefold.pipeline import parse_window
+from belowthefold.store import Store
+from belowthefold.store.web_queries import RunRow, StoryRow, WebRepo
+from belowthefold.web.charts import line_chart, spark_bars, stacked_bars
+
+MAX_TIMELINE_DAYS = 120
+
+
+def week_label(day: date) -> str:
+    y, w, _ = day.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def neighbour_weeks(window: Window) -> tuple[str, str]:
+    """The ISO weeks before and after a window (for the arrows)."""
+    return week_label(window.start - timedelta(days=7)), week_label(
+        window.start + timedelta(days=7)
+    )
+
+
+@dataclass(frozen=True)
+class WeekView:
+    brief: Brief
+    chart: Markup
+    prev_week: str
+    next_week: str
+    audiences: tuple[str, ...]
+    has_data: bool
+
+
+def week_view(brief: Brief) -> WeekView:
+    """The week page: the brief plus its pressure chart and navigation."""
+    days = brief.window.days()
+    series: dict[str, dict[date, float]] = defaultdict(dict)
+    for p in brief.pressure:
+        series[p.group][p.day] = p.value
+    chart = line_chart(days, series, f"Daily news pressure per group, {brief.window.label}")
+    prev_week, next_week = neighbour_weeks(brief.window)
+    audiences = tuple(sorted(set(brief.groups) | {brief.audience}))
+    has_data = any(p.articles for p in brief.pressure) or bool(brief.missed or brief.dominant)
+    return WeekView(brief, chart, prev_week, next_week, audiences, has_data)
+
+
+@dataclass(frozen=True)
+class OutletRow:
+    outlet: str
+    group: str
+    articles: int
+    originals: int
+    pickups: int
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    week: str
+    articles: int
+    groups: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class StoryView:
+    story: StoryRow
+    articles: tuple[PlacedArticle, ...]
+    days: tuple[date, ...]
+    timeline: dict[str, dict[date, int]]
+    chart: Markup
+    outlets: tuple[OutletRow, ...]
+    originals: int
+    pickups: int
+    weeks: tuple[WeekRow, ...]
+    titles: dict[str, str]
+    missed: tuple[tuple[str, str, int, float], ...]
+
+
+def story_view(store: Store, story_id: str) -> StoryView | None:
+    """A story with its timeline per group, outlets, originals vs pickups and weeks it ran."""
+    row = WebRepo(store.conn).story(story_id)
+    if row is None:
+        return None
+    articles = tuple(store.articles.placed_by_story([story_id]))
+    if articles:
+        first, last = articles[0].day, articles[-1].day
+    else:
+        first = last = row.first_published.date()
+    last = min(last, first + timedelta(days=MAX_TIMELINE_DAYS - 1))
+    days = tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
+    timeline: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for a in articles:
+        timeline[a.group][a.day] += 1
+    plain = {g: dict(v) for g, v in timeline.items()}
+    chart = stacked_bars(days, plain, f"Articles per day per group: {row.headline}")
+    by_outlet: dict[tuple[str, str], list[PlacedArticle]] = defaultdict(list)
+    for a in articles:
+        by_outlet[(a.outlet or a.source or "(unknown)", a.group)].append(a)
+    outlets = tuple(
+        sorted(
+            (
+                OutletRow(
+                    o,
+                    g,
+                    len(v),
+                    sum(1 for a in v if not a.is_pickup),
+                    sum(1 for a in v if a.is_pickup),
+                )
+                for (o, g), v in by_outlet.items()
+            ),
+            key=lambda r: (-r.articles, r.outlet.lower()),
+        )
+    )
+    per_week: dict[str, Counter[str]] = defaultdict(Counter)
+    for a in articles:
+        per_week[week_label(a.day)][a.group] += 1
+    weeks = tuple(
+        WeekRow(w, sum(c.values()), tuple(sorted(c.items()))) for w, c in sorted(per_week.items())
+    )
+    pickups = sum(1 for a in articles if a.is_pickup)
+    return StoryView(
+        story=row,
+        articles=articles,
+        days=days,
+        timeline=plain,
+        chart=chart,
+        outlets=outlets,
+        originals=len(articles) - pickups,
+        pickups=pickups,
+        weeks=weeks,
+        titles={a.id: a.title for a in articles},
+        missed=tuple(WebRepo(store.conn).missed_weeks(story_id)),
+    )
+
+
+def article_dict(a: PlacedArticle) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "url": a.url,
+        "title": a.title,
+        "outlet": a.outlet,
+        "source": a.source,
+        "group": a.group,
+        "published": a.published.isoformat(),
+        "story_id": a.story_id,
+        "storyline_id": a.storyline_id,
+        "original_id": a.original_id,
+    }
+
+
+def story_dict(view: StoryView) -> dict[str, Any]:
+    s = view.story
+    return {
+        "id": s.id,
+        "storyline_id": s.storyline_id,
+        "headline": s.headline,
+        "storyline_headline": s.storyline_headline,
+        "first_published": s.first_published.isoformat(),
+        "last_published": s.last_published.isoformat(),
+        "originals": view.originals,
+        "pickups": view.pickups,
+        "timeline": [
+            {"date": d.isoformat(), "group": g, "articles": n}
+            for g, per_day in sorted(view.timeline.items())
+            for d, n in sorted(per_day.items())
+        ],
+        "outlets": [
+            {
+                "outlet": o.outlet,
+                "group": o.group,
+                "articles": o.articles,
+                "originals": o.originals,
+                "pickups": o.pickups,
+            }
+            for o in view.outlets
+        ],
+        "weeks": [
+            {"week": w.week, "articles": w.articles, "groups": dict(w.groups)} for w in view.weeks
+        ],
+        "missed": [
+            {"week": w, "audience": aud, "rank": rank, "score": score}
+            for w, aud, rank, score in view.missed
+        ],
+        "articles": [article_dict(a) for a in view.articles],
+    }
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    name: str
+    group: str
+    known: bool
+    articles: int
+    last_day: date | None
+    spark: Markup
+    feeds: tuple[str, ...]
+    health: SourceHealth | None
+    last_fetch: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SourcesView:
+    window: Window
+    groups: tuple[tuple[str, tuple[SourceRow, ...]], ...]
+    runs: tuple[RunRow, ...]
+    has_health: bool
+
+
+def sources_window(store: Store, start: str | None, end: str | None, weeks: int = 6) -> Window:
+    """The window the sources page covers: given dates, else the last weeks of data."""
+    if start or end:
+        return parse_window(start=start, end=end)
+    last = WebRepo(store.conn).latest_day() or date.today()
+    first = last - timedelta(weeks=weeks) + timedelta(days=1)
+    return Window(first, last, f"{first.isoformat()}..{last.isoformat()}")
+
+
+def sources_view(store: Store, window: Window) -> SourcesView:
+    """Per source group, each source's articles per day, last day seen and fetch health."""
+    repo = WebRepo(store.conn)
+    days = window.days()
+    counts: dict[tuple[str | None, str], dict[date, int]] = defaultdict(dict)
+    for c in repo.daily_by_source(window.start, window.end):
+        counts[(c.source, c.group)][c.day] = counts[(c.source, c.group)].get(c.day, 0) + c.articles
+    last_days = {name: last for name, _grp, _n, _first, last in store.sources.counts()}
+    health, last_fetch = _health(store, window)
+    sources: list[Source] = store.sources.all()
+    rows: dict[str, list[SourceRow]] = defaultdict(list)
+    known = {s.name for s in sources}
+    for s in sources:
+        per_day: dict[date, int] = {}
+        for (name, _g), v in counts.items():
+            if name == s.name:
+                for d, n in v.items():
+                    per_day[d] = per_day.get(d, 0) + n
+        last = last_days.get(s.name)
+        rows[s.group].append(
+            SourceRow(
+                s.name,
+                s.group,
+                True,
+                sum(per_day.values()),
+                date.fromisoformat(last) if last else None,
+                spark_bars(days, per_day, f"{s.name}: articles per day"),
+                s.feeds,
+                health.get(s.name),
+                last_fetch.get(s.name),
+            )
+        )
+    for (name, grp), per_day in sorted(counts.items(), key=lambda kv: (kv[0][1], kv[0][0] or "")):
+        if name is None or name not in known:
+            label = name or "(unmatched outlets)"
+            rows[grp].append(
+                SourceRow(
+                    label,
+                    grp,
+                    False,
+                    sum(per_day.values()),
+                    max(per_day) if per_day else None,
+                    spark_bars(days, per_day, f"{label}: articles per day"),
+                    (),
+                    None,
+                )
+            )
+    return SourcesView(
+        window=window,
+        groups=tuple((g, tuple(v)) for g, v in sorted(rows.items())),
+        runs=tuple(repo.recent_runs(5)),
+        has_health=bool(last_fetch),
+    )
+
+
+def _health(store: Store, window: Window) -> tuple[dict[str, SourceHealth], dict[str, datetime]]:
+    """Fetch health and last successful fetch per source from `store.feeds` (live fetching),
+    or nothing when this store has no feeds: imported-only data has no fetches to report."""
+    feeds = getattr(store, "feeds", None)
+    health: dict[str, SourceHealth] = {}
+    last: dict[str, datetime] = {}
+    if feeds is None:
+        return health, last
+    if hasattr(feeds, "source_health"):
+        items: Sequence[SourceHealth] = tuple(feeds.source_health(window.start, window.end))
+        health = {h.source: h for h in items}
+    if hasattr(feeds, "health"):
+        for h in feeds.health():
+            when = getattr(h, "last_success", None)
+            if isinstance(when, datetime):
+                last[str(h.source)] = when
+    return health, last
