@@ -77,8 +77,13 @@ class SearchRepo:
         ).fetchall()
         return [
             SearchHit(
-                article_id=r["id"], title=r["title"], url=r["url"], outlet=r["outlet"],
-                group=r["grp"], published=parse_iso(r["published"]), story_id=r["story_id"],
+                article_id=r["id"],
+                title=r["title"],
+                url=r["url"],
+                outlet=r["outlet"],
+                group=r["grp"],
+                published=parse_iso(r["published"]),
+                story_id=r["story_id"],
                 snippet=split_snippet(r["snip"] or ""),
             )
             for r in rows
