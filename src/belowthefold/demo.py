@@ -117,17 +117,20 @@ def _day_counts(n: int, days: Sequence[date]) -> list[date]:
     return [d for d, c in zip(days, counts, strict=True) for _ in range(c)]
 
 
-def _moment(day: date, rng: random.Random) -> datetime:
-    """A UTC time on `day` in news hours, so the UTC day is the one the story was planned on."""
-    return datetime(day.year, day.month, day.day, rng.randint(5, 21), rng.randint(0, 59), tzinfo=UTC)
+def _moment(day: date, outlet: _Outlet, rng: random.Random) -> datetime:
+    """A time in the outlet's working hours (6:00-22:00 local) that falls on `day` in UTC.
+
+    Days are UTC throughout the pipeline, so the UTC day must be the one the story was planned on.
+    """
+    offset = int((outlet.tz.utcoffset(None) or timedelta()).total_seconds() // 3600)
+    hour = rng.randint(max(0, 6 - offset), min(23, 21 - offset))
+    return datetime(day.year, day.month, day.day, hour, rng.randint(0, 59), tzinfo=UTC)
 
 
 def _story_outlets(story: Mapping[str, Any], outlets: Mapping[str, _Outlet],
                    rng: random.Random) -> list[_Outlet]:
-    if "outlets" in story:
-        return [outlets[name] for name in story["outlets"]]
-    chosen: list[_Outlet] = []
-    for group, count in story["groups"].items():
+    chosen = [outlets[name] for name in story.get("outlets", [])]
+    for group, count in story.get("groups", {}).items():
         pool = [o for o in outlets.values() if o.group == group]
         rng.shuffle(pool)
         chosen.extend(pool[i % len(pool)] for i in range(int(count)))
@@ -153,6 +156,33 @@ def _unique(templates: Sequence[str], used: set[str], rng: random.Random) -> str
     return text
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?'])\s+(?=[A-Z])")
+_NEEDS_CONTEXT = ("It ", "He ", "She ", "They ", "Her ", "His ", "Its ", "Each ", "The company ")
+
+
+def _compose(texts: Sequence[str], used: set[str], rng: random.Random) -> str:
+    """A lead from one template, sometimes trimmed, sometimes with a fact from another template.
+
+    Outlets write the same facts in different words and order; identical text would read as
+    syndication, which the corpus reserves for its deliberate pickups.
+    """
+    text = ""
+    for _ in range(30):
+        i = rng.randrange(len(texts))
+        sentences = _SENTENCE_END.split(expand(texts[i], rng))
+        if len(sentences) > 2 and rng.random() < 0.4:
+            sentences = sentences[:2]
+        extra = [x for j, t in enumerate(texts) if j != i
+                 for x in _SENTENCE_END.split(expand(t, rng)) if not x.startswith(_NEEDS_CONTEXT)]
+        if extra and rng.random() < 0.6:
+            sentences.append(rng.choice(extra))
+        text = " ".join(sentences)
+        if text not in used:
+            break
+    used.add(text)
+    return text
+
+
 def _pickup_text(text: str, wire: _Outlet, rng: random.Random) -> str:
     """Syndicated copy: the wire text verbatim or with a dateline or a trailing credit added."""
     edit = rng.randrange(4)
@@ -170,17 +200,20 @@ def _story_drafts(storyline: Mapping[str, Any], story: Mapping[str, Any],
                   next_key: Iterator[int]) -> list[_Draft]:
     days = [date.fromisoformat(d) for d in story["days"]]
     chosen = _story_outlets(story, outlets, rng)
-    when = sorted(_moment(day, rng) for day in _day_counts(len(chosen), days))
-    if "outlets" not in story:
-        rng.shuffle(when)  # an explicit list is in reporting order: the first outlet broke it
+    when = _day_counts(len(chosen), days)
+    if "groups" in story:
+        rng.shuffle(when)
+    moments = [_moment(day, outlet, rng) for outlet, day in zip(chosen, when, strict=True)]
+    if "groups" not in story:
+        moments.sort()  # a list of named outlets is in reporting order: the first one broke it
     used_titles: set[str] = set()
     used_texts: set[str] = set()
     drafts: list[_Draft] = []
-    for outlet, moment in zip(chosen, when, strict=True):
+    for outlet, moment in zip(chosen, moments, strict=True):
         titles, texts, lang = _wording(story, outlet)
         drafts.append(_Draft(
             key=next(next_key), published=moment, outlet=outlet,
-            title=_unique(titles, used_titles, rng), text=_unique(texts, used_texts, rng),
+            title=_unique(titles, used_titles, rng), text=_compose(texts, used_texts, rng),
             story=story["id"], storyline=storyline["id"], kind=storyline["kind"],
             section=story.get("section", "news"), lang=lang,
         ))
@@ -203,8 +236,9 @@ def _noise_drafts(noise: Sequence[Mapping[str, Any]], outlets: Mapping[str, _Out
         pool = [o for o in outlets.values() if o.group == item["group"]]
         start, _ = WEEK_1 if item["week"] == 1 else WEEK_2
         day = start + timedelta(days=rng.randrange(7))
+        outlet = rng.choice(pool)
         drafts.append(_Draft(
-            key=next(next_key), published=_moment(day, rng), outlet=rng.choice(pool),
+            key=next(next_key), published=_moment(day, outlet, rng), outlet=outlet,
             title=item["title"], text=item["text"], story=f"noise-{n:02d}",
             storyline=f"noise-{n:02d}", kind="noise", section=item.get("section", "news"),
         ))
