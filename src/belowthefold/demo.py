@@ -160,27 +160,39 @@ _SENTENCE_END = re.compile(r"(?<=[.!?'])\s+(?=[A-Z])")
 _NEEDS_CONTEXT = ("It ", "He ", "She ", "They ", "Her ", "His ", "Its ", "Each ", "The company ")
 
 
-def _compose(texts: Sequence[str], used: set[str], rng: random.Random) -> str:
-    """A lead from one template, sometimes trimmed, sometimes with a fact from another template.
+def _shingles(text: str) -> set[str]:
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i:i + 5]) for i in range(max(1, len(words) - 4))}
 
-    Outlets write the same facts in different words and order; identical text would read as
-    syndication, which the corpus reserves for its deliberate pickups.
+
+def _overlap(text: str, used: Sequence[set[str]]) -> float:
+    """Highest Jaccard similarity (5-word shingles) of `text` to any lead already written."""
+    grams = _shingles(text)
+    return max((len(grams & u) / len(grams | u) for u in used), default=0.0)
+
+
+def _compose(texts: Sequence[str], used: list[set[str]], rng: random.Random) -> str:
+    """A lead: one template's opening sentence and one to three facts from the story's templates.
+
+    Outlets report the same facts in their own words and order; a near-copy would read as
+    syndication, which the corpus keeps for its deliberate pickups. So of a few drafts the one
+    least like the leads already written wins.
     """
-    text = ""
-    for _ in range(30):
-        i = rng.randrange(len(texts))
-        sentences = _SENTENCE_END.split(expand(texts[i], rng))
-        if len(sentences) > 2 and rng.random() < 0.4:
-            sentences = sentences[:2]
-        extra = [x for j, t in enumerate(texts) if j != i
-                 for x in _SENTENCE_END.split(expand(t, rng)) if not x.startswith(_NEEDS_CONTEXT)]
-        if extra and rng.random() < 0.6:
-            sentences.append(rng.choice(extra))
-        text = " ".join(sentences)
-        if text not in used:
+    best, best_overlap = "", 2.0
+    for _ in range(24):
+        parts = [_SENTENCE_END.split(expand(t, rng)) for t in texts]
+        lead = rng.randrange(len(parts))
+        pool = [x for j, p in enumerate(parts) for x in (p if j != lead else p[1:])
+                if not x.startswith(_NEEDS_CONTEXT)]
+        facts = rng.sample(pool, min(len(pool), rng.randint(1, 3)))
+        text = " ".join([parts[lead][0], *facts])
+        overlap = _overlap(text, used)
+        if overlap < best_overlap:
+            best, best_overlap = text, overlap
+        if overlap < 0.3:
             break
-    used.add(text)
-    return text
+    used.append(_shingles(best))
+    return best
 
 
 def _pickup_text(text: str, wire: _Outlet, rng: random.Random) -> str:
@@ -189,7 +201,7 @@ def _pickup_text(text: str, wire: _Outlet, rng: random.Random) -> str:
     if edit == 1:
         return f"({wire.name}) — {text}"
     if edit == 2:
-        return f"{text} Reporting by {wire.name} staff; editing by the foreign desk."
+        return f"{text} Reporting by {wire.name} staff."
     if edit == 3:
         return f"{text} This story has been updated."
     return text
@@ -207,7 +219,7 @@ def _story_drafts(storyline: Mapping[str, Any], story: Mapping[str, Any],
     if "groups" not in story:
         moments.sort()  # a list of named outlets is in reporting order: the first one broke it
     used_titles: set[str] = set()
-    used_texts: set[str] = set()
+    used_texts: list[set[str]] = []
     drafts: list[_Draft] = []
     for outlet, moment in zip(chosen, moments, strict=True):
         titles, texts, lang = _wording(story, outlet)
@@ -233,14 +245,15 @@ def _noise_drafts(noise: Sequence[Mapping[str, Any]], outlets: Mapping[str, _Out
                   rng: random.Random, next_key: Iterator[int]) -> list[_Draft]:
     drafts = []
     for n, item in enumerate(noise, start=1):
-        pool = [o for o in outlets.values() if o.group == item["group"]]
+        pool = [o for o in outlets.values() if o.group == item.get("group")]
         start, _ = WEEK_1 if item["week"] == 1 else WEEK_2
         day = start + timedelta(days=rng.randrange(7))
-        outlet = rng.choice(pool)
+        outlet = outlets[item["outlet"]] if "outlet" in item else rng.choice(pool)
         drafts.append(_Draft(
             key=next(next_key), published=_moment(day, outlet, rng), outlet=outlet,
             title=item["title"], text=item["text"], story=f"noise-{n:02d}",
             storyline=f"noise-{n:02d}", kind="noise", section=item.get("section", "news"),
+            lang=item.get("lang", "en"),
         ))
     return drafts
 
