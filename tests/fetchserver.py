@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -64,10 +64,8 @@ def serve(routes: dict[str, Route] | None = None) -> Iterator[Served]:
             if route is None:
                 send(self, b"not found", "text/plain", 404)
                 return
-            try:
+            with suppress(BrokenPipeError, ConnectionResetError):
                 route(self)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
         def log_message(self, format: str, *args: object) -> None:
             return

@@ -128,7 +128,8 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed | None:
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
         return None
     lang = data.get("language") if isinstance(data.get("language"), str) else None
-    items = data.get("items") if isinstance(data.get("items"), list) else []
+    raw_items = data.get("items")
+    items: list[Any] = raw_items if isinstance(raw_items, list) else []
     entries: list[FeedEntry] = []
     skipped = 0
     for raw in items:

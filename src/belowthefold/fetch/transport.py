@@ -84,6 +84,13 @@ class HttpResult:
         return Validators(self.headers.get("etag"), self.headers.get("last-modified"))
 
 
+class _Deadline:
+    """When a request must be done by (monotonic seconds); queueing for a host extends it."""
+
+    def __init__(self, end: float) -> None:
+        self.end = end
+
+
 class _HostGate:
     """One lock and one last-request time per host: requests to a host never overlap."""
 
@@ -193,6 +200,8 @@ class Fetcher:
         """GET with redirects followed by hand (capped, loop-checked, robots-checked per hop)."""
         seen: set[str] = set()
         current = url
+        # One deadline for the whole request: every hop, retry and byte of the body.
+        deadline = _Deadline(self.clock.monotonic() + self.options.deadline_s)
         for _hop in range(self.options.max_redirects + 1):
             if not current.lower().startswith(("http://", "https://")):
                 raise FetchError("invalid_url", f"not an http(s) URL: {current[:200]}")
@@ -200,7 +209,7 @@ class Fetcher:
                 raise FetchError("redirects", f"redirect loop at {current[:200]}")
             seen.add(current)
             self._check_robots(current)
-            result = self._get_with_retries(current, validators, accept)
+            result = self._get_with_retries(current, validators, accept, deadline)
             if result.status in (301, 302, 303, 307, 308) and "location" in result.headers:
                 current = urljoin(current, result.headers["location"])
                 continue
@@ -226,7 +235,8 @@ class Fetcher:
     def _load_robots(self, key: str) -> RobotFileParser | None:
         # A missing, broken or unreachable robots.txt allows everything (the common reading).
         try:
-            result = self._get_with_retries(key + "/robots.txt", None, "text/plain", retries=0)
+            deadline = _Deadline(self.clock.monotonic() + self.options.deadline_s)
+            result = self._get_with_retries(key + "/robots.txt", None, "text/plain", deadline, 0)
         except FetchError:
             return None
         if result.status != 200:
@@ -244,34 +254,39 @@ class Fetcher:
     # -- one request ------------------------------------------------------------------------
 
     def _get_with_retries(
-        self, url: str, validators: Validators | None, accept: str, retries: int | None = None
+        self, url: str, validators: Validators | None, accept: str, deadline: _Deadline,
+        retries: int | None = None,
     ) -> HttpResult:
         attempts = (self.options.retries if retries is None else retries) + 1
         last: FetchError | None = None
         for attempt in range(attempts):
+            if attempt and not self._pause(self.options.backoff_s * 2 ** (attempt - 1), deadline):
+                break
             try:
-                result = self._get_once(url, validators, accept)
+                result = self._get_once(url, validators, accept, deadline)
             except FetchError as exc:
-                if exc.kind not in ("timeout", "connect"):
+                if exc.kind not in ("timeout", "connect") or self.clock.monotonic() >= deadline.end:
                     raise
                 last = exc
-                self.clock.sleep(self.options.backoff_s * 2**attempt)
                 continue
             if result.status == 429 or (result.status == 503 and "retry-after" in result.headers):
                 wait = retry_after_seconds(result.headers.get("retry-after"), self.clock.now())
-                wait = self.options.backoff_s * 2**attempt if wait is None else wait
-                if wait > self.options.max_retry_after_s:
+                if wait is not None and (
+                    wait > self.options.max_retry_after_s
+                    or self.clock.monotonic() + wait > deadline.end
+                    or attempt == attempts - 1
+                ):
                     raise FetchError(
-                        "rate_limited", f"server asks to wait {wait:.0f}s (cap "
-                        f"{self.options.max_retry_after_s:.0f}s)", result.status,
+                        "rate_limited", f"HTTP {result.status}: server asks to wait {wait:.0f}s "
+                        f"(cap {self.options.max_retry_after_s:.0f}s)", result.status,
                     )
-                last = FetchError("rate_limited", f"HTTP {result.status}, Retry-After {wait:.0f}s",
+                last = FetchError("rate_limited", f"HTTP {result.status}, Retry-After {wait}",
                                   result.status)
-                self.clock.sleep(wait)
+                if wait is not None:
+                    self.clock.sleep(wait)
                 continue
             if result.status >= 500:
                 last = FetchError("http", f"HTTP {result.status}", result.status)
-                self.clock.sleep(self.options.backoff_s * 2**attempt)
                 continue
             if result.status >= 400:
                 raise FetchError("http", f"HTTP {result.status}", result.status)
@@ -279,23 +294,34 @@ class Fetcher:
         assert last is not None
         raise last
 
-    def _get_once(self, url: str, validators: Validators | None, accept: str) -> HttpResult:
+    def _pause(self, seconds: float, deadline: _Deadline) -> bool:
+        """Back off before a retry; False when the wait would overrun the request's deadline."""
+        if self.clock.monotonic() + seconds >= deadline.end:
+            return False
+        self.clock.sleep(seconds)
+        return True
+
+    def _get_once(
+        self, url: str, validators: Validators | None, accept: str, deadline: _Deadline
+    ) -> HttpResult:
         host = _host_key(url)
         headers = {"Accept": accept}
         if validators and validators.etag:
             headers["If-None-Match"] = validators.etag
         if validators and validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
+        queued = self.clock.monotonic()
         with self._gate.lock(host):
             self._gate.wait_turn(host, self.options.per_host_delay_s, self.clock)
+            # Time spent queueing for our turn at the host is politeness, not the server's slowness.
+            deadline.end += self.clock.monotonic() - queued
             try:
-                return self._stream(url, headers)
+                return self._stream(url, headers, deadline)
             finally:
                 self._gate.done(host, self.clock)
 
-    def _stream(self, url: str, headers: dict[str, str]) -> HttpResult:
+    def _stream(self, url: str, headers: dict[str, str], deadline: _Deadline) -> HttpResult:
         start = self.clock.monotonic()
-        deadline = start + self.options.deadline_s
         cap = self.options.max_bytes
         try:
             with self.client.stream("GET", url, headers=headers) as response:
@@ -315,7 +341,7 @@ class Fetcher:
                     if raw_size > cap:
                         raise FetchError("too_large", f"body larger than {cap} bytes", response.status_code)
                     chunks.append(decoder.feed(chunk))
-                    if self.clock.monotonic() > deadline:
+                    if self.clock.monotonic() > deadline.end:
                         raise FetchError(
                             "timeout", f"no complete answer within {self.options.deadline_s:.0f}s "
                             "(slow body)", response.status_code,
@@ -335,4 +361,5 @@ class Fetcher:
 
 def _raw(response: httpx.Response) -> Iterator[bytes]:
     # iter_raw: we decode ourselves, with a cap, instead of httpx's uncapped decoders.
-    yield from response.iter_raw(chunk_size=65536)
+    # No chunk_size: each network read is yielded at once, so the deadline is checked per read.
+    yield from response.iter_raw()
