@@ -72,13 +72,13 @@ class _Draft:
     pickup_of: int | None = None
 
 
-def _data_text(name: str) -> str:
-    return resources.files("belowthefold").joinpath("data", "demo", name).read_text(encoding="utf-8")
-
-
 def shipped_file(name: str) -> bytes:
     """The bytes of a file the package ships under `data/demo/` (for tests and the CLI)."""
     return resources.files("belowthefold").joinpath("data", "demo", name).read_bytes()
+
+
+def _data_text(name: str) -> str:
+    return shipped_file(name).decode("utf-8")
 
 
 def _tz(spec: str) -> timezone:
@@ -137,12 +137,13 @@ def _story_outlets(story: Mapping[str, Any], outlets: Mapping[str, _Outlet],
     return chosen
 
 
-def _wording(story: Mapping[str, Any], outlet: _Outlet) -> tuple[list[str], list[str], str]:
-    """Titles, texts and language for one outlet: its language first, then its group's, then default."""
+def _wording(story: Mapping[str, Any], outlet: _Outlet) -> tuple[str, list[str], list[str], str]:
+    """(variant, titles, texts, language) for one outlet: its language's wording first, then its
+    group's (an official statement reads like one), else the story's own (variant "")."""
     for key, lang in ((outlet.lang, outlet.lang), (outlet.group, "en")):
         if key and key in story:
-            return list(story[key]["titles"]), list(story[key]["texts"]), lang or "en"
-    return list(story["titles"]), list(story["texts"]), "en"
+            return key, list(story[key]["titles"]), list(story[key]["texts"]), lang or "en"
+    return "", list(story["titles"]), list(story["texts"]), "en"
 
 
 def _unique(templates: Sequence[str], used: set[str], rng: random.Random) -> str:
@@ -171,21 +172,22 @@ def _overlap(text: str, used: Sequence[set[str]]) -> float:
     return max((len(grams & u) / len(grams | u) for u in used), default=0.0)
 
 
-def _compose(texts: Sequence[str], used: list[set[str]], rng: random.Random) -> str:
+def _compose(texts: Sequence[str], used: list[set[str]], rng: random.Random,
+             lead: int | None = None) -> str:
     """A lead: one template's opening sentence and one to three facts from the story's templates.
 
     Outlets report the same facts in their own words and order; a near-copy would read as
     syndication, which the corpus keeps for its deliberate pickups. So of a few drafts the one
-    least like the leads already written wins.
+    least like the leads already written wins. `lead` fixes the opening (the first report's).
     """
     best, best_overlap = "", 2.0
     for _ in range(24):
         parts = [_SENTENCE_END.split(expand(t, rng)) for t in texts]
-        lead = rng.randrange(len(parts))
-        pool = [x for j, p in enumerate(parts) for x in (p if j != lead else p[1:])
+        first = rng.randrange(len(parts)) if lead is None else lead
+        pool = [x for j, p in enumerate(parts) for x in (p if j != first else p[1:])
                 if not x.startswith(_NEEDS_CONTEXT)]
         facts = rng.sample(pool, min(len(pool), rng.randint(1, 3)))
-        text = " ".join([parts[lead][0], *facts])
+        text = " ".join([parts[first][0], *facts])
         overlap = _overlap(text, used)
         if overlap < best_overlap:
             best, best_overlap = text, overlap
@@ -221,11 +223,19 @@ def _story_drafts(storyline: Mapping[str, Any], story: Mapping[str, Any],
     used_titles: set[str] = set()
     used_texts: list[set[str]] = []
     drafts: list[_Draft] = []
-    for outlet, moment in zip(chosen, moments, strict=True):
-        titles, texts, lang = _wording(story, outlet)
+    seen: dict[str, int] = {}
+    for moment, outlet in sorted(zip(moments, chosen, strict=True), key=lambda p: p[0]):
+        variant, titles, texts, lang = _wording(story, outlet)
+        n = seen[variant] = seen.get(variant, -1) + 1
+        if variant:  # a statement or a foreign-language piece: the n-th one, title with its text
+            title, text = expand(titles[n % len(titles)], rng), expand(texts[n % len(texts)], rng)
+        elif n == 0:  # the first report: the story's main headline and opening
+            title, text = expand(titles[0], rng), _compose(texts, used_texts, rng, lead=0)
+            used_titles.add(title)
+        else:
+            title, text = _unique(titles, used_titles, rng), _compose(texts, used_texts, rng)
         drafts.append(_Draft(
-            key=next(next_key), published=moment, outlet=outlet,
-            title=_unique(titles, used_titles, rng), text=_compose(texts, used_texts, rng),
+            key=next(next_key), published=moment, outlet=outlet, title=title, text=text,
             story=story["id"], storyline=storyline["id"], kind=storyline["kind"],
             section=story.get("section", "news"), lang=lang,
         ))
