@@ -138,9 +138,9 @@ def test_without_named_groups_nothing_is_ranked_and_the_brief_says_why() -> None
     assert "need source groups" in ranking.notes[0]
 
 
-def test_shortfall_needs_at_least_an_outlet_worth_of_expectation() -> None:
+def test_shortfall_is_counted_in_audience_outlets() -> None:
     assert shortfall_of(0.1, 0) == pytest.approx(0.1)
-    assert shortfall_of(3.0, 0) == 1.0
+    assert shortfall_of(3.5, 1) == pytest.approx(2.5)
     assert shortfall_of(3.0, 3) == 0.0
     assert shortfall_of(2.0, 5) == 0.0
 

@@ -90,6 +90,19 @@ def daily_pressure(
     return [_point(d, g, cells.get((g, d), [])) for g in chosen for d in days]
 
 
+def reliable_points(points: Sequence[PressurePoint]) -> list[PressurePoint]:
+    """Points with enough articles for their share to mean something.
+
+    A day with three articles has pressure 1.0 by construction; peaks and "the week's high" are
+    read only from days with at least half the group's median daily articles (and at least 3).
+    """
+    counts = sorted(p.articles for p in points if p.articles > 0)
+    if not counts:
+        return []
+    floor = max(3.0, counts[len(counts) // 2] / 2)
+    return [p for p in points if p.articles >= floor] or [max(points, key=lambda p: p.articles)]
+
+
 def _group_coverage(articles: Sequence[PlacedArticle]) -> GroupCoverage:
     pickups = sum(1 for a in articles if a.is_pickup)
     return GroupCoverage(

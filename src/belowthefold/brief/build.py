@@ -89,8 +89,9 @@ def _notes(inputs: BriefInputs, ranking: Ranking, dominant: list[DominantStoryli
         )
     if v.usual and v.displaced is not None:
         out.append(
-            f"{audience.capitalize()} ran {v.week:.1f} storylines a day against {v.usual:.1f} a day "
-            f"in the weeks before: {v.displaced:.0%} of its usual variety displaced."
+            f"{audience.capitalize()} left {v.week:.0%} of its daily attention to stories beyond the "
+            f"day's top three, against {v.usual:.0%} in the weeks before: the dominant stories "
+            f"displaced {v.displaced:.0%} of its usual variety."
         )
     return out
 
@@ -119,14 +120,15 @@ def methods(audience: str, ranking: Ranking, options: RankOptions) -> tuple[str,
         f"usually gets; {ranking.model.describe()}.",
         "Reach: distinct outlets outside the audience (an outlet that only picked up a syndicated "
         "copy counts half), groups, official or wire presence, days running.",
-        f"Score = shortfall × weight × (1 + pressure). Shortfall = (expected − got) / max(expected, 1), "
-        f"at least {options.min_shortfall:.0%} to be listed; weight = log2(1 + outlets) + 0.5 per "
+        f"Score = shortfall × weight × (1 + pressure). Shortfall = expected − got audience outlets, "
+        f"at least {options.min_shortfall:.1f} to be listed; weight = log2(1 + outlets) + 0.5 per "
         f"extra group + 0.5 with official or wire presence; pressure = mean {audience} pressure on the "
         f"days the story ran. A story needs at least {options.min_outlets} outlets outside {audience}: "
         "one outlet once is noise.",
         f"Crowd-out: the dominant storyline with the largest share of {audience} attention on the days "
-        "the story ran. Variety displaced: storylines per day in the audience this window against "
-        "the weeks before.",
+        "the story ran. Variety: the share of a day's attention left to storylines beyond the top "
+        "three (1 − pressure); displaced variety compares this window's mean with the weeks before. "
+        "Each storyline is listed once, by its highest-scoring story.",
         f"{ranking.candidates} stor{'y' if ranking.candidates == 1 else 'ies'} met the thresholds "
         f"this window; at most {options.top_n} are listed.",
     )

@@ -39,10 +39,12 @@ _FIGURE = re.compile(
 _STOP_TAIL = {
     "and", "but", "the", "that", "which", "who", "was", "were", "is", "are", "has", "have", "had",
     "for", "from", "with", "after", "before", "since", "while", "said", "says", "to", "by", "as",
-    "at", "or", "this", "its", "their", "his", "her", "will", "would", "could", "last",
+    "at", "or", "this", "its", "their", "his", "her", "will", "would", "could", "last", "against",
+    "over", "under", "into", "onto", "than", "then", "when", "where", "a", "an", "of", "in", "on",
+    "three", "two", "four", "five", "year", "years", "week", "month", "compared", "up", "down",
 }  # fmt: skip
 _NAME = re.compile(
-    r"\b(?:[A-Z][a-zA-Z'’-]+|[A-Z]{2,})(?:[ ](?:(?:of|for|and|the|de|du|al|von|van|on)[ ])?"
+    r"\b(?:[A-Z][a-zA-Z'’-]+|[A-Z]{2,})(?:[ ](?:(?:of|for|the|de|du|al|von|van)[ ])?"
     r"(?:[A-Z][a-zA-Z'’-]+|[A-Z]{2,}))*"
 )
 _ORG_WORDS = {
@@ -57,9 +59,9 @@ _TITLES = {
     "president", "minister", "mr", "mrs", "ms", "dr", "prime", "secretary", "chancellor", "king",
     "queen", "pope", "governor", "mayor", "senator", "judge", "general", "chief", "ceo", "director",
     "spokesperson", "spokesman", "spokeswoman", "ambassador", "professor", "sheikh", "prince",
+    "admiral", "commissioner", "justice", "lord", "lady", "sir", "captain", "colonel", "envoy",
 }  # fmt: skip
 _PLACE_ACRONYMS = {"US", "USA", "UK", "UAE", "DRC", "EU"}
-_PLAIN_ACRONYMS = {"GDP", "CEO", "TV", "COVID", "AI", "PM", "AM", "GMT", "UTC", "ID", "CO2", "LIVE"}
 _PLACE_PREP = {"in", "from", "near", "across", "to", "into", "at", "outside", "off"}
 _NOT_NAMES = {
     "The", "A", "An", "On", "In", "At", "It", "He", "She", "They", "We", "I", "But", "And", "This",
@@ -142,11 +144,7 @@ def acronyms(text: str) -> list[tuple[str, str]]:
 def _kind(name: str, before: str, after: str) -> str:
     words = [w.lower().strip(".’'s") for w in name.split()]
     prev = before.split()[-1].lower() if before.split() else ""
-    if name in _PLACE_ACRONYMS:
-        return "place"
-    if name in _PLAIN_ACRONYMS:
-        return "other"
-    if any(w in _ORG_WORDS for w in words) or (name.isupper() and len(name) <= 8):
+    if any(w in _ORG_WORDS for w in words):
         return "org"
     speaks = after.lstrip().startswith(("said", "told", "says", "warned"))
     if prev in _TITLES or (speaks and len(words) >= 2):
@@ -156,25 +154,51 @@ def _kind(name: str, before: str, after: str) -> str:
     return "other"
 
 
+def _clean_name(raw: str) -> tuple[str, bool]:
+    """Drop leading stop words and everything up to a person's title; say whether a title was seen."""
+    words = raw.strip(" .’'").split()
+    titled = False
+    for i, w in enumerate(words[:-1]):
+        if w.lower() in _TITLES:
+            titled, cut = True, i + 1
+    if titled:
+        words = words[cut:]
+    while words and (words[0] in _NOT_NAMES or words[0].islower()):
+        words = words[1:]
+    name = " ".join(words)
+    name = re.sub(r"(?:'s|’s)$", "", name)
+    return name, titled
+
+
 def names(text: str) -> list[tuple[str, str]]:
     """Capitalised names with a guessed kind: person, org, place or other."""
     out: list[tuple[str, str]] = []
+    defined = dict(acronyms(text))
     for m in _NAME.finditer(text):
-        name = m.group(0).strip(" .’'")
-        titled = False
-        while name.split() and (
-            name.split()[0] in _NOT_NAMES or name.split()[0].lower() in _TITLES
-        ):
-            titled = titled or name.split()[0].lower() in _TITLES
-            name = " ".join(name.split()[1:])
-        if not name or name in _NOT_NAMES or len(name) < 2 or not re.search(r"[a-z]", name + "x"):
+        name, titled = _clean_name(m.group(0))
+        if not name or name in _NOT_NAMES or len(name) < 2 or name.endswith(("-style", "-like")):
             continue
         before, after = text[max(0, m.start() - 25) : m.start()], text[m.end() : m.end() + 12]
-        kind = "person" if titled and len(name.split()) >= 2 else _kind(name, before, after)
+        if titled and len(name.split()) >= 2:
+            kind = "person"
+        elif name.isupper():
+            kind = _acronym_kind(name, defined)
+        else:
+            kind = _kind(name, before, after)
         if kind == "person" and len(name.split()) < 2:
             kind = "other"
         out.append((name, kind))
     return out
+
+
+def _acronym_kind(name: str, defined: dict[str, str]) -> str:
+    """An acronym is an organisation only when the text defines it as one (GW and LNG are not)."""
+    if name in _PLACE_ACRONYMS:
+        return "place"
+    long = defined.get(name)
+    if long and any(w.lower() in _ORG_WORDS for w in long.split()):
+        return "org"
+    return "other"
 
 
 def _top(counter: Counter[str], n: int) -> tuple[str, ...]:
@@ -195,6 +219,9 @@ def extract_facts(articles: Sequence[PlacedArticle], limit: int = 5) -> Facts:
         for name, kind in seen:
             if kind in kinds:
                 kinds[kind][name] += 1
+    for short, long in acro.items():
+        if short in kinds["org"] and long in kinds["org"]:
+            kinds["org"][long] += kinds["org"].pop(short)
     outlets = {a.outlet_key for a in articles}
     for counter in kinds.values():
         for name in list(counter):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote, urlsplit
 
+from belowthefold.attention import reliable_points
 from belowthefold.models import Brief, PlacedArticle, PressurePoint
 
 
@@ -86,7 +87,8 @@ def pressure_table(
 
 
 def peak_of(brief: Brief, group: str) -> PressurePoint | None:
-    points = [p for p in brief.pressure if p.group == group and p.articles > 0]
+    """The group's highest pressure on a day with enough articles for the share to mean something."""
+    points = reliable_points([p for p in brief.pressure if p.group == group])
     return max(points, key=lambda p: (p.value, p.day)) if points else None
 
 

@@ -9,7 +9,7 @@ share of the other outlets that covered it ("as the rest of the press did").
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from belowthefold.attention import story_coverage
@@ -54,6 +54,7 @@ class CoverageModel:
     coefficients: tuple[float, ...] = ()
     trained_on: int = 0
     positives: int = 0
+    with_window: bool = False
 
     def expected(self, s: StorySignals) -> float:
         """Expected distinct audience outlets, never more than the audience has."""
@@ -70,15 +71,22 @@ class CoverageModel:
     def describe(self) -> str:
         """One sentence for the methods appendix."""
         if self.kind == "archive":
+            where = (
+                "the archive and of this window outside the dominant storylines (the archive alone "
+                "was short)"
+                if self.with_window
+                else "the weeks before the window"
+            )
             terms = ", ".join(
                 f"{n} {c:+.2f}" for n, c in zip(FEATURES, self.coefficients, strict=True)
             )
             return (
-                f"learned from {self.trained_on} stories of the weeks before ({self.positives} "
-                f"covered by the audience): Poisson regression, intercept {self.intercept:+.2f}, {terms}"
+                f"learned from {self.trained_on} stories of {where} ({self.positives} covered by "
+                f"the audience): Poisson "
+                f"regression, intercept {self.intercept:+.2f}, {terms}"
             )
         return (
-            "prior (the archive before the window was too short to learn from): the audience is "
+            "prior (the archive was too short to learn from): the audience is "
             f"expected to cover a story in proportion to the share of the {self.other_outlets} "
             f"other outlets that did, times its {self.audience_outlets} outlets"
         )
@@ -120,17 +128,44 @@ def _outlet_counts(articles: Sequence[PlacedArticle], audience: str) -> tuple[in
     return len(own), len(other)
 
 
-def fit_coverage_model(inputs: BriefInputs, options: RankOptions) -> CoverageModel:
-    """Learn the model from `inputs.context`, or fall back to the prior when it is too short."""
+def _rows(articles: Sequence[PlacedArticle], inputs: BriefInputs, options: RankOptions,
+          exclude: Collection[str]) -> list[StorySignals]:  # fmt: skip
+    total, _ = _outlet_counts(articles, inputs.audience)
+    if total == 0:
+        return []
+    rows = []
+    for story in story_coverage(articles):
+        if story.storyline_id in exclude:
+            continue
+        r = signals_of(story, inputs.audience, options, total)
+        if r.outlets > 0:
+            rows.append(r)
+    return rows
+
+
+def training_rows(
+    inputs: BriefInputs, options: RankOptions, exclude: Collection[str] = ()
+) -> tuple[list[StorySignals], bool]:
+    """The archive's stories; if too few, plus the window's own outside the dominant storylines.
+
+    The archive alone is preferred: it is out of sample. The window's stories join only when the
+    archive is short (empirical Bayes: how this audience treats stories of this reach this week);
+    the dominant storylines stay out because they are what the week is compared against. The
+    flag says whether the window was used.
+    """
+    archive = _rows(inputs.context, inputs, options, exclude)
+    if len(archive) >= options.min_archive_stories:
+        return archive, False
+    return archive + _rows(inputs.articles, inputs, options, exclude), True
+
+
+def fit_coverage_model(
+    inputs: BriefInputs, options: RankOptions, exclude: Collection[str] = ()
+) -> CoverageModel:
+    """Learn the model from the archive (see `training_rows`), or fall back to the prior."""
     n_aud, n_other = _outlet_counts(inputs.articles, inputs.audience)
     prior = CoverageModel("prior", n_aud, n_other)
-    ctx_aud, _ = _outlet_counts(inputs.context, inputs.audience)
-    if ctx_aud == 0:
-        return prior
-    rows = [
-        signals_of(s, inputs.audience, options, ctx_aud) for s in story_coverage(inputs.context)
-    ]
-    rows = [r for r in rows if r.outlets > 0]
+    rows, with_window = training_rows(inputs, options, exclude)
     positives = sum(1 for r in rows if r.audience_outlets > 0)
     if len(rows) < options.min_archive_stories or positives < options.min_archive_positives:
         return prior
@@ -148,4 +183,5 @@ def fit_coverage_model(inputs: BriefInputs, options: RankOptions) -> CoverageMod
         coefficients=tuple(float(c) for c in reg.coef_),
         trained_on=len(rows),
         positives=positives,
+        with_window=with_window,
     )

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from belowthefold.attention import attention_by_storyline, story_coverage, storyline_key
+from belowthefold.attention import (
+    attention_by_storyline,
+    reliable_points,
+    story_coverage,
+    storyline_key,
+)
 from belowthefold.config import RankOptions
 from belowthefold.models import (
     OTHER_GROUP,
@@ -74,8 +79,8 @@ def rank_missed(
 ) -> Ranking:
     """Score every eligible story and keep the top `options.top_n`."""
     audience = inputs.audience
-    model = fit_coverage_model(inputs, options)
-    variety = audience_variety(inputs, dominant)
+    model = fit_coverage_model(inputs, options, {d.storyline_id for d in dominant})
+    variety = audience_variety(inputs, dominant, pressure)
     if not named_groups(inputs):
         note = (
             f"Missed headlines need source groups besides {audience!r} and {OTHER_GROUP!r}: "
@@ -99,6 +104,7 @@ def rank_missed(
         score = shortfall * story_weight(signals) * factor
         scored.append((score, story, signals, expected))
     scored.sort(key=lambda t: (-t[0], t[1].story_id))
+    scored = _one_per_storyline(scored)
     missed = tuple(
         _entry(i + 1, score, story, signals, expected, inputs, own_pressure, dominant, options)
         for i, (score, story, signals, expected) in enumerate(scored[: options.top_n])
@@ -106,13 +112,26 @@ def rank_missed(
     return Ranking(missed, model, variety, len(scored))
 
 
-def shortfall_of(expected: float, got: int) -> float:
-    """The share of the expected audience coverage that did not come (at least one outlet's worth).
+def _one_per_storyline(
+    scored: list[tuple[float, StoryCoverage, StorySignals, float]],
+) -> list[tuple[float, StoryCoverage, StorySignals, float]]:
+    """Keep each storyline's best-scoring story: a column lists a buried storyline once."""
+    seen: set[str] = set()
+    out = []
+    for item in scored:
+        if item[1].storyline_id not in seen:
+            seen.add(item[1].storyline_id)
+            out.append(item)
+    return out
 
-    Dividing by max(expected, 1) keeps a story the audience would rarely carry (expected 0.1
-    outlets) from counting as fully missed when it got none.
+
+def shortfall_of(expected: float, got: int) -> float:
+    """How many audience outlets short of its expected coverage the story fell (never negative).
+
+    Absolute, not relative: a story expected in four audience outlets that got none is further
+    under-covered than one expected in one that got none, and the list should say so.
     """
-    return max(0.0, expected - got) / max(expected, 1.0)
+    return max(0.0, expected - got)
 
 
 def story_weight(s: StorySignals) -> float:
@@ -258,25 +277,33 @@ def _peak_pressure(
     days: Sequence[date], own: Mapping[date, PressurePoint]
 ) -> tuple[date, float, bool] | None:
     """The audience's highest pressure on the story's days, and whether it was the window's high."""
-    points = [own[d] for d in days if d in own and own[d].articles > 0]
+    reliable = reliable_points(list(own.values()))
+    wanted = set(days)
+    points = [p for p in reliable if p.day in wanted]
     if not points:
         return None
     best = max(points, key=lambda p: (p.value, p.day))
-    week_high = max(p.value for p in own.values())
+    week_high = max(p.value for p in reliable)
     return best.day, best.value, math.isclose(best.value, week_high)
 
 
-def audience_variety(inputs: BriefInputs, dominant: Sequence[DominantStoryline]) -> Variety:
-    """Storylines per day in the audience this window versus the weeks before.
+def audience_variety(
+    inputs: BriefInputs, dominant: Sequence[DominantStoryline], pressure: Sequence[PressurePoint]
+) -> Variety:
+    """How much of the audience's usual room for other news the dominant stories took.
 
-    The drop is the share of the audience's usual variety the dominant stories displaced; the
-    dominant share is how much of the window's audience attention they held.
+    Variety is the share of a day's attention left to storylines beyond the day's top three
+    (1 - pressure), averaged over the days with articles; the displaced share compares the window
+    with the weeks before. It is a share, so a busier or quieter archive does not bias it.
     """
-    week = _storylines_per_day(inputs.articles, inputs.audience)
-    usual = _storylines_per_day(inputs.context, inputs.audience)
-    displaced = None
-    if usual and week is not None:
-        displaced = max(0.0, 1.0 - week / usual)
+    week = _mean_variety(p for p in pressure if p.group == inputs.audience)
+    before = sorted({a.day for a in inputs.context})
+    usual = None
+    if before:
+        from belowthefold.attention import daily_pressure
+
+        usual = _mean_variety(daily_pressure(inputs.context, before, [inputs.audience]))
+    displaced = max(0.0, 1.0 - week / usual) if usual and week is not None else None
     own = [a for a in inputs.articles if a.group == inputs.audience]
     totals = attention_by_storyline(own)
     total = sum(totals.values())
@@ -284,11 +311,6 @@ def audience_variety(inputs: BriefInputs, dominant: Sequence[DominantStoryline])
     return Variety(week=week or 0.0, usual=usual, displaced=displaced, dominant_share=held)
 
 
-def _storylines_per_day(articles: Sequence[PlacedArticle], audience: str) -> float | None:
-    per_day: dict[date, set[str]] = defaultdict(set)
-    for a in articles:
-        if a.group == audience:
-            per_day[a.day].add(storyline_key(a))
-    if not per_day:
-        return None
-    return sum(len(v) for v in per_day.values()) / len(per_day)
+def _mean_variety(points: Iterable[PressurePoint]) -> float | None:
+    values = [1.0 - p.value for p in points if p.articles > 0]
+    return sum(values) / len(values) if values else None
