@@ -4,6 +4,10 @@ Each article's text (or, where it has too little, its title) becomes a set of wo
 MinHash signatures go into an LSH index holding only the last few days, so memory and time per
 article stay flat however large the archive grows. A match is confirmed on the estimated Jaccard
 similarity and linked to the earliest original, so "5 pickups of the AP story" counts one source.
+
+Pickups are usually cut to fit (the last paragraphs dropped), which lowers Jaccard similarity but
+not containment, so LSH fetches candidates at a lower Jaccard bar and a match is confirmed on the
+estimated containment of the shorter text in the longer one.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class _Entry:
     when: float
     sig: MinHash
     by_text: bool
+    size: int
 
 
 class Deduper:
@@ -53,7 +58,7 @@ class Deduper:
         self.options = options
         self._perm = MinHash(num_perm=options.num_perm, seed=_SEED)
         self._lsh = {
-            True: MinHashLSH(threshold=options.threshold, num_perm=options.num_perm),
+            True: MinHashLSH(threshold=options.candidate_threshold, num_perm=options.num_perm),
             False: MinHashLSH(threshold=options.threshold, num_perm=options.num_perm),
         }
         self._entries: dict[str, _Entry] = {}
@@ -83,11 +88,15 @@ class Deduper:
             e = self._entries.get(key)
             if e is None:
                 continue
-            sim = float(sig.jaccard(e.sig))
+            sim = (
+                _containment(float(sig.jaccard(e.sig)), len(grams), e.size)
+                if by_text
+                else float(sig.jaccard(e.sig))
+            )
             if sim >= best_sim and (best is None or sim > best_sim or e.when < best.when):
                 best, best_sim = e, sim
         original = best.original_id if best is not None else article.id
-        entry = _Entry(article.id, original, when, sig, by_text)
+        entry = _Entry(article.id, original, when, sig, by_text, len(grams))
         self._entries[article.id] = entry
         lsh.insert(article.id, sig)
         heapq.heappush(self._expiry, (when, article.id))
@@ -110,3 +119,11 @@ class Deduper:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _containment(jaccard: float, a: int, b: int) -> float:
+    """Share of the smaller shingle set inside the larger, from their Jaccard similarity and sizes."""
+    if jaccard <= 0 or min(a, b) == 0:
+        return 0.0
+    inter = jaccard * (a + b) / (1.0 + jaccard)
+    return min(1.0, inter / min(a, b))

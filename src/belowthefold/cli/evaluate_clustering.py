@@ -17,15 +17,32 @@ from belowthefold.stories import REPRESENTATIONS
 
 def _table(reports: list[tuple[str, ClusteringReport]]) -> Table:
     t = Table(title="Story clustering")
-    for col in ("gold file", "representation", "articles", "gold", "predicted", "B³ P", "B³ R", "B³ F1"):
+    for col in (
+        "gold file",
+        "representation",
+        "articles",
+        "gold",
+        "predicted",
+        "B³ P",
+        "B³ R",
+        "B³ F1",
+    ):
         t.add_column(col)
     for col in ("pair P", "pair R", "pair F1", "docs/s"):
         t.add_column(col)
     for name, r in reports:
         t.add_row(
-            name, r.representation, str(r.articles), str(r.gold_stories), str(r.predicted_stories),
-            f"{r.bcubed.precision:.3f}", f"{r.bcubed.recall:.3f}", f"{r.bcubed.f1:.3f}",
-            f"{r.pairwise.precision:.3f}", f"{r.pairwise.recall:.3f}", f"{r.pairwise.f1:.3f}",
+            name,
+            r.representation,
+            str(r.articles),
+            str(r.gold_stories),
+            str(r.predicted_stories),
+            f"{r.bcubed.precision:.3f}",
+            f"{r.bcubed.recall:.3f}",
+            f"{r.bcubed.f1:.3f}",
+            f"{r.pairwise.precision:.3f}",
+            f"{r.pairwise.recall:.3f}",
+            f"{r.pairwise.f1:.3f}",
             f"{r.docs_per_s:,.0f}",
         )
     return t
@@ -34,8 +51,14 @@ def _table(reports: list[tuple[str, ClusteringReport]]) -> Table:
 @eval_app.command("clustering")
 def clustering(
     ctx: typer.Context,
-    gold: Annotated[list[Path], typer.Option("--gold", help="Gold file(s): JSONL with a `story` field, "
-                                            "an AllSides roundups file, or a NeuS probe .source file.")],
+    gold: Annotated[
+        list[Path],
+        typer.Option(
+            "--gold",
+            help="Gold file(s): JSONL with a `story` field, "
+            "an AllSides roundups file, or a NeuS probe .source file.",
+        ),
+    ],
     representation: Annotated[
         str | None, typer.Option("--representation", help=f"One of {', '.join(REPRESENTATIONS)}.")
     ] = None,

@@ -44,7 +44,11 @@ class PRF:
         return 0.0 if p + r == 0 else 2 * p * r / (p + r)
 
     def as_dict(self) -> dict[str, float]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,9 @@ def read_probe_gold(path: Path, start: datetime | None = None) -> Iterator[GoldA
                 items.append((key, aid, title, m[2].strip()))
     items.sort()
     for i, (_, aid, title, text) in enumerate(items):
-        art = Article(id=aid, title=title or text[:80], published=base + timedelta(seconds=i), text=text)
+        art = Article(
+            id=aid, title=title or text[:80], published=base + timedelta(seconds=i), text=text
+        )
         yield GoldArticle(art, aid.rsplit("-", 1)[0])
 
 

@@ -13,7 +13,6 @@ import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
 from typing import Any
 
 from belowthefold.config import ClusterOptions
@@ -52,6 +51,15 @@ class _Group:
     norm2: float = 0.0
     size: int = 0
     dense: Any = None
+    tsum: float = 0.0
+
+    def anchor(self, how: str) -> float:
+        """The time a group is dated by for decay: its last, first or mean member time."""
+        if how == "first":
+            return self.first
+        if how == "mean" and self.size:
+            return self.tsum / self.size
+        return self.last
 
 
 class _Index:
@@ -77,6 +85,7 @@ class _Index:
                 p[g.id] = old + v
         g.norm2 += 2 * dot + sum(v * v for v in vec.values())
         g.size += 1
+        g.tsum += when
         g.last = max(g.last, when)
         if dense is not None:
             g.dense = dense if g.dense is None else g.dense + dense
@@ -99,8 +108,12 @@ class _Index:
                     if not p:
                         del self.postings[k]
 
-    def scores(self, vec: SparseVec, skip_df: int) -> dict[str, float]:
-        """Cosine of `vec` with every active group sharing a term (very common terms skipped)."""
+    def scores(self, vec: SparseVec, skip_df: int, alpha: float = 1.0) -> dict[str, float]:
+        """Similarity of `vec` with every active group sharing a term (very common terms skipped).
+
+        alpha=1 is the cosine with the centroid; alpha=0 the average cosine with the members
+        (average link), which does not let a large, diverse group attract everything near it.
+        """
         acc: dict[str, float] = {}
         for k, v in vec.items():
             p = self.postings.get(k)
@@ -109,7 +122,14 @@ class _Index:
             for gid, w in p.items():
                 acc[gid] = acc.get(gid, 0.0) + v * w
         groups = self.groups
-        return {gid: dot / math.sqrt(groups[gid].norm2) for gid, dot in acc.items() if dot > 0}
+        if alpha >= 1.0:
+            return {gid: dot / math.sqrt(groups[gid].norm2) for gid, dot in acc.items() if dot > 0}
+        out = {}
+        for gid, dot in acc.items():
+            if dot > 0:
+                g = groups[gid]
+                out[gid] = dot / (math.sqrt(g.norm2) ** alpha * g.size ** (1 - alpha))
+        return out
 
 
 class StoryClusterer:
@@ -125,6 +145,8 @@ class StoryClusterer:
         self.tfidf = OnlineTfidf(options)
         self.stories = _Index(options.window_days * DAY)
         self.storylines = _Index(options.storyline_window_days * DAY)
+        # Stories again, kept as long as storylines: what a new story is linked to its saga by.
+        self.history = _Index(options.storyline_window_days * DAY)
         self.encoder = encoder
         if encoder is None and options.representation in DENSE:
             self.encoder = dense_encoder(options)
@@ -135,37 +157,57 @@ class StoryClusterer:
         """Replay already-stored assignments so state continues across runs; never changes them."""
         for article, a in pairs:
             vec, dense, when = self._prepare(article)
-            story = self.stories.groups.get(a.story_id) or _Group(a.story_id, a.storyline_id, when, when)
-            line = self.storylines.groups.get(a.storyline_id) or _Group(
-                a.storyline_id, a.storyline_id, when, when
-            )
-            self.stories.add(story, vec, when, dense)
-            self.storylines.add(line, vec, when, dense)
+            self._feed(a.story_id, a.storyline_id, vec, dense, when)
 
     def add(self, article: Article) -> Assignment:
         """Assign one article (arriving in published order) to a story and storyline; no look-ahead."""
+        o = self.options
         vec, dense, when = self._prepare(article)
-        best, sim = self._best(self.stories, vec, dense, when, self.options.story_threshold)
+        best, sim = self._best(
+            self.stories, vec, dense, when, o.story_threshold, True, o.story_min_shared
+        )
         if best is not None:
-            story = self.stories.groups[best]
-            line = self.storylines.groups.get(story.storyline_id) or _Group(
-                story.storyline_id, story.storyline_id, when, when
-            )
+            story_id = best
+            storyline_id = self.stories.groups[best].storyline_id
         else:
             sim = 1.0
-            story = _Group(story_id_for(article.id), "", when, when)
-            lbest, _ = self._best(
-                self.storylines, vec, dense, when, self.options.storyline_threshold, decay=False
+            story_id = story_id_for(article.id)
+            storyline_id = self._storyline_for(vec, dense, when) or storyline_id_for(article.id)
+        self._feed(story_id, storyline_id, vec, dense, when)
+        return Assignment(article.id, story_id, storyline_id, round(sim, 4))
+
+    def _storyline_for(self, vec: SparseVec, dense: Any, when: float) -> str | None:
+        """The storyline a new story continues, if any.
+
+        Two ways in: close to a storyline's centroid (what the saga is mostly about), or very
+        close to one recent story of it (a follow-up that the centroid, diluted by a long saga,
+        no longer resembles). Centroids alone split sagas; single links alone chain unrelated news
+        through one shared word, so the single link needs the higher bar.
+        """
+        o = self.options
+        best, sim = self._best(
+            self.storylines, vec, dense, when, o.storyline_threshold, False, o.storyline_min_shared
+        )
+        found = None if best is None else self.storylines.groups[best].storyline_id
+        if o.storyline_link_threshold > 0:
+            sbest, ssim = self._best(
+                self.history, vec, dense, when, o.storyline_link_threshold, decay=False
             )
-            if lbest is not None:
-                line = self.storylines.groups[lbest]
-            else:
-                line = _Group(storyline_id_for(article.id), "", when, when)
-                line.storyline_id = line.id
-            story.storyline_id = line.id
-        self.stories.add(story, vec, when, dense)
-        self.storylines.add(line, vec, when, dense)
-        return Assignment(article.id, story.id, story.storyline_id, round(sim, 4))
+            if sbest is not None and (found is None or ssim > sim):
+                found = self.history.groups[sbest].storyline_id
+        return found
+
+    def _feed(
+        self, story_id: str, storyline_id: str, vec: SparseVec, dense: Any, when: float
+    ) -> None:
+        """Add one article's vectors to its story, its story's long-window copy, and its storyline."""
+        for index, gid in (
+            (self.stories, story_id),
+            (self.history, story_id),
+            (self.storylines, storyline_id),
+        ):
+            g = index.groups.get(gid) or _Group(gid, storyline_id, when, when)
+            index.add(g, vec, when, dense)
 
     @property
     def active_stories(self) -> int:
@@ -175,8 +217,8 @@ class StoryClusterer:
 
     def _prepare(self, article: Article) -> tuple[SparseVec, Any, float]:
         when = article.published.timestamp()
-        self.stories.evict(when)
-        self.storylines.evict(when)
+        for index in (self.stories, self.history, self.storylines):
+            index.evict(when)
         counts = self.tfidf.counts(article)
         self.tfidf.observe(counts)
         vec = self.tfidf.vector(counts)
@@ -186,11 +228,19 @@ class StoryClusterer:
         return vec, dense, when
 
     def _best(
-        self, index: _Index, vec: SparseVec, dense: Any, when: float, threshold: float, decay: bool = True
+        self,
+        index: _Index,
+        vec: SparseVec,
+        dense: Any,
+        when: float,
+        threshold: float,
+        decay: bool = True,
+        min_shared: int = 1,
     ) -> tuple[str | None, float]:
         o = self.options
         skip = max(50, int(o.common_term_share * max(1, len(index.groups))))
-        scores = index.scores(vec, skip if len(index.groups) > 200 else 1 << 30)
+        alpha = o.centroid_alpha if index is self.stories else 1.0
+        scores = index.scores(vec, skip if len(index.groups) > 200 else 1 << 30, alpha)
         if not scores:
             return None, 0.0
         cands = sorted(scores.items(), key=lambda kv: -kv[1])[: o.max_candidates]
@@ -198,12 +248,14 @@ class StoryClusterer:
         best_sim = threshold
         for gid, s in cands:
             g = index.groups[gid]
+            if min_shared > 1 and sum(1 for k in vec if k in g.centroid) < min_shared:
+                continue
             sim = s
             if dense is not None and g.dense is not None:
                 dn = float((g.dense @ dense) / (math.sqrt(float(g.dense @ g.dense)) or 1.0))
                 sim = (1 - o.dense_weight) * s + o.dense_weight * dn
             if decay:
-                sim *= self._decay(when - g.last)
+                sim *= self._decay(when - g.anchor(o.decay_anchor))
             if sim >= best_sim:
                 best, best_sim = gid, sim
         return best, best_sim if best is not None else 0.0
@@ -213,5 +265,3 @@ class StoryClusterer:
         o = self.options
         days = max(0.0, gap_s / DAY - o.grace_days)
         return float(0.5 ** (days / o.half_life_days)) if o.half_life_days > 0 else 1.0
-
-

@@ -63,7 +63,10 @@ class OnlineTfidf:
 
     def vector(self, counts: SparseVec) -> SparseVec:
         """Sublinear tf times idf, L2-normalised."""
-        vec = {k: (1.0 + math.log(c)) * self.idf(k) if c >= 1 else c * self.idf(k) for k, c in counts.items()}
+        vec = {
+            k: (1.0 + math.log(c)) * self.idf(k) if c >= 1 else c * self.idf(k)
+            for k, c in counts.items()
+        }
         norm = math.sqrt(sum(v * v for v in vec.values()))
         if norm == 0:
             return {}

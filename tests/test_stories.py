@@ -1,0 +1,208 @@
+"""The online story clusterer: grouping, stable ids, warm continuation, windows, storylines."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from belowthefold.config import ClusterOptions, ImportOptions
+from belowthefold.errors import ConfigError
+from belowthefold.ingest import iter_file
+from belowthefold.models import Article, Assignment
+from belowthefold.stories import StoryClusterer, story_id_for, storyline_id_for
+from belowthefold.stories.text import capitalised, tokens
+
+T0 = datetime(2025, 4, 2, 8, tzinfo=UTC)
+
+HEADLINES = [
+    ("a1", 0, "Trump announces sweeping tariffs on imports from China and the EU"),
+    ("b1", 1, "Earthquake of magnitude 7.7 strikes central Myanmar, hundreds feared dead"),
+    ("a2", 2, "China vows retaliation after Trump tariffs on imports take effect"),
+    ("c1", 3, "Barcelona beat Real Madrid 4-3 in El Clasico thriller"),
+    ("b2", 4, "Myanmar earthquake death toll rises as rescuers search rubble"),
+    ("a3", 5, "EU prepares response to Trump's new tariffs on imports"),
+    ("c2", 6, "Real Madrid stunned by Barcelona in seven-goal El Clasico"),
+]
+
+
+def _article(aid: str, hours: float, title: str, text: str = "") -> Article:
+    return Article(id=aid, title=title, published=T0 + timedelta(hours=hours), text=text)
+
+
+def _stream() -> list[Article]:
+    return [_article(a, h, t) for a, h, t in HEADLINES]
+
+
+def test_same_event_grouped_and_different_events_apart() -> None:
+    c = StoryClusterer(ClusterOptions())
+    got = {a.id: c.add(a).story_id for a in _stream()}
+    assert got["a1"] == got["a2"] == got["a3"]
+    assert got["b1"] == got["b2"]
+    assert got["c1"] == got["c2"]
+    assert len({got["a1"], got["b1"], got["c1"]}) == 3
+
+
+def test_ids_are_fixed_by_the_first_article_and_deterministic() -> None:
+    c = StoryClusterer(ClusterOptions())
+    got = [c.add(a) for a in _stream()]
+    assert got[0].story_id == story_id_for("a1") and got[0].storyline_id == storyline_id_for("a1")
+    assert got[2].story_id == story_id_for("a1")  # a2 joined a1's story: the id did not move
+    again = StoryClusterer(ClusterOptions())
+    assert [again.add(a) for a in _stream()] == got
+
+
+def test_no_look_ahead_a_prefix_is_assigned_the_same() -> None:
+    full = StoryClusterer(ClusterOptions())
+    everything = [full.add(a) for a in _stream()]
+    part = StoryClusterer(ClusterOptions())
+    assert [part.add(a) for a in _stream()[:4]] == everything[:4]
+
+
+def test_warm_continues_exactly_where_the_last_run_stopped() -> None:
+    arts = _stream()
+    one = StoryClusterer(ClusterOptions())
+    whole = [one.add(a) for a in arts]
+    stored: list[tuple[Article, Assignment]] = list(zip(arts[:4], whole[:4], strict=True))
+    two = StoryClusterer(ClusterOptions())
+    two.warm(stored)
+    assert [two.add(a) for a in arts[4:]] == whole[4:]
+
+
+def test_warm_keeps_stored_ids_even_when_it_would_cluster_differently() -> None:
+    arts = _stream()
+    stored = [
+        (arts[0], Assignment("a1", "st-kept", "sl-kept")),
+        (arts[1], Assignment("b1", "st-kept", "sl-kept")),
+    ]
+    c = StoryClusterer(ClusterOptions())
+    c.warm(stored)
+    nxt = c.add(arts[2])
+    assert nxt.story_id == "st-kept" and nxt.storyline_id == "sl-kept"
+
+
+def test_window_bounds_state_and_old_stories_are_not_candidates() -> None:
+    o = ClusterOptions(window_days=3, storyline_window_days=14)
+    c = StoryClusterer(o)
+    first = c.add(_article("x1", 0, "Volcano erupts in Iceland near Grindavik"))
+    for i in range(60):
+        c.add(
+            _article(f"n{i}", 24 + i * 12, f"Unrelated item number {i} about topic{i} matters{i}")
+        )
+    assert c.active_stories <= 3 * 2 + 2  # two items a day over a three-day window
+    later = c.add(_article("x2", 24 + 60 * 12 + 1, "Volcano erupts in Iceland near Grindavik"))
+    assert later.story_id != first.story_id
+
+
+def test_storyline_gathers_related_stories_days_apart() -> None:
+    c = StoryClusterer(ClusterOptions())
+    a = c.add(_article("t1", 0, "Trump imposes 25% tariffs on steel and aluminium imports"))
+    c.add(_article("z1", 1, "Local bakery wins national bread award"))
+    b = c.add(
+        _article(
+            "t2", 24 * 5, "Trump tariffs on steel: Canada retaliates with tariffs on US imports"
+        )
+    )
+    assert a.story_id != b.story_id
+    assert a.storyline_id == b.storyline_id
+
+
+def test_unknown_representation_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="representation"):
+        StoryClusterer(ClusterOptions(representation="bogus"))
+
+
+def test_dense_encoder_rescoring_through_the_encoder_seam() -> None:
+    """A dense encoder only re-scores TF-IDF candidates; here one that knows two titles are one event."""
+    vocab = {"quake": 0, "earthquake": 0, "myanmar": 1, "tremor": 0, "football": 2}
+
+    def encode(texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 3))
+        for i, t in enumerate(texts):
+            for w in re.findall(r"\w+", t.lower()):
+                if w in vocab:
+                    out[i, vocab[w]] += 1
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+    o = ClusterOptions(representation="model2vec", dense_weight=0.7, story_threshold=0.4)
+    c = StoryClusterer(o, encoder=encode)
+    x = c.add(_article("q1", 0, "Strong earthquake hits Myanmar"))
+    y = c.add(_article("q2", 1, "Myanmar tremor: buildings collapse"))
+    assert x.story_id == y.story_id
+    plain = StoryClusterer(replace(o, representation="tfidf"))
+    assert (
+        plain.add(_article("q1", 0, "Strong earthquake hits Myanmar")).story_id
+        != plain.add(_article("q2", 1, "Myanmar tremor: buildings collapse")).story_id
+    )
+
+
+def test_tokens_handle_scripts_numbers_and_inflection() -> None:
+    assert tokens("Tariffs and tariff") == ["tariffs", "tariff"]
+    assert tokens("Retaliation retaliates", prefix=7) == ["retalia", "retalia"]
+    assert tokens("関税を発表") == ["関税", "税を", "を発", "発表"]
+    assert "#25" in tokens("25 percent")
+    assert capitalised("Why Netanyahu met Trump in Washington") == [
+        "netanyahu",
+        "trump",
+        "washington",
+    ]
+    assert capitalised("BREAKING NEWS FROM THE CAPITAL") == []
+
+
+# -- storylines on real front pages ---------------------------------------------------------------
+
+TARIFF_RELATED = re.compile(
+    r"tariff|trade|market|stock|share|econom|trump|china|dollar|price|recession|bond|invest|ftse|dow|"
+    r"nasdaq|export|import|wall street|beijing|\bxi\b|deal|car|steel|apple|iphone|global|fed|inflation|"
+    r"currency|business|basics|deliveries|goods",
+    re.I,
+)
+POPE_RELATED = re.compile(
+    r"pope|papal|vatican|conclave|francis|cardinal|catholic|church|st peter|funeral|rome|mourn|pontiff",
+    re.I,
+)
+
+
+def _frontpage_slice(shared: Path) -> list[Article]:
+    root = shared / "data" / "frontpages-bbc-nyt" / "output"
+    arts = [
+        a for a in iter_file(root, ImportOptions(format="frontpages")) if isinstance(a, Article)
+    ]
+    keep = [a for a in arts if "2025-03-25" <= a.published.date().isoformat() <= "2025-04-30"]
+    return sorted(keep, key=lambda a: (a.published, a.id))
+
+
+def _saga(
+    arts: list[Article], got: dict[str, Assignment], core: str, start: str, end: str
+) -> tuple[float, list[Article]]:
+    hits = [
+        a
+        for a in arts
+        if re.search(core, a.title, re.I) and start <= a.published.date().isoformat() <= end
+    ]
+    line, n = Counter(got[a.id].storyline_id for a in hits).most_common(1)[0]
+    return n / len(hits), [a for a in arts if got[a.id].storyline_id == line]
+
+
+def test_frontpage_floods_gather_into_one_storyline_each(shared_dir: Path) -> None:
+    """April 2025 tariff headlines and the papal death/funeral each gather into one storyline, and
+    the storyline holds little else (figures in docs/clustering.md)."""
+    arts = _frontpage_slice(shared_dir)
+    c = StoryClusterer(ClusterOptions())
+    got = {a.id: c.add(a) for a in arts}
+    share, members = _saga(arts, got, r"tariff", "2025-04-01", "2025-04-30")
+    unrelated = [a for a in members if not TARIFF_RELATED.search(a.title)]
+    assert share >= 0.6
+    assert len(unrelated) / len(members) <= 0.05
+    share, members = _saga(
+        arts, got, r"\bpope\b|papal|vatican|conclave", "2025-04-21", "2025-04-30"
+    )
+    unrelated = [a for a in members if not POPE_RELATED.search(a.title)]
+    assert share >= 0.55
+    assert len(unrelated) <= 1
+    assert len({g.storyline_id for g in got.values()}) < len({g.story_id for g in got.values()}) / 2
