@@ -223,14 +223,8 @@ def brief_inputs(
     context = store.articles.placed(start - timedelta(weeks=CONTEXT_WEEKS), start)
     sources = store.sources.all()
     groups = tuple(sorted({a.group for a in articles} | {s.group for s in sources}))
-    history: dict[str, int] = {}
-    briefs = getattr(store, "briefs", None)
-    if briefs is not None and hasattr(briefs, "history"):
-        history = dict(briefs.history(audience, window))
-    health = ()
-    feeds = getattr(store, "feeds", None)
-    if feeds is not None and hasattr(feeds, "health"):
-        health = tuple(feeds.health(window))
+    history = dict(store.briefs.history(audience, window))
+    health = tuple(store.health.window(start, end, len(window.days())))
     return BriefInputs(
         window=window,
         audience=audience,
@@ -260,7 +254,5 @@ def make_brief(
     update_stories(store, settings, progress)
     inputs = brief_inputs(store, settings, window, audience, versus, now)
     brief = build_brief(inputs, settings.rank)
-    briefs = getattr(store, "briefs", None)
-    if briefs is not None and hasattr(briefs, "record"):
-        briefs.record(brief)
+    store.briefs.record(brief)
     return brief

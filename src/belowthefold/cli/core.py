@@ -329,7 +329,8 @@ def demo(
     with tempfile.TemporaryDirectory(prefix="belowthefold-demo-") as tmp:
         files = write_demo_corpus(Path(tmp))
         settings = Settings(**{**c.settings.__dict__, "db": Path(tmp) / "demo.db"})
-        window = pipeline.parse_window(getattr(files, "week", "2025-W15"))
+        gold = json.loads(files.gold.read_text(encoding="utf-8"))["window"]
+        window = pipeline.parse_window(start=gold["start"], end=gold["end"])
         with pipeline_store(settings.db) as store, progress_bars(c.err) as progress:
             summary = pipeline.import_paths(
                 store, [files.corpus], settings.imports, files.sources, progress

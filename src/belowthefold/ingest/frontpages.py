@@ -51,6 +51,7 @@ def read_frontpages(root: Path) -> Iterator[tuple[int, dict[str, Any] | RecordEr
         if not isinstance(items, list):
             yield n, RecordError(str(path), "snapshot is not a list of headlines")
             continue
+        shown: set[tuple[str, str]] = set()
         for pos, item in enumerate(items, start=1):
             if not isinstance(item, dict):
                 continue
@@ -59,6 +60,9 @@ def read_frontpages(root: Path) -> Iterator[tuple[int, dict[str, Any] | RecordEr
             if not title or not outlet:
                 continue
             key = (outlet, title)
+            if key in shown:  # a headline listed twice on one page counts once per snapshot
+                continue
+            shown.add(key)
             if key in seen:
                 seen[key]["weight"] += share
                 seen[key]["best_position"] = min(seen[key]["best_position"], pos)

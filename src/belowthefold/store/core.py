@@ -10,6 +10,7 @@ from belowthefold.errors import StoreError
 from belowthefold.store.articles import ArticleRepo
 from belowthefold.store.briefs import BriefRepo
 from belowthefold.store.core_tx import transaction
+from belowthefold.store.health import HealthRepo
 from belowthefold.store.feeds import FeedRepo
 from belowthefold.store.migrations import MIGRATIONS
 from belowthefold.store.runs import RunRepo
@@ -46,6 +47,7 @@ class Store:
         self.runs = RunRepo(self.conn)
         self.articles = ArticleRepo(self.conn)
         self.stories = StoryRepo(self.conn)
+        self.health = HealthRepo(self.conn)
         self.briefs = BriefRepo(self.conn)
         self.feeds = FeedRepo(self.conn)
         self.search = SearchRepo(self.conn)
