@@ -60,8 +60,10 @@ class ParsedFeed:
 
     @property
     def usable(self) -> bool:
-        """A feed we can store: it parsed as a feed, or at least yielded entries."""
-        return bool(self.entries) or (bool(self.version) and not self.looks_like_html)
+        """A feed we can store: it yielded entries (usable or not), or parsed as a known format."""
+        if self.looks_like_html:
+            return bool(self.entries)
+        return bool(self.entries) or self.skipped > 0 or bool(self.version)
 
 
 def _text(value: Any) -> str:

@@ -209,9 +209,11 @@ class FetchRunner:
                 found = discover_feeds(res.body, res.url)
                 hint = f"; the page names feeds: {', '.join(found[:3])}" if found else ""
                 err = f"got an HTML page ({res.content_type or 'no content type'}), not a feed{hint}"
-                return [self._save(run_id, replace(base, error_kind="not_feed", error=err))]
+                return [self._save(run_id, replace(base, error_kind="not_feed", error=err,
+                                                   skipped=parsed.skipped))]
             return [self._save(run_id, replace(
-                base, error_kind="parse", error=parsed.bozo or "no feed found in the body"))]
+                base, error_kind="parse", error=parsed.bozo or "no feed found in the body",
+                skipped=parsed.skipped))]
         pages: list[FetchRecord] = []
         articles = [self._article(e, source, url, at) for e in parsed.entries]
         if source.fulltext or self.options.fulltext:

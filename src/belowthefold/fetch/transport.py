@@ -183,7 +183,6 @@ class Fetcher:
         )
         self._gate = _HostGate()
         self._robots: dict[str, RobotFileParser | None] = {}
-        self._robots_guard = threading.Lock()
 
     def close(self) -> None:
         self.client.close()
@@ -208,7 +207,9 @@ class Fetcher:
             if current in seen:
                 raise FetchError("redirects", f"redirect loop at {current[:200]}")
             seen.add(current)
+            before = self.clock.monotonic()
             self._check_robots(current)
+            deadline.end += self.clock.monotonic() - before  # robots.txt has its own deadline
             result = self._get_with_retries(current, validators, accept, deadline)
             if result.status in (301, 302, 303, 307, 308) and "location" in result.headers:
                 current = urljoin(current, result.headers["location"])
@@ -223,12 +224,10 @@ class Fetcher:
         if not self.options.respect_robots:
             return True
         key = _host_key(url)
-        with self._robots_guard:
-            known = key in self._robots
-        if not known:
-            parser = self._load_robots(key)
-            with self._robots_guard:
-                self._robots[key] = parser
+        # One loader per host; the others wait for its answer instead of asking again.
+        with self._gate.lock("robots " + key):
+            if key not in self._robots:
+                self._robots[key] = self._load_robots(key)
         parser = self._robots[key]
         return True if parser is None else parser.can_fetch(self.options.user_agent, url)
 
@@ -343,7 +342,7 @@ class Fetcher:
                     chunks.append(decoder.feed(chunk))
                     if self.clock.monotonic() > deadline.end:
                         raise FetchError(
-                            "timeout", f"no complete answer within {self.options.deadline_s:.0f}s "
+                            "timeout", f"no complete answer within {self.options.deadline_s:g}s "
                             "(slow body)", response.status_code,
                         )
                 return HttpResult(str(response.url), response.status_code, hdrs, b"".join(chunks),
