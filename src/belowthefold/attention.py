@@ -9,6 +9,7 @@ many stories (announcement, market fall, retaliation) and must be seen whole.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -203,10 +204,28 @@ def dominant_storylines(
     return out
 
 
+_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+
+
 def _storyline_headline(items: Sequence[PlacedArticle]) -> str:
-    """The headline of the storyline's largest story: its earliest original's title."""
-    stories: dict[str, list[PlacedArticle]] = defaultdict(list)
-    for a in items:
-        stories[story_key(a)].append(a)
-    biggest = max(stories.values(), key=lambda v: (len({a.outlet_key for a in v}), len(v)))
-    return headline_of(biggest)
+    """The storyline's most representative original headline: the one whose words recur most.
+
+    Each original title scores, over its distinct words of four letters or more, the summed share
+    of the storyline's titles that use the word, over the square root of its word count (so
+    neither a long nor a short title wins by length); ties go to the earliest. An explainer
+    ("How the next pope is chosen") loses to the title that names the event.
+    """
+    originals = [a for a in items if not a.is_pickup] or list(items)
+    words = [set(_WORD.findall(a.title.lower())) for a in originals]
+    df: dict[str, int] = defaultdict(int)
+    for ws in words:
+        for w in ws:
+            df[w] += 1
+
+    def score(i: int) -> tuple[float, float]:
+        ws = words[i]
+        mean = sum(df[w] for w in ws) / (math.sqrt(len(ws)) * len(originals)) if ws else 0.0
+        return (mean, -originals[i].published.timestamp())
+
+    best = max(range(len(originals)), key=score) if originals else None
+    return originals[best].title if best is not None else ""

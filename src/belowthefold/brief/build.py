@@ -115,7 +115,9 @@ def methods(audience: str, ranking: Ranking, options: RankOptions) -> tuple[str,
         "Concentration is 1 minus the normalised entropy of storyline shares.",
         f"Dominant storylines: up to {options.dominant_n} storylines holding at least "
         f"{options.dominant_share:.0%} of {audience} attention over the window; their stories are "
-        f"never listed as missed, nor are storylines {audience} ran on {options.held_days} or more days.",
+        f"never listed as missed, nor are storylines {audience} held: ran on {options.held_days} or more "
+        f"days, or gave {options.held_items:g} typical items' worth of attention (a front-page "
+        "headline up for days is one record with a large weight).",
         f"Expected coverage: the number of {audience} outlets a story with the same reach elsewhere "
         f"usually gets; {ranking.model.describe()}.",
         "Reach: distinct outlets outside the audience (an outlet that only picked up a syndicated "

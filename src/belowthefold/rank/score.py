@@ -154,13 +154,25 @@ def _excluded_storylines(
     dominant: Sequence[DominantStoryline],
     options: RankOptions,
 ) -> set[str]:
-    """Dominant storylines, and storylines the audience ran on several days: neither was missed."""
+    """Storylines the audience did not miss: dominant ones, and ones it held.
+
+    Held means the audience ran the storyline on `held_days` or more days, or gave it at least
+    `held_items` typical items' worth of attention (its summed weight over the audience's median
+    item weight): a front-page headline that stayed up for three days is one record, not three.
+    """
     out = {d.storyline_id for d in dominant}
+    own = [a for a in articles if a.group == audience]
+    if not own:
+        return out
+    weights = sorted(max(a.weight, 0.0) for a in own)
+    typical = weights[len(weights) // 2] or 1.0
     days: dict[str, set[date]] = defaultdict(set)
-    for a in articles:
-        if a.group == audience:
-            days[storyline_key(a)].add(a.day)
+    attention: dict[str, float] = defaultdict(float)
+    for a in own:
+        days[storyline_key(a)].add(a.day)
+        attention[storyline_key(a)] += max(a.weight, 0.0)
     out |= {k for k, v in days.items() if len(v) >= options.held_days}
+    out |= {k for k, v in attention.items() if v / typical >= options.held_items}
     return out
 
 
