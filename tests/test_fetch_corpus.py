@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import feedparser
-from fetchserver import send, serve
 
 from belowthefold.config import FetchOptions
 from belowthefold.errors import InputError
@@ -21,6 +20,7 @@ from belowthefold.fetch.feeds import parse_json_feed, strip_html
 from belowthefold.ingest.records import canonical_url
 from belowthefold.models import Source
 from belowthefold.store import Store
+from fetchserver import send, serve
 
 _HEADER = re.compile(r"^Header:\s*([^:]+):\s*(.*)$", re.M)
 

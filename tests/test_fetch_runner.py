@@ -6,12 +6,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fetchserver import file_route, send, serve
-
 from belowthefold.config import FetchOptions
 from belowthefold.fetch import Fetcher, FetchRunner
 from belowthefold.models import Source
 from belowthefold.store import Store
+from fetchserver import file_route, send, serve
 
 FIX = Path(__file__).parent / "fixtures" / "feeds"
 FAST = FetchOptions(per_host_delay_s=0.0, timeout_s=5.0, deadline_s=5.0, backoff_s=0.01, retries=1)

@@ -10,9 +10,9 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from belowthefold.models import Article, SourceHealth
+from belowthefold.models import Article
 from belowthefold.store.articles import iso, parse_iso
 from belowthefold.store.core_tx import transaction
 
@@ -316,30 +316,5 @@ class FeedRepo:
                 articles_per_day=round(int(seen) / max(days, 1), 2), errors=int(errs),
                 last_error=f"{last['error_kind']}: {last['error']}" if last else None,
                 last_error_at=_opt_dt(last["at"]) if last else None,
-            ))
-        return out
-
-    def source_health(self, start: date, end: date) -> list[SourceHealth]:
-        """The brief's appendix: per source, articles in the window, days with none, fetch errors."""
-        lo, hi = start.isoformat(), end.isoformat()
-        n_days = (end - start).days + 1
-        out: list[SourceHealth] = []
-        for s in self.conn.execute("SELECT name, grp FROM sources ORDER BY grp, name").fetchall():
-            r = self.conn.execute(
-                "SELECT COUNT(*) AS n, COUNT(DISTINCT day) AS d FROM articles "
-                "WHERE source=? AND day>=? AND day<=?", (s["name"], lo, hi),
-            ).fetchone()
-            errs = self.conn.execute(
-                "SELECT COUNT(*) FROM fetches WHERE source=? AND error_kind IS NOT NULL "
-                "AND substr(at,1,10)>=? AND substr(at,1,10)<=?", (s["name"], lo, hi),
-            ).fetchone()[0]
-            last = self.conn.execute(
-                "SELECT error_kind, error FROM fetches WHERE source=? AND error_kind IS NOT NULL "
-                "AND substr(at,1,10)<=? ORDER BY at DESC, id DESC LIMIT 1", (s["name"], hi),
-            ).fetchone()
-            out.append(SourceHealth(
-                source=s["name"], group=s["grp"], articles=int(r["n"]),
-                days_without=n_days - int(r["d"]), errors=int(errs),
-                last_error=f"{last['error_kind']}: {last['error']}" if last else None,
             ))
         return out
