@@ -52,7 +52,7 @@ def test_a_buried_story_is_listed_with_reasons_and_numbers() -> None:
         r.startswith("ran while “Tariff shock") and "75% of mainstream coverage" in r
         for r in m.reasons
     )
-    assert any("Reuters" in r and "official or wire" in r for r in m.reasons)
+    assert any("Reuters" in r and "official, wire or specialist" in r for r in m.reasons)
     assert m.coverage == {"foreign": 3, "mainstream": 0, "wire": 2}
     assert m.crowded_out_by is not None and m.crowded_out_by.startswith("Tariff shock")
     assert m.score > 0

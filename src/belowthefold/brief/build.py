@@ -121,10 +121,10 @@ def methods(audience: str, ranking: Ranking, options: RankOptions) -> tuple[str,
         f"Expected coverage: the number of {audience} outlets a story with the same reach elsewhere "
         f"usually gets; {ranking.model.describe()}.",
         "Reach: distinct outlets outside the audience (an outlet that only picked up a syndicated "
-        "copy counts half), groups, official or wire presence, days running.",
+        "copy counts half), groups, official, wire or specialist presence, days running.",
         f"Score = shortfall × weight × (1 + pressure). Shortfall = expected − got audience outlets, "
         f"at least {options.min_shortfall:.1f} to be listed; weight = log2(1 + outlets) + 0.5 per "
-        f"extra group + 0.5 with official or wire presence; pressure = mean {audience} pressure on the "
+        f"extra group + 0.5 with official, wire or specialist presence; pressure = mean {audience} pressure on the "
         f"days the story ran. A story needs at least {options.min_outlets} outlets outside {audience}: "
         "one outlet once is noise.",
         f"Crowd-out: the dominant storyline with the largest share of {audience} attention on the days "

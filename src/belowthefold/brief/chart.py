@@ -10,15 +10,21 @@ from pathlib import Path
 from belowthefold.models import Brief
 
 
-def dominant_daily_share(brief: Brief) -> dict[date, float]:
-    """The top dominant storyline's share of the audience's attention, per day."""
-    if not brief.dominant:
-        return {}
+def dominant_daily_share(brief: Brief) -> list[tuple[str, dict[date, float]]]:
+    """Each dominant storyline's share of the audience's attention, per day (for stacked bars)."""
     totals = {p.day: p.attention for p in brief.pressure if p.group == brief.audience}
-    held: dict[date, float] = defaultdict(float)
-    for a in brief.dominant[0].articles:
-        held[a.day] += max(a.weight, 0.0)
-    return {d: (held[d] / t if t > 0 else 0.0) for d, t in sorted(totals.items())}
+    out: list[tuple[str, dict[date, float]]] = []
+    for d in brief.dominant:
+        held: dict[date, float] = defaultdict(float)
+        for a in d.articles:
+            held[a.day] += max(a.weight, 0.0)
+        out.append(
+            (
+                d.headline,
+                {day: (held[day] / t if t > 0 else 0.0) for day, t in sorted(totals.items())},
+            )
+        )
+    return out
 
 
 def chart_png(brief: Brief) -> bytes:
@@ -34,20 +40,29 @@ def chart_png(brief: Brief) -> bytes:
         points = sorted((p for p in brief.pressure if p.group == group), key=lambda p: p.day)
         if not any(p.articles for p in points):
             continue
+        # Days without articles are gaps, not zeros: a silent feed is not a calm day.
+        values = [p.value if p.articles else float("nan") for p in points]
         width = 2.5 if group == brief.audience else 1.2
-        top.plot(
-            [p.day for p in points], [p.value for p in points], marker="o", lw=width, label=group
-        )
+        top.plot([p.day for p in points], values, marker="o", lw=width, label=group)
     top.set_ylim(0, 1.05)
     top.set_ylabel("news pressure")
     top.set_title("Daily news pressure (top-three storyline share)", fontsize=10)
     if top.get_legend_handles_labels()[0]:
         top.legend(fontsize=8, loc="lower left", ncols=4)
     shares = dominant_daily_share(brief)
+    colours = ["#b44", "#d88", "#eaa"]
+    base: dict[date, float] = defaultdict(float)
+    for i, (headline, series) in enumerate(shares):
+        days = list(series)
+        bottom.bar(days, list(series.values()), bottom=[base[d] for d in days],
+                   color=colours[i % len(colours)], label=headline[:50])  # fmt: skip
+        for d, v in series.items():
+            base[d] += v
     if shares:
-        label = brief.dominant[0].headline[:60]
-        bottom.bar(list(shares), list(shares.values()), color="#b44", alpha=0.8)
-        bottom.set_title(f"Share of {brief.audience} coverage: {label}", fontsize=9)
+        bottom.set_title(
+            f"Share of {brief.audience} coverage held by the dominant storylines", fontsize=9
+        )
+        bottom.legend(fontsize=7, loc="upper left")
     else:
         bottom.set_title("No dominant storyline", fontsize=9)
     bottom.set_ylim(0, 1.05)

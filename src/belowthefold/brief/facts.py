@@ -178,6 +178,8 @@ def names(text: str) -> list[tuple[str, str]]:
         name, titled = _clean_name(m.group(0))
         if not name or name in _NOT_NAMES or len(name) < 2 or name.endswith(("-style", "-like")):
             continue
+        if " " not in name and name.lower() in _ORG_WORDS:
+            continue  # "Party", "Police": a generic noun, not a name
         before, after = text[max(0, m.start() - 25) : m.start()], text[m.end() : m.end() + 12]
         if titled and len(name.split()) >= 2:
             kind = "person"

@@ -269,7 +269,9 @@ def missed_reasons(
         f"{story.pickups} pickup{'s' if story.pickups != 1 else ''}"
     )
     if s.official:
-        out.append(f"official or wire sources covered it: {', '.join(s.official_outlets)}")
+        out.append(
+            f"official, wire or specialist sources covered it: {', '.join(s.official_outlets)}"
+        )
     if crowd is not None:
         out.append(f"ran while “{crowd[0]}” held {crowd[1]:.0%} of {audience} coverage")
     if weeks >= 2:
