@@ -21,12 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fetchserver import rss, send, serve  # noqa: E402
-
-from belowthefold.config import FetchOptions  # noqa: E402
-from belowthefold.fetch import Fetcher, FetchRunner  # noqa: E402
-from belowthefold.models import Source  # noqa: E402
-from belowthefold.store import Store  # noqa: E402
+from belowthefold.config import FetchOptions
+from belowthefold.fetch import Fetcher, FetchRunner
+from belowthefold.models import Source
+from belowthefold.store import Store
+from fetchserver import rss, send, serve
 
 ARTICLE = (
     "<html lang='en'><head><title>Story</title></head><body><nav>Home News Sport</nav><article>"
