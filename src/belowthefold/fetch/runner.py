@@ -159,7 +159,8 @@ class FetchRunner:
             [(s, "feed", url) for s in sources for url in s.feeds],
             [(s, "frontpage", s.frontpage) for s in sources if s.frontpage],
         ]
-        with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, self.options.concurrency))
+        try:
             for tasks in phases:
                 futures = {
                     pool.submit(self._task, s, kind, url, run_id, index): s for s, kind, url in tasks
@@ -168,6 +169,11 @@ class FetchRunner:
                     s = futures[fut]
                     results[s.name].extend(fut.result())
                     bar.advance(s.name, 1)
+        except BaseException:
+            # Ctrl-C: fetches in flight finish (each is bounded and saved whole), queued ones never start.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         reports = tuple(SourceReport(s.name, s.group, tuple(results[s.name])) for s in sources)
         entries = sum(r.entries for r in reports)
         inserted = sum(r.inserted for r in reports)

@@ -1,0 +1,129 @@
+"""Smaller pieces of live fetching: encodings, concurrency across hosts, discovery, OPML, Ctrl-C."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
+import zlib
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import belowthefold.fetch
+from belowthefold.config import FetchOptions
+from belowthefold.errors import InputError
+from belowthefold.fetch import Fetcher, FetchRunner, discover_feeds, parse_feed
+from belowthefold.fetch.opml import feeds_to_sources, parse_opml, sources_to_opml
+from belowthefold.fetch.transport import retry_after_seconds
+from belowthefold.models import Source
+from belowthefold.store import Store
+from fetchserver import rss, send, serve
+
+FIX = Path(__file__).parent / "fixtures" / "feeds"
+OPTS = FetchOptions(per_host_delay_s=0.0, timeout_s=5.0, deadline_s=5.0, backoff_s=0.01)
+FEED = rss([("Compressed", "https://z.example/1", "Mon, 07 Apr 2025 09:00:00 GMT")])
+
+
+def test_public_surface_is_what_init_exports() -> None:
+    for name in belowthefold.fetch.__all__:
+        assert getattr(belowthefold.fetch, name) is not None
+
+
+def test_gzip_and_deflate_bodies_are_decoded() -> None:
+    routes = {
+        "/gz": lambda h: send(h, gzip.compress(FEED), headers={"Content-Encoding": "gzip"}),
+        "/zl": lambda h: send(h, zlib.compress(FEED), headers={"Content-Encoding": "deflate"}),
+    }
+    with serve(routes) as srv, Fetcher(OPTS) as f:
+        for path in ("/gz", "/zl"):
+            res = f.get(srv.url(path))
+            assert res.body == FEED
+            assert parse_feed(res.body, res.url, res.headers).entries[0].title == "Compressed"
+        assert "gzip" in srv.hits("/gz")[0]["accept-encoding"]
+
+
+def test_hosts_are_fetched_in_parallel_but_one_host_one_at_a_time(tmp_path: Path) -> None:
+    def slow(h):  # type: ignore[no-untyped-def]
+        time.sleep(0.4)
+        send(h, FEED)
+
+    with serve({"/a": slow, "/b": slow}) as one, serve({"/a": slow}) as two:
+        opts = replace(OPTS, concurrency=4, respect_robots=False)
+        with Store(tmp_path / "p.db") as store, Fetcher(opts) as f:
+            runner = FetchRunner(store, opts, f)
+            t0 = time.monotonic()
+            runner.run([Source("1", "g", (), (one.url("/a"),)), Source("2", "g", (), (two.url("/a"),))])
+            parallel = time.monotonic() - t0
+            t0 = time.monotonic()
+            runner.run([Source("1", "g", (), (one.url("/a"), one.url("/b")))])
+            serial = time.monotonic() - t0
+    assert parallel < 0.75 and serial >= 0.8
+
+
+def test_retry_after_as_seconds_or_http_date() -> None:
+    now = datetime(2025, 4, 7, 12, 0, tzinfo=UTC)
+    assert retry_after_seconds("120", now) == 120
+    assert retry_after_seconds("Mon, 07 Apr 2025 12:01:00 GMT", now) == 60
+    assert retry_after_seconds("soon", now) is None and retry_after_seconds(None, now) is None
+
+
+def test_autodiscovery_finds_alternate_feeds_in_page_order() -> None:
+    found = discover_feeds((FIX / "page.html").read_bytes(), "https://harbour.example/news/")
+    assert found == ["https://harbour.example/feed.xml", "https://harbour.example/atom.xml"]
+    assert discover_feeds(b"<html><body>no feeds</body></html>", "https://x.example/") == []
+
+
+def test_html_instead_of_a_feed_is_not_a_feed() -> None:
+    parsed = parse_feed((FIX / "page.html").read_bytes(), "https://h.example/", {"content-type": "text/html"})
+    assert not parsed.usable and parsed.looks_like_html
+
+
+def test_opml_reads_nested_outlines_and_round_trips() -> None:
+    feeds = parse_opml((FIX / "opml.xml").read_bytes())
+    assert [f.name for f in feeds] == ["Harbour Gazette", "Coast Watch", "Delta Daily"]
+    sources = feeds_to_sources(feeds, "mainstream")
+    again = parse_opml(sources_to_opml(sources))
+    assert {(f.name, f.feed) for f in again} == {(f.name, f.feed) for f in feeds}
+    assert sources[0].domains == ("harbour.example",)
+
+
+def test_opml_refuses_entity_expansion_and_non_opml() -> None:
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><opml><body/></opml>'
+    with pytest.raises(InputError):
+        parse_opml(bomb)
+    with pytest.raises(InputError):
+        parse_opml(b"<rss/>")
+    with pytest.raises(InputError):
+        parse_opml(b"not xml")
+
+
+def test_ctrl_c_stops_watch_cleanly_mid_fetch(tmp_path: Path) -> None:
+    def slow(h):  # type: ignore[no-untyped-def]
+        time.sleep(0.3)
+        send(h, FEED)
+
+    db = tmp_path / "w.db"
+    with serve({f"/f{i}": slow for i in range(40)}) as srv:
+        with Store(db) as store:
+            store.sources.replace_all([Source(f"S{i}", "g", (), (srv.url(f"/f{i}"),)) for i in range(40)])
+        env = {**os.environ, "BELOWTHEFOLD_FETCH__PER_HOST_DELAY_S": "0", "COLUMNS": "200"}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "belowthefold", "--db", str(db), "watch", "--every", "1h"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        time.sleep(2.5)  # inside the first fetch (40 feeds x 0.3 s on one host = 12 s)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=20)
+        took = time.monotonic() - t0
+    assert proc.returncode == 0, err
+    assert "stopped after 0 fetches" in err and took < 5
+    with Store(db) as store:
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert 0 < store.articles.count() <= 1  # all feeds carry the same article
