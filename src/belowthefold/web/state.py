@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -17,6 +18,14 @@ from belowthefold.models import Brief, Window
 from belowthefold.store import Store
 from belowthefold.store.web_queries import WebRepo
 from belowthefold.web.security import Resolver, resolve_host
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Cached:
+    stamp: str
+    brief: Brief
 
 
 def utcnow() -> datetime:
@@ -38,17 +47,21 @@ class WebOptions:
 class WebState:
     """Per-app state: the options, templates, and a small cache of briefs keyed by data stamp.
 
-    Briefs are cached per (window, audience, data stamp) because building one ranks a whole
-    week; the stamp changes whenever an import or fetch adds data, so the cache never serves
-    stale results. One lock serialises brief building: `make_brief` clusters pending articles,
-    and two requests doing that at once would assign the same articles twice.
+    Briefs are cached per (window, audience) with the data stamp they were built at, because
+    building one ranks a whole week. When an import or fetch changes the stamp, the cached brief
+    is still served at once and rebuilt in the background (stale while revalidating): a page
+    never waits for `make_brief` to cluster thousands of freshly imported articles. Only the
+    first request for a window and audience builds in line. One lock serialises building:
+    `make_brief` clusters pending articles, and two builders at once would assign them twice.
     """
 
     def __init__(self, options: WebOptions, templates: Jinja2Templates) -> None:
         self.options = options
         self.templates = templates
-        self._lock = threading.Lock()
-        self._briefs: OrderedDict[tuple[str, str, str, str], Brief] = OrderedDict()
+        self._mutex = threading.Lock()  # guards the two collections below
+        self._build = threading.Lock()  # one make_brief at a time
+        self._briefs: OrderedDict[tuple[str, str, str], _Cached] = OrderedDict()
+        self._refreshing: set[tuple[str, str, str]] = set()
 
     @property
     def settings(self) -> Settings:
@@ -68,23 +81,59 @@ class WebState:
             store.close()
 
     def brief(self, store: Store, window: Window, audience: str) -> Brief:
+        """The window's brief for an audience: cached, refreshed in the background when stale."""
+        key = (window.start.isoformat(), window.end.isoformat(), audience)
+        stamp = WebRepo(store.conn).stamp()
+        with self._mutex:
+            cached = self._briefs.get(key)
+        if cached is not None:
+            if cached.stamp != stamp:
+                self._refresh_later(key, window, audience)
+            return cached.brief
+        with self._build:
+            with self._mutex:
+                cached = self._briefs.get(key)
+            if cached is not None:
+                return cached.brief
+            return self._build_and_keep(store, key, window, audience)
+
+    def _build_and_keep(
+        self, store: Store, key: tuple[str, str, str], window: Window, audience: str
+    ) -> Brief:
         from belowthefold.pipeline import make_brief
 
-        repo = WebRepo(store.conn)
-        key = (window.start.isoformat(), window.end.isoformat(), audience)
-        with self._lock:
-            hit = self._briefs.get((*key, repo.stamp()))
-            if hit is not None:
-                return hit
-            brief = make_brief(store, self.settings, window, audience, now=self.options.clock())
-            # Keyed by the stamp *after* building: make_brief may have clustered new articles.
-            self._briefs[(*key, repo.stamp())] = brief
+        brief = make_brief(store, self.settings, window, audience, now=self.options.clock())
+        # The stamp *after* building: make_brief may itself have clustered new articles.
+        stamp = WebRepo(store.conn).stamp()
+        with self._mutex:
+            self._briefs[key] = _Cached(stamp, brief)
+            self._briefs.move_to_end(key)
             while len(self._briefs) > self.options.cache_size:
                 self._briefs.popitem(last=False)
-            return brief
+        return brief
+
+    def _refresh_later(self, key: tuple[str, str, str], window: Window, audience: str) -> None:
+        with self._mutex:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+        threading.Thread(
+            target=self._refresh, args=(key, window, audience), name="brief-refresh", daemon=True
+        ).start()
+
+    def _refresh(self, key: tuple[str, str, str], window: Window, audience: str) -> None:
+        try:
+            with self._build, self.store() as store:
+                self._build_and_keep(store, key, window, audience)
+        except Exception:  # a failed refresh keeps the old brief; the next request retries
+            log.exception("refreshing the brief for %s failed", key)
+        finally:
+            with self._mutex:
+                self._refreshing.discard(key)
 
     def forget_briefs(self) -> None:
-        with self._lock:
+        """Drop every cached brief (after the sources change, groups and so briefs change)."""
+        with self._mutex:
             self._briefs.clear()
 
     def known_groups(self, store: Store) -> set[str]:
