@@ -53,7 +53,9 @@ _ORG_WORDS = {
     "institute", "authority", "department", "committee", "association", "group", "army", "forces",
     "police", "parliament", "congress", "senate", "government", "office", "board", "federation",
     "nations", "programme", "program", "service", "reserve", "exchange", "network", "foundation",
-    "coalition", "alliance", "assembly", "tribunal", "agency's", "unicef", "who", "nato",
+    "coalition", "alliance", "assembly", "tribunal", "agency's", "unicef", "who", "nato", "house",
+    "motors", "energy", "airlines", "airways", "biologics", "pharma", "pharmaceuticals", "holdings",
+    "capital", "systems", "technologies", "labs", "industries", "works", "auto", "plc", "llc",
 }  # fmt: skip
 _TITLES = {
     "president", "minister", "mr", "mrs", "ms", "dr", "prime", "secretary", "chancellor", "king",
@@ -113,6 +115,8 @@ def figures(text: str) -> list[str]:
         words = m.group(0).strip().split()
         while len(words) > 1 and words[-1].lower().strip(",.;:") in _STOP_TAIL:
             words.pop()
+        if len(words) > 1 and words[0].lower() in {"a", "an", "the"}:
+            words = words[1:]  # "the 25% tariff" and "25% tariff" are one fact
         fig = " ".join(words).strip(",.;: ")
         if re.fullmatch(r"(?:an?|the)\s+\d{4}", fig) or re.fullmatch(r"\d{4}", fig):
             continue  # a bare year is a date, not a figure
@@ -142,15 +146,18 @@ def acronyms(text: str) -> list[tuple[str, str]]:
 
 
 def _kind(name: str, before: str, after: str) -> str:
-    words = [w.lower().strip(".’'s") for w in name.split()]
+    words = [re.sub(r"(?:'s|’s)$", "", w.lower()).strip(".’'") for w in name.split()]
     prev = before.split()[-1].lower() if before.split() else ""
     if any(w in _ORG_WORDS for w in words):
         return "org"
     speaks = after.lstrip().startswith(("said", "told", "says", "warned"))
-    if prev in _TITLES or (speaks and len(words) >= 2):
+    if prev in _TITLES:
         return "person"
+    if speaks and len(words) >= 2:
+        return "speaker"  # a person only if the text reuses the surname (companies speak too)
     if prev in _PLACE_PREP:
-        return "place"
+        # "in Asian markets": a demonym is not a place
+        return "other" if len(words) == 1 and name.endswith(("ian", "ese", "ish")) else "place"
     return "other"
 
 
@@ -166,6 +173,7 @@ def _clean_name(raw: str) -> tuple[str, bool]:
     while words and (words[0] in _NOT_NAMES or words[0].islower()):
         words = words[1:]
     name = " ".join(words)
+    name = re.split(r"(?:'s|’s) ", name)[-1]  # "Norland's Lindvik" -> "Lindvik"
     name = re.sub(r"(?:'s|’s)$", "", name)
     return name, titled
 
@@ -219,23 +227,43 @@ def extract_facts(articles: Sequence[PlacedArticle], limit: int = 5) -> Facts:
             acro.setdefault(short, long)
         seen: set[tuple[str, str]] = set(names(body))
         for name, kind in seen:
+            if kind == "speaker":
+                last = name.split()[-1]
+                kind = (
+                    "person" if len(re.findall(rf"\b{re.escape(last)}\b", body)) >= 2 else "other"
+                )
             if kind in kinds:
                 kinds[kind][name] += 1
     for short, long in acro.items():
-        if short in kinds["org"] and long in kinds["org"]:
-            kinds["org"][long] += kinds["org"].pop(short)
+        if any(w.lower() in _ORG_WORDS for w in long.split()):
+            # The defined long form names the organisation; fragments and the bare acronym fold in.
+            kinds["org"][long] += kinds["org"].pop(short, 0) + 1
+    for name in list(kinds["org"]):
+        if any(name != other and name in other for other in kinds["org"]):
+            kinds["org"][max((o for o in kinds["org"] if name in o and o != name), key=len)] += 0
+            del kinds["org"][name]
     outlets = {a.outlet_key for a in articles}
     for counter in kinds.values():
         for name in list(counter):
             if name.lower() in outlets:
                 del counter[name]  # an outlet's own name is not a fact about the story
+    surnames = {p.split()[-1] for p in kinds["person"]}
+    for name in list(kinds["place"]):
+        if name in surnames or name in kinds["person"]:
+            del kinds["place"][name]  # "in Reinholt's plan": a person, not a place
     return Facts(
-        figures=_top(figs, limit),
+        figures=_figures_first_with_context(figs, limit),
         people=_top(kinds["person"], limit),
         organisations=_top(kinds["org"], limit),
         places=_top(kinds["place"], limit),
         acronyms=tuple(sorted(acro.items()))[:limit],
     )
+
+
+def _figures_first_with_context(counter: Counter[str], n: int) -> tuple[str, ...]:
+    """Figures that say what they count ("a 25% tariff") before bare ones ("10%")."""
+    ranked = sorted(counter.items(), key=lambda kv: (" " not in kv[0], -kv[1], kv[0]))
+    return tuple(k for k, _ in ranked[:n])
 
 
 def lead_of(articles: Sequence[PlacedArticle], max_sentences: int = 3, max_chars: int = 420) -> str:
