@@ -37,6 +37,15 @@ def slow_drip(h: BaseHTTPRequestHandler) -> None:
         time.sleep(0.05)
 
 
+def header_drip(h: BaseHTTPRequestHandler) -> None:
+    """Slowloris in reverse: the headers themselves arrive a byte at a time, forever."""
+    h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+    for _ in range(600):
+        h.wfile.write(b"X")
+        h.wfile.flush()
+        time.sleep(0.05)
+
+
 def endless(h: BaseHTTPRequestHandler) -> None:
     h.send_response(200)
     h.send_header("Content-Type", "application/rss+xml")
@@ -85,6 +94,7 @@ LATIN1 = rss([("Caf\u00e9 cr\u00e8me f\u00fcr alle", "https://ok.example/latin",
 def routes() -> dict[str, object]:
     return {
         "/drip": slow_drip,
+        "/header-drip": header_drip,
         "/endless": endless,
         "/bomb": gzip_bomb,
         "/loop-a": redirect("/loop-b"),
@@ -130,6 +140,11 @@ def _fail(srv: Served, path: str, options: FetchOptions = OPTS) -> tuple[FetchEr
 
 def test_slow_drip_hits_the_total_deadline(srv: Served) -> None:
     err, took = _fail(srv, "/drip")
+    assert err.kind == "timeout" and took < OPTS.deadline_s + 1.5
+
+
+def test_slow_drip_of_headers_hits_the_total_deadline(srv: Served) -> None:
+    err, took = _fail(srv, "/header-drip")
     assert err.kind == "timeout" and took < OPTS.deadline_s + 1.5
 
 
@@ -219,6 +234,7 @@ def test_per_host_politeness_spaces_requests(srv: Served) -> None:
 
 EXPECTED = {
     "/drip": "timeout",
+    "/header-drip": "timeout",
     "/endless": "too_large",
     "/bomb": "too_large",
     "/loop-a": "redirects",
@@ -246,6 +262,6 @@ def test_a_run_records_each_failure_as_data_and_goes_on(srv: Served, tmp_path: P
     assert got == EXPECTED
     assert "Café crème für alle" in titles
     assert len(report.failed) == sum(1 for v in EXPECTED.values() if v)
-    html_line = next(s for s in report.failed if s.source == "S7").line()
+    html_line = next(s for s in report.failed if s.source == "S8").line()
     assert "not_feed" in html_line and "/real.xml" in html_line
     assert health == {} or all(h.feeds >= 0 for h in health.values())

@@ -21,6 +21,7 @@ import httpx
 
 from belowthefold.config import FetchOptions
 from belowthefold.errors import FetchError
+from belowthefold.fetch.deadline import RequestDeadlines, deadline_transport
 
 # Error kinds recorded per fetch; the CLI and docs list these.
 KINDS = (
@@ -175,8 +176,9 @@ class Fetcher:
         self.options = options
         self.clock: Clock = clock or SystemClock()
         timeout = httpx.Timeout(options.timeout_s, connect=min(options.timeout_s, 10.0))
+        self._deadlines = RequestDeadlines()
         self.client = httpx.Client(
-            transport=transport or httpx.HTTPTransport(retries=0),
+            transport=transport or deadline_transport(self._deadlines),
             timeout=timeout,
             follow_redirects=False,
             headers={"User-Agent": options.user_agent, "Accept-Encoding": "gzip, deflate"},
@@ -322,6 +324,8 @@ class Fetcher:
     def _stream(self, url: str, headers: dict[str, str], deadline: _Deadline) -> HttpResult:
         start = self.clock.monotonic()
         cap = self.options.max_bytes
+        # Socket reads use the real monotonic clock: translate the time left into it.
+        self._deadlines.set(time.monotonic() + max(0.0, deadline.end - start))
         try:
             with self.client.stream("GET", url, headers=headers) as response:
                 hdrs = {k.lower(): v for k, v in response.headers.items()}
@@ -348,6 +352,9 @@ class Fetcher:
                 return HttpResult(str(response.url), response.status_code, hdrs, b"".join(chunks),
                                   self.clock.monotonic() - start)
         except httpx.TimeoutException as exc:
+            if self.clock.monotonic() >= deadline.end - 0.01:
+                raise FetchError("timeout", f"no complete answer within {self.options.deadline_s:g}s "
+                                 "(slow server)") from exc
             raise FetchError("timeout", f"timed out: {type(exc).__name__}") from exc
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError,
                 httpx.WriteError, httpx.ProxyError) as exc:
@@ -356,6 +363,8 @@ class Fetcher:
             raise FetchError("invalid_url", str(exc)[:300]) from exc
         except httpx.HTTPError as exc:
             raise FetchError("connect", f"{type(exc).__name__}: {exc}"[:300]) from exc
+        finally:
+            self._deadlines.set(None)
 
 
 def _raw(response: httpx.Response) -> Iterator[bytes]:
