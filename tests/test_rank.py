@@ -35,7 +35,7 @@ def _story(
     b: Builder, story: str, outlets: list[tuple[str, str]], day: int, line: str | None = None
 ) -> None:
     for outlet, group in outlets:
-        b.add(f"{story} report", day, outlet, group, story, line)
+        b.add(story.replace("-", " ").capitalize(), day, outlet, group, story, line)
 
 
 def test_a_buried_story_is_listed_with_reasons_and_numbers() -> None:
@@ -182,3 +182,18 @@ def test_a_short_archive_falls_back_to_the_prior() -> None:
     tariff_week(b)
     short = _archive(3)[:40]
     assert fit_coverage_model(_inputs(b, context=tuple(short)), OPTS).kind == "prior"
+
+
+def test_an_event_split_by_the_clusterer_is_listed_once() -> None:
+    b = Builder()
+    tariff_week(b)
+    for outlet, group in OUTSIDE[:3]:
+        b.add("Cholera outbreak kills 46 in Tessara camps", 3, outlet, group, "cholera-a")
+    for outlet, group in OUTSIDE[3:]:
+        b.add("Tessara camps cholera outbreak: 46 dead", 3, outlet, group, "cholera-b")
+    for outlet, group in OUTSIDE[:3]:
+        b.add("Dam safety review rates 41 dams unsafe", 3, outlet, group, "dams")
+    listed = [m.story_id for m in _rank(_inputs(b))]
+    assert len(listed) == 2 and "dams" in listed
+    apart = [m.story_id for m in _rank(_inputs(b), replace(OPTS, same_event_overlap=1.01))]
+    assert sorted(apart) == ["cholera-a", "cholera-b", "dams"]

@@ -93,6 +93,7 @@ class RankOptions:
     min_shortfall: float = 0.5
     held_days: int = 2
     held_items: float = 4.0
+    same_event_overlap: float = 0.3
     min_archive_stories: int = 50
     min_archive_positives: int = 10
     archive_alpha: float = 0.01

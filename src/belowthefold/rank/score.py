@@ -10,6 +10,7 @@ pressure on the days it ran. `docs/method.md` explains every term.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ def rank_missed(
         score = shortfall * story_weight(signals) * factor
         scored.append((score, story, signals, expected))
     scored.sort(key=lambda t: (-t[0], t[1].story_id))
-    scored = _one_per_storyline(scored)
+    scored = _one_per_event(scored, options.same_event_overlap)
     missed = tuple(
         _entry(i + 1, score, story, signals, expected, inputs, own_pressure, dominant, options)
         for i, (score, story, signals, expected) in enumerate(scored[: options.top_n])
@@ -112,17 +113,75 @@ def rank_missed(
     return Ranking(missed, model, variety, len(scored))
 
 
-def _one_per_storyline(
-    scored: list[tuple[float, StoryCoverage, StorySignals, float]],
+_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+_COMMON = frozenset(
+    {
+        "after",
+        "amid",
+        "over",
+        "says",
+        "said",
+        "with",
+        "from",
+        "that",
+        "this",
+        "will",
+        "have",
+        "been",
+        "into",
+        "about",
+        "more",
+        "than",
+        "what",
+        "when",
+        "where",
+        "which",
+        "their",
+        "there",
+        "they",
+        "before",
+        "live",
+        "update",
+        "updates",
+        "watch",
+        "analysis",
+        "report",
+        "reports",
+        "news",
+    }
+)
+
+
+def _vocabulary(story: StoryCoverage) -> frozenset[str]:
+    return frozenset(
+        w for a in story.articles for w in _WORD.findall(a.title.lower()) if w not in _COMMON
+    )
+
+
+def same_event(a: StoryCoverage, b: StoryCoverage, threshold: float) -> bool:
+    """Two clusters that are one event: overlapping days and titles sharing enough words.
+
+    The clusterer sometimes splits an event (a wire's report and a ministry's statement); the
+    column should list it once. Jaccard similarity of the title vocabularies, days within one.
+    """
+    near = any(abs((x - y).days) <= 1 for x in a.days for y in b.days)
+    va, vb = _vocabulary(a), _vocabulary(b)
+    return near and bool(va and vb) and len(va & vb) / len(va | vb) >= threshold
+
+
+def _one_per_event(
+    scored: list[tuple[float, StoryCoverage, StorySignals, float]], threshold: float
 ) -> list[tuple[float, StoryCoverage, StorySignals, float]]:
-    """Keep each storyline's best-scoring story: a column lists a buried storyline once."""
+    """Keep each storyline's (and each event's) best-scoring story: a column lists it once."""
     seen: set[str] = set()
-    out = []
+    kept: list[tuple[float, StoryCoverage, StorySignals, float]] = []
     for item in scored:
-        if item[1].storyline_id not in seen:
-            seen.add(item[1].storyline_id)
-            out.append(item)
-    return out
+        story = item[1]
+        if story.storyline_id in seen or any(same_event(story, k[1], threshold) for k in kept):
+            continue
+        seen.add(story.storyline_id)
+        kept.append(item)
+    return kept
 
 
 def shortfall_of(expected: float, got: int) -> float:
