@@ -127,3 +127,15 @@ def test_ctrl_c_stops_watch_cleanly_mid_fetch(tmp_path: Path) -> None:
     with Store(db) as store:
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert 0 < store.articles.count() <= 1  # all feeds carry the same article
+
+
+def test_robots_crawl_delay_is_honoured() -> None:
+    routes = {
+        "/robots.txt": lambda h: send(h, b"User-agent: *\nCrawl-delay: 1\n", "text/plain"),
+        "/f": lambda h: send(h, FEED),
+    }
+    with serve(routes) as srv, Fetcher(OPTS) as f:
+        t0 = time.monotonic()
+        f.get(srv.url("/f"))
+        f.get(srv.url("/f"))
+        assert time.monotonic() - t0 >= 1.0

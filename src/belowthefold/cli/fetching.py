@@ -246,10 +246,12 @@ def _fetch(c: Context, store: Store, only: Sequence[str] = ()) -> FetchReport:
 def _report(c: Context, report: FetchReport) -> None:
     for s in report.failed:
         c.err.print(f"[red]failed[/red] {s.line()}", highlight=False)
+    skipped = sum(s.skipped for s in report.sources)
+    unusable = f"; {skipped} entries without a title or link/id skipped" if skipped else ""
     c.out.print(
         f"fetched {report.feeds} feeds of {len(report.sources)} sources in {report.elapsed_s:.1f}s: "
         f"{report.inserted} new articles of {report.entries} entries; "
-        f"{len(report.failed)} sources failed", highlight=False,
+        f"{len(report.failed)} sources failed{unusable}", highlight=False,
     )
 
 

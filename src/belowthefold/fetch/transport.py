@@ -246,6 +246,12 @@ class Fetcher:
         parser.parse(result.body[:500_000].decode("utf-8", "replace").splitlines())
         return parser
 
+    def _delay(self, host: str) -> float:
+        """The per-host pause: ours, or robots.txt's Crawl-delay when longer (capped at a minute)."""
+        parser = self._robots.get(host) if self.options.respect_robots else None
+        asked = parser.crawl_delay(self.options.user_agent) if parser is not None else None
+        return max(self.options.per_host_delay_s, min(float(asked or 0), 60.0))
+
     def _check_robots(self, url: str) -> None:
         if urlsplit(url).path == "/robots.txt":
             return
@@ -313,7 +319,7 @@ class Fetcher:
             headers["If-Modified-Since"] = validators.last_modified
         queued = self.clock.monotonic()
         with self._gate.lock(host):
-            self._gate.wait_turn(host, self.options.per_host_delay_s, self.clock)
+            self._gate.wait_turn(host, self._delay(host), self.clock)
             # Time spent queueing for our turn at the host is politeness, not the server's slowness.
             deadline.end += self.clock.monotonic() - queued
             try:
