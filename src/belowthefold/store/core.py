@@ -10,8 +10,8 @@ from belowthefold.errors import StoreError
 from belowthefold.store.articles import ArticleRepo
 from belowthefold.store.briefs import BriefRepo
 from belowthefold.store.core_tx import transaction
-from belowthefold.store.health import HealthRepo
 from belowthefold.store.feeds import FeedRepo
+from belowthefold.store.health import HealthRepo
 from belowthefold.store.migrations import MIGRATIONS
 from belowthefold.store.runs import RunRepo
 from belowthefold.store.search import SearchRepo
