@@ -63,8 +63,8 @@ _TITLES = {
     "spokesperson", "spokesman", "spokeswoman", "ambassador", "professor", "sheikh", "prince",
     "admiral", "commissioner", "justice", "lord", "lady", "sir", "captain", "colonel", "envoy",
 }  # fmt: skip
-_PLACE_ACRONYMS = {"US", "USA", "UK", "UAE", "DRC", "EU"}
-_PLACE_PREP = {"in", "from", "near", "across", "to", "into", "at", "outside", "off"}
+_PLACE_ACRONYMS = {"US", "USA", "UK", "UAE", "DRC"}
+_PLACE_PREP = {"in", "from", "near", "across", "outside", "off"}
 _NOT_NAMES = {
     "The", "A", "An", "On", "In", "At", "It", "He", "She", "They", "We", "I", "But", "And", "This",
     "That", "These", "Those", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
@@ -197,6 +197,8 @@ def names(text: str) -> list[tuple[str, str]]:
             kind = _kind(name, before, after)
         if kind == "person" and len(name.split()) < 2:
             kind = "other"
+        if kind == "place" and m.group(0).endswith(("'s", "’s")):
+            kind = "other"  # "from Trump's tariffs": a possessive is rarely a place
         out.append((name, kind))
     return out
 
