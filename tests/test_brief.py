@@ -150,3 +150,17 @@ def test_facts_figures_names_and_acronyms() -> None:
     assert "Keir Starmer" in facts.people and "Port Sudan" in facts.places
     assert "International Atomic Energy Agency" in facts.organisations
     assert lead_of(b.articles).startswith("The International Atomic Energy Agency (IAEA) said")
+
+
+def test_facts_do_not_mistake_companies_demonyms_or_possessives() -> None:
+    b = Builder()
+    text = (
+        "Carrow Motors said output would fall. Carrow Motors lost 14% in Asian trading. "
+        "Officials from Trump's team met in Geneva. The Party said nothing."
+    )
+    b.add("Markets fall", 1, "Wire", "wire", "s", text=text)
+    facts = extract_facts(b.articles)
+    assert "Carrow Motors" in facts.organisations and "Carrow Motors" not in facts.people
+    assert "Geneva" in facts.places
+    assert not {"Asian", "Trump"} & set(facts.places)
+    assert "Party" not in facts.organisations
