@@ -236,3 +236,51 @@ def test_search_migration_backfills_existing_rows(tmp_path: Path) -> None:
         assert [h.article_id for h in store.search.search("crop losses")] == ["a1"]
         store.conn.execute("UPDATE articles SET title = 'Grasshopper swarm' WHERE id = 'a1'")
         assert store.search.search("locust") == [] and store.search.count("grasshopper") == 1
+
+
+def test_new_data_reaches_the_brief_without_blocking(tmp_path: Path) -> None:
+    """After an import the cached brief is served at once and rebuilt in the background."""
+    import json
+    import time
+
+    from belowthefold.pipeline import import_paths
+
+    settings = build_db(tmp_path / "fresh.db")
+    outlets = [
+        "Wire One",
+        "Global Wire",
+        "Health Watch",
+        "Water Journal",
+        "Valley Gazette",
+        "Northern Echo",
+    ]
+    extra = tmp_path / "locusts.jsonl"
+    extra.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "title": f"Locust swarm destroys harvest across the coastal plain ({o})",
+                    "published": f"2025-04-0{2 + i % 3}T10:00:00Z",
+                    "outlet": o,
+                    "url": f"https://locust.example/{i}",
+                    "text": "A locust swarm destroyed the harvest across the coastal plain.",
+                }
+            )
+            + "\n"
+            for i, o in enumerate(outlets)
+        ),
+        encoding="utf-8",
+    )
+    with TestClient(create_app(settings, clock=fixed_clock)) as c:
+        before = c.get(f"/api/weeks/{WEEK}/brief").json()
+        assert not any("Locust" in m["headline"] for m in before["missed"])
+        with Store(settings.db) as store:
+            import_paths(store, [extra], settings.imports)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            body = c.get(f"/api/weeks/{WEEK}/brief").json()
+            if any("Locust" in m["headline"] for m in body["missed"]):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the brief never picked up the new story")

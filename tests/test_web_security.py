@@ -269,3 +269,11 @@ def test_errors_are_clean(client: TestClient) -> None:
     page = client.get("/weeks/2025-W99")
     assert page.status_code == 404 and "Traceback" not in page.text
     assert 'id="error-message"' in page.text
+
+
+def test_host_header_limited_when_asked(settings: Settings) -> None:
+    app = create_app(settings, allowed_hosts=("127.0.0.1", "localhost"))
+    with TestClient(app, base_url="http://rebound.example") as c:
+        assert c.get("/api/sources").status_code == 400
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        assert c.get("/api/sources").status_code == 200

@@ -9,6 +9,8 @@ import typer
 
 from belowthefold.cli.app import app, get
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -45,7 +47,11 @@ def serve(
     from belowthefold.web import create_app
 
     c = get(ctx)
-    web = create_app(c.settings, admin_token=admin_token, allow_private=allow_private)
+    # On loopback, only loopback Host headers: a page elsewhere cannot DNS-rebind to the API.
+    hosts = LOOPBACK_NAMES if _is_loopback(host) else None
+    web = create_app(
+        c.settings, admin_token=admin_token, allow_private=allow_private, allowed_hosts=hosts
+    )
     if not _is_loopback(host):
         c.err.print(
             f"[yellow]warning:[/yellow] listening on {host}: anyone who can reach it can read the data"

@@ -6,7 +6,7 @@ in module globals, so two apps in one process (tests do this) never see each oth
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount
@@ -94,8 +95,13 @@ def create_app(
     *,
     clock: Callable[[], datetime] | None = None,
     resolve: Resolver | None = None,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> Starlette:
-    """Build the web app over `settings.db`; read-only unless `admin_token` is given."""
+    """Build the web app over `settings.db`; read-only unless `admin_token` is given.
+
+    `allowed_hosts` limits the Host header (`serve` on loopback passes the loopback names), so
+    a web page elsewhere cannot read the API through DNS rebinding.
+    """
     options = WebOptions(
         settings=settings,
         admin_token=admin_token or None,
@@ -118,6 +124,8 @@ def create_app(
         },
     )
     app.state.web = WebState(options, make_templates())
+    if allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(SecurityHeaders)
     return app
 
