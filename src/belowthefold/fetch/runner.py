@@ -24,7 +24,7 @@ from belowthefold.fetch.feeds import (
     page_links,
     parse_feed,
 )
-from belowthefold.fetch.transport import Clock, Fetcher, HttpResult, SystemClock, Validators
+from belowthefold.fetch.transport import Clock, Fetcher, SystemClock, Validators
 from belowthefold.ingest.records import canonical_url
 from belowthefold.models import Article, Source
 from belowthefold.sources import SourceIndex
@@ -221,7 +221,7 @@ class FetchRunner:
                 base, error_kind="parse", error=parsed.bozo or "no feed found in the body",
                 skipped=parsed.skipped))]
         pages: list[FetchRecord] = []
-        articles = [self._article(e, source, url, at) for e in parsed.entries]
+        articles = [entry_to_article(e, source, url, at) for e in parsed.entries]
         if source.fulltext or self.options.fulltext:
             articles, pages = self._fulltext(source, parsed.entries, articles, url, at, run_id)
         warning = parsed.bozo
@@ -235,10 +235,6 @@ class FetchRunner:
         resolve = index.resolve
         saved = self._locked(lambda: self.store.feeds.save_fetch(run_id, record, articles, resolve))
         return [saved, *pages]
-
-    @staticmethod
-    def _article(entry: FeedEntry, source: Source, feed_url: str, at: datetime) -> Article:
-        return entry_to_article(entry, source, feed_url, at)
 
     def _fulltext(
         self, source: Source, entries: Sequence[FeedEntry], articles: list[Article], feed_url: str,
@@ -301,7 +297,3 @@ class FetchRunner:
     def _save(self, run_id: int, record: FetchRecord) -> FetchRecord:
         return self._locked(lambda: self.store.feeds.save_fetch(run_id, record))
 
-
-def fetch_once(url: str, fetcher: Fetcher, accept: str = FEED_ACCEPT) -> HttpResult:
-    """A single polite GET (used by `sources add` and `sources check`)."""
-    return fetcher.get(url, None, accept)

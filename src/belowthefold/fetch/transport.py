@@ -26,7 +26,7 @@ from belowthefold.fetch.deadline import RequestDeadlines, deadline_transport
 # Error kinds recorded per fetch; the CLI and docs list these.
 KINDS = (
     "timeout", "connect", "http", "too_large", "redirects", "robots", "rate_limited",
-    "parse", "not_feed", "extract", "invalid_url",
+    "parse", "not_feed", "extract", "invalid_url", "internal",
 )
 
 
