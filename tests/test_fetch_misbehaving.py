@@ -254,6 +254,7 @@ def test_a_run_records_each_failure_as_data_and_goes_on(srv: Served, tmp_path: P
     sources = [Source(f"S{i}", "g", (), (srv.url(p),)) for i, p in enumerate(EXPECTED)]
     t0 = time.monotonic()
     with Store(tmp_path / "m.db") as store, Fetcher(replace(OPTS, concurrency=16)) as f:
+        store.sources.replace_all(sources)
         report = FetchRunner(store, f.options, f).run(sources)
         got = {r.url.removeprefix(srv.base): r.error_kind for r in store.feeds.fetches(report.run_id)}
         titles = {a for (a,) in store.conn.execute("SELECT title FROM articles")}
@@ -264,4 +265,8 @@ def test_a_run_records_each_failure_as_data_and_goes_on(srv: Served, tmp_path: P
     assert len(report.failed) == sum(1 for v in EXPECTED.values() if v)
     html_line = next(s for s in report.failed if s.source == "S8").line()
     assert "not_feed" in html_line and "/real.xml" in html_line
-    assert health == {} or all(h.feeds >= 0 for h in health.values())
+    by_path = {p: health[f"S{i}"] for i, p in enumerate(EXPECTED)}
+    assert by_path["/err500"].errors == 1 and by_path["/err500"].last_success is None
+    assert by_path["/err500"].last_error == "http: HTTP 500"
+    assert by_path["/text-plain"].last_success is not None and by_path["/text-plain"].errors == 0
+    assert by_path["/text-plain"].articles_per_day == round(1 / 7, 2)
