@@ -218,6 +218,18 @@ def main() -> int:
         f"latency p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms, "
         f"max {lat[-1] * 1000:.0f} ms"
     )
+    by_path: dict[str, list[float]] = {}
+    for r in results:
+        by_path.setdefault(
+            r.path.split("?")[0].rsplit("/", 1)[0] if "/stories/" in r.path else r.path, []
+        ).append(r.seconds)
+    slowest = sorted(by_path.items(), key=lambda kv: -sorted(kv[1])[int(0.95 * (len(kv[1]) - 1))])
+    for path, secs in slowest[:6]:
+        secs.sort()
+        print(
+            f"  {path}: n={len(secs)} p50 {secs[len(secs) // 2] * 1000:.0f} ms, "
+            f"p95 {secs[int(0.95 * (len(secs) - 1))] * 1000:.0f} ms"
+        )
     print(f"errors: {len(errors)}")
     for e in errors[:10]:
         print(f"  {e.path}: {e.error}")

@@ -34,7 +34,7 @@ def window_or_404(week: str) -> Window:
         raise HTTPException(404, f"no such week: {exc}") from exc
 
 
-def audience_of(request: Request, known: set[str], default: str) -> str:
+def audience_of(request: Request, known: frozenset[str], default: str) -> str:
     """The ?audience= group, limited to groups that exist (it is written to the brief history)."""
     audience = request.query_params.get("audience", "").strip() or default
     if audience not in known:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 class _Cached:
     stamp: str
     brief: Brief
+    built_at: float
 
 
 def utcnow() -> datetime:
@@ -42,6 +44,7 @@ class WebOptions:
     clock: Callable[[], datetime] = utcnow
     resolve: Resolver = field(default=resolve_host)
     cache_size: int = 32
+    refresh_interval_s: float = 2.0
 
 
 class WebState:
@@ -62,6 +65,7 @@ class WebState:
         self._build = threading.Lock()  # one make_brief at a time
         self._briefs: OrderedDict[tuple[str, str, str], _Cached] = OrderedDict()
         self._refreshing: set[tuple[str, str, str]] = set()
+        self._groups: tuple[str, frozenset[str]] = ("", frozenset())
 
     @property
     def settings(self) -> Settings:
@@ -87,7 +91,10 @@ class WebState:
         with self._mutex:
             cached = self._briefs.get(key)
         if cached is not None:
-            if cached.stamp != stamp:
+            # At most one rebuild per interval: during a long import the stamp changes with
+            # every batch, and rebuilding on each would keep the importer waiting for the lock.
+            age = time.monotonic() - cached.built_at
+            if cached.stamp != stamp and age >= self.options.refresh_interval_s:
                 self._refresh_later(key, window, audience)
             return cached.brief
         with self._build:
@@ -106,7 +113,7 @@ class WebState:
         # The stamp *after* building: make_brief may itself have clustered new articles.
         stamp = WebRepo(store.conn).stamp()
         with self._mutex:
-            self._briefs[key] = _Cached(stamp, brief)
+            self._briefs[key] = _Cached(stamp, brief, time.monotonic())
             self._briefs.move_to_end(key)
             while len(self._briefs) > self.options.cache_size:
                 self._briefs.popitem(last=False)
@@ -136,10 +143,18 @@ class WebState:
         with self._mutex:
             self._briefs.clear()
 
-    def known_groups(self, store: Store) -> set[str]:
-        """Audience groups a request may ask for: groups in the data or the sources, and the default."""
+    def known_groups(self, store: Store) -> frozenset[str]:
+        """Audience groups a request may ask for: groups in the data or the sources, and the
+        default. Cached by data stamp, since listing groups scans every article."""
+        stamp = WebRepo(store.conn).stamp()
+        with self._mutex:
+            if self._groups[0] == stamp:
+                return self._groups[1]
         groups = set(store.articles.groups()) | {s.group for s in store.sources.all()}
-        return groups | {self.settings.rank.audience}
+        known = frozenset(groups | {self.settings.rank.audience})
+        with self._mutex:
+            self._groups = (stamp, known)
+        return known
 
 
 def state_of(request: Request) -> WebState:
