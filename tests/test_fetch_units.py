@@ -17,7 +17,7 @@ import pytest
 
 import belowthefold.fetch
 from belowthefold.config import FetchOptions
-from belowthefold.errors import InputError
+from belowthefold.errors import FetchError, InputError
 from belowthefold.fetch import Fetcher, FetchRunner, discover_feeds, parse_feed
 from belowthefold.fetch.opml import feeds_to_sources, parse_opml, sources_to_opml
 from belowthefold.fetch.transport import retry_after_seconds
@@ -35,13 +35,23 @@ def test_public_surface_is_what_init_exports() -> None:
         assert getattr(belowthefold.fetch, name) is not None
 
 
+def _raw_deflate(data: bytes) -> bytes:
+    z = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return z.compress(data) + z.flush()
+
+
 def test_gzip_and_deflate_bodies_are_decoded() -> None:
     routes = {
         "/gz": lambda h: send(h, gzip.compress(FEED), headers={"Content-Encoding": "gzip"}),
         "/zl": lambda h: send(h, zlib.compress(FEED), headers={"Content-Encoding": "deflate"}),
+        "/raw": lambda h: send(h, _raw_deflate(FEED), headers={"Content-Encoding": "deflate"}),
+        "/br": lambda h: send(h, b"\x1b\x00\x00", headers={"Content-Encoding": "br"}),
     }
     with serve(routes) as srv, Fetcher(OPTS) as f:
-        for path in ("/gz", "/zl"):
+        with pytest.raises(FetchError) as info:
+            f.get(srv.url("/br"))
+        assert info.value.kind == "http" and "Content-Encoding" in str(info.value)
+        for path in ("/gz", "/zl", "/raw"):
             res = f.get(srv.url(path))
             assert res.body == FEED
             assert parse_feed(res.body, res.url, res.headers).entries[0].title == "Compressed"

@@ -141,11 +141,15 @@ class _Decoder:
         enc = encoding.strip().lower()
         self.cap = cap
         self.size = 0
+        self._raw_deflate_tried = enc != "deflate"
         self._z: zlib._Decompress | None = None
         if enc in ("gzip", "x-gzip"):
             self._z = zlib.decompressobj(zlib.MAX_WBITS | 32)
         elif enc == "deflate":
             self._z = zlib.decompressobj(zlib.MAX_WBITS)
+        elif enc not in ("", "identity"):
+            # We only ask for gzip and deflate; anything else would reach the parser as noise.
+            raise FetchError("http", f"unsupported Content-Encoding {enc!r}")
 
     def feed(self, data: bytes) -> bytes:
         if self._z is None:
@@ -153,11 +157,16 @@ class _Decoder:
         else:
             try:
                 out = self._z.decompress(data, self.cap - self.size + 1)
-                # Anything left unconsumed means the output would exceed the cap.
-                if self._z.unconsumed_tail:
-                    raise FetchError("too_large", f"body larger than {self.cap} bytes after decompression")
             except zlib.error as exc:
-                raise FetchError("http", f"broken compressed body: {exc}") from exc
+                if self.size or self._raw_deflate_tried:
+                    raise FetchError("http", f"broken compressed body: {exc}") from exc
+                # Some servers send 'deflate' without the zlib header: retry as raw deflate.
+                self._raw_deflate_tried = True
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.feed(data)
+            # Anything left unconsumed means the output would exceed the cap.
+            if self._z.unconsumed_tail:
+                raise FetchError("too_large", f"body larger than {self.cap} bytes after decompression")
         self.size += len(out)
         if self.size > self.cap:
             raise FetchError("too_large", f"body larger than {self.cap} bytes")
