@@ -277,3 +277,51 @@ def test_host_header_limited_when_asked(settings: Settings) -> None:
         assert c.get("/api/sources").status_code == 400
     with TestClient(app, base_url="http://127.0.0.1:8000") as c:
         assert c.get("/api/sources").status_code == 200
+
+
+def test_serve_verb_runs_the_app_with_the_env_token(settings: Settings) -> None:
+    """`belowthefold serve` end to end: loopback, token from BELOWTHEFOLD_ADMIN_TOKEN, Host check."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "BELOWTHEFOLD_ADMIN_TOKEN": TOKEN}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "belowthefold",
+            "--db",
+            str(settings.db),
+            "serve",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(base + "/api/sources", timeout=2)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        assert r.status_code == 200 and r.json()["admin"] is True
+        rebound = httpx.get(base + "/api/sources", headers={"Host": "evil.example"}, timeout=5)
+        assert rebound.status_code == 400
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

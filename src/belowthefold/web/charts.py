@@ -23,6 +23,9 @@ PALETTE = (
 )
 
 
+DASHES = ("none", "6 3", "2 3", "10 4 2 4")
+
+
 def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
@@ -72,8 +75,10 @@ def line_chart(
         pts = [(i, values[d]) for i, d in enumerate(days) if d in values]
         if len(pts) > 1:
             path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in pts)
+            # Dashes differ per series so lines that coincide (two groups at 1.0) stay visible.
             out.append(
-                f'<polyline class="series" fill="none" stroke="{c}" stroke-width="2" points="{path}"/>'
+                f'<polyline class="series" fill="none" stroke="{c}" stroke-width="2" '
+                f'stroke-dasharray="{DASHES[k % len(DASHES)]}" points="{path}"/>'
             )
         for i, v in pts:
             out.append(
