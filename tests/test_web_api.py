@@ -284,3 +284,23 @@ def test_new_data_reaches_the_brief_without_blocking(tmp_path: Path) -> None:
             time.sleep(0.1)
         else:
             raise AssertionError("the brief never picked up the new story")
+
+
+def test_the_web_sits_on_top() -> None:
+    """Nothing below imports the web; the web imports neither the CLI nor sqlite3 (store does SQL)."""
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "src" / "belowthefold"
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package).parts
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+        if rel[0] == "web":
+            assert not {n for n in names if n.startswith("belowthefold.cli")}, path
+            assert "sqlite3" not in names, path
+        elif rel[0] != "cli":
+            assert not {n for n in names if n.startswith("belowthefold.web")}, path
