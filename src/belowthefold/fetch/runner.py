@@ -170,7 +170,8 @@ class FetchRunner:
                     results[s.name].extend(fut.result())
                     bar.advance(s.name, 1)
         except BaseException:
-            # Ctrl-C: fetches in flight finish (each is bounded and saved whole), queued ones never start.
+            # Ctrl-C: requests on the wire finish (each bounded, saved whole); the rest never start.
+            self.fetcher.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
@@ -295,5 +296,7 @@ class FetchRunner:
         return replace(record, entries=known, warning=f"{n_links} links, {known} known articles")
 
     def _save(self, run_id: int, record: FetchRecord) -> FetchRecord:
+        if record.error_kind == "cancelled":  # an interrupted run is not the source's failure
+            return record
         return self._locked(lambda: self.store.feeds.save_fetch(run_id, record))
 

@@ -26,7 +26,7 @@ from belowthefold.fetch.deadline import RequestDeadlines, deadline_transport
 # Error kinds recorded per fetch; the CLI and docs list these.
 KINDS = (
     "timeout", "connect", "http", "too_large", "redirects", "robots", "rate_limited",
-    "parse", "not_feed", "extract", "invalid_url", "internal",
+    "parse", "not_feed", "extract", "invalid_url", "internal", "cancelled",
 )
 
 
@@ -194,9 +194,14 @@ class Fetcher:
         )
         self._gate = _HostGate()
         self._robots: dict[str, RobotFileParser | None] = {}
+        self._cancelled = threading.Event()
 
     def close(self) -> None:
         self.client.close()
+
+    def cancel(self) -> None:
+        """Refuse every request not yet on the wire (Ctrl-C): workers queued for a host stop now."""
+        self._cancelled.set()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -331,6 +336,8 @@ class Fetcher:
             self._gate.wait_turn(host, self._delay(host), self.clock)
             # Time spent queueing for our turn at the host is politeness, not the server's slowness.
             deadline.end += self.clock.monotonic() - queued
+            if self._cancelled.is_set():
+                raise FetchError("cancelled", "the run was interrupted before this request")
             try:
                 return self._stream(url, headers, deadline)
             finally:
