@@ -148,7 +148,7 @@ def test_ctrl_c_stops_watch_cleanly_mid_fetch(tmp_path: Path) -> None:
         _out, err = proc.communicate(timeout=20)
         took = time.monotonic() - t0
     assert proc.returncode == 0, err
-    assert "stopped after 0 fetches" in err and took < 2  # queued workers do not fetch on
+    assert "stopped after 0 fetches" in err and took < 3  # queued workers do not fetch on
     with Store(db) as store:
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.articles.count() == 1  # all feeds carry the same article
