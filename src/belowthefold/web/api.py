@@ -15,7 +15,8 @@ from starlette.routing import Route
 from belowthefold.errors import WindowError
 from belowthefold.pipeline import parse_window
 from belowthefold.web import admin
-from belowthefold.web.pages import _int, _state, load_brief
+from belowthefold.web.pages import int_param, load_brief
+from belowthefold.web.state import state_of
 from belowthefold.web.views import story_dict, story_view, week_label
 
 MAX_PRESSURE_DAYS = 366
@@ -29,7 +30,7 @@ def brief_json(request: Request) -> Response:
 
 
 def story_json(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     story_id = request.path_params["story_id"]
     with state.store() as store:
         current = store.stories.resolve(story_id)
@@ -43,7 +44,7 @@ def story_json(request: Request) -> Response:
 
 def pressure_json(request: Request) -> Response:
     """Daily pressure per group over [from, to] (default: the current week)."""
-    state = _state(request)
+    state = state_of(request)
     start, end = request.query_params.get("from"), request.query_params.get("to")
     group = request.query_params.get("group")
     if start or end:
@@ -77,10 +78,10 @@ def pressure_json(request: Request) -> Response:
 
 
 def search_json(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     q = request.query_params.get("q", "")[:500]
-    limit = _int(request.query_params.get("limit"), 20, 1, 200)
-    offset = _int(request.query_params.get("offset"), 0, 0, 100_000)
+    limit = int_param(request.query_params.get("limit"), 20, 1, 200)
+    offset = int_param(request.query_params.get("offset"), 0, 0, 100_000)
     with state.store() as store:
         hits = store.search.search(q, limit=limit, offset=offset)
         total = store.search.count(q)
@@ -109,7 +110,7 @@ def search_json(request: Request) -> Response:
 
 
 def sources_json(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     with state.store() as store:
         sources = store.sources.all()
         counts = {name: (n, last) for name, _g, n, _f, last in store.sources.counts() if name}
@@ -132,7 +133,7 @@ def sources_json(request: Request) -> Response:
 
 
 async def sources_add_json(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     admin.require_token(state, request.headers.get("x-admin-token"))
     try:
         body = json.loads(await request.body() or b"{}")
@@ -149,7 +150,7 @@ async def sources_add_json(request: Request) -> Response:
 
 
 async def sources_remove_json(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     admin.require_token(state, request.headers.get("x-admin-token"))
     name = request.path_params["name"]
     if not await run_in_threadpool(admin.remove_source, state, name):

@@ -12,8 +12,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from belowthefold.models import Brief, MissedHeadline
-from belowthefold.web.pages import _int, _state, audience_of, window_or_404
+from belowthefold.web.pages import audience_of, int_param, window_or_404
 from belowthefold.web.security import safe_href
+from belowthefold.web.state import state_of
 from belowthefold.web.views import week_label
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -99,8 +100,8 @@ def atom_feed(briefs: list[Brief], base: str, audience: str, self_url: str) -> b
 
 def missed_atom(request: Request) -> Response:
     """/feeds/missed.atom?audience=&week=&weeks=: the last `weeks` weeks up to `week`."""
-    state = _state(request)
-    weeks = _int(request.query_params.get("weeks"), 4, 1, 12)
+    state = state_of(request)
+    weeks = int_param(request.query_params.get("weeks"), 4, 1, 12)
     last = request.query_params.get("week") or week_label(state.options.clock().date())
     window = window_or_404(last)
     briefs: list[Brief] = []

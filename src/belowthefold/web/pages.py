@@ -16,14 +16,10 @@ from belowthefold.models import Brief, Window
 from belowthefold.pipeline import parse_window
 from belowthefold.web import admin
 from belowthefold.web.security import CSP_BRIEF
-from belowthefold.web.state import WebState, state_of
+from belowthefold.web.state import state_of
 from belowthefold.web.views import sources_view, sources_window, story_view, week_label, week_view
 
 SEARCH_PAGE = 50
-
-
-def _state(request: Request) -> WebState:
-    return state_of(request)
 
 
 def window_or_404(week: str) -> Window:
@@ -43,7 +39,7 @@ def audience_of(request: Request, known: frozenset[str], default: str) -> str:
 
 
 def load_brief(request: Request, week: str) -> Brief:
-    state = _state(request)
+    state = state_of(request)
     window = window_or_404(week)
     with state.store() as store:
         audience = audience_of(request, state.known_groups(store), state.settings.rank.audience)
@@ -52,7 +48,7 @@ def load_brief(request: Request, week: str) -> Brief:
 
 
 def home(request: Request) -> Response:
-    return _week(request, week_label(_state(request).options.clock().date()))
+    return _week(request, week_label(state_of(request).options.clock().date()))
 
 
 def week_page(request: Request) -> Response:
@@ -60,7 +56,7 @@ def week_page(request: Request) -> Response:
 
 
 def _week(request: Request, week: str) -> Response:
-    state = _state(request)
+    state = state_of(request)
     brief = load_brief(request, week)
     view = week_view(brief)
     q = {"audience": brief.audience}
@@ -108,7 +104,7 @@ def brief_download(request: Request) -> Response:
 
 
 def story_page(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     story_id = request.path_params["story_id"]
     with state.store() as store:
         current = store.stories.resolve(story_id)
@@ -123,7 +119,7 @@ def story_page(request: Request) -> Response:
 
 
 def sources_page(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     with state.store() as store:
         window = sources_window(
             store, request.query_params.get("from"), request.query_params.get("to")
@@ -142,7 +138,7 @@ def sources_page(request: Request) -> Response:
 
 
 async def sources_add(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     form = await request.form()
     fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     admin.require_token(state, request.headers.get("x-admin-token") or fields.get("token"))
@@ -152,7 +148,7 @@ async def sources_add(request: Request) -> Response:
 
 
 async def sources_remove(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     form = await request.form()
     fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     admin.require_token(state, request.headers.get("x-admin-token") or fields.get("token"))
@@ -168,9 +164,9 @@ def _back(message: str) -> Response:
 
 
 def search_page(request: Request) -> Response:
-    state = _state(request)
+    state = state_of(request)
     q = request.query_params.get("q", "")[:500]
-    page = _int(request.query_params.get("page"), 1, 1, 1000)
+    page = int_param(request.query_params.get("page"), 1, 1, 1000)
     with state.store() as store:
         hits = store.search.search(q, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE)
         total = store.search.count(q)
@@ -192,13 +188,13 @@ def search_page(request: Request) -> Response:
 def docs_page(request: Request) -> Response:
     from belowthefold.web.openapi import schema
 
-    state = _state(request)
+    state = state_of(request)
     return state.templates.TemplateResponse(
         request, "docs.html", {"schema": schema(), "admin": state.admin, "nav": "api"}
     )
 
 
-def _int(value: str | None, default: int, low: int, high: int) -> int:
+def int_param(value: str | None, default: int, low: int, high: int) -> int:
     try:
         n = int(value) if value else default
     except ValueError:
