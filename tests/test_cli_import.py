@@ -101,3 +101,9 @@ def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
 def test_bad_week_is_one_clear_line(tmp_path: Path) -> None:
     result = run("--db", str(tmp_path / "f.db"), "stories", "--week", "2025-W99")
     assert result.returncode == 1 and "no such ISO week" in result.stderr
+
+
+def test_usage_errors_are_one_message_not_a_traceback(tmp_path: Path) -> None:
+    result = run("--db", str(tmp_path / "g.db"), "brief", "--no-such-option")
+    assert result.returncode == 2
+    assert "No such option" in result.stderr and "Traceback" not in result.stderr

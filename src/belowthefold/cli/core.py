@@ -8,6 +8,7 @@ import tempfile
 import time
 import webbrowser
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -281,11 +282,24 @@ def brief(
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Also write the pressure chart (PNG).")
     ] = None,
+    min_outlets: Annotated[
+        int | None,
+        typer.Option("--min-outlets", help="Outlets a story needs to count (default 2)."),
+    ] = None,
+    top: Annotated[
+        int | None, typer.Option("--top", help="How many missed headlines to list (default 10).")
+    ] = None,
 ) -> None:
     """The window's brief: what dominated, how hard it pressed, the headlines that were missed."""
     from belowthefold.brief import render, render_chart_png
 
     c = get(ctx)
+    rank = c.settings.rank
+    if min_outlets is not None:
+        rank = replace(rank, min_outlets=min_outlets)
+    if top is not None:
+        rank = replace(rank, top_n=top)
+    c = replace(c, settings=replace(c.settings, rank=rank))
     if fmt not in ("md", "html", "json"):
         raise CommandFailed("--format must be md, html or json")
     window = _window(week, start, end)
