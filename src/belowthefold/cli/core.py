@@ -87,22 +87,49 @@ def errors(ctx: typer.Context, limit: Annotated[int, typer.Option(help="How many
 
 @sources_app.callback()
 def sources_list(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
-    """List sources, groups and article counts."""
+    """List sources, groups and article counts, with live health once fetched."""
     if ctx.invoked_subcommand is not None:
         return
     c = get(ctx)
     with c.store() as store:
         rows = store.sources.counts()
+        health = {h.source: h for h in store.feeds.health()}
     if fmt == "json":
-        data = [
-            {"source": s, "group": g, "articles": n, "first": f, "last": la}
-            for s, g, n, f, la in rows
-        ]
+        data = []
+        for s, g, n, f, la in rows:
+            h = health.get(s) if s else None
+            data.append(
+                {
+                    "source": s,
+                    "group": g,
+                    "articles": n,
+                    "first": f,
+                    "last": la,
+                    "last_success": h.last_success.isoformat() if h and h.last_success else None,
+                    "articles_per_day": round(h.articles_per_day, 2) if h else None,
+                    "errors": h.errors if h else 0,
+                    "last_error": h.last_error if h else None,
+                }
+            )
         c.out.print_json(json.dumps(data))
         return
-    table = Table("source", "group", "articles", "first", "last", title="Sources")
+    table = Table(
+        "source",
+        "group",
+        "articles",
+        "first",
+        "last",
+        "last success",
+        "per day",
+        "last error",
+        title="Sources",
+    )
     for s, g, n, f, la in rows:
-        table.add_row(s or "(unmatched)", g, str(n), f or "", la or "")
+        h = health.get(s) if s else None
+        ok = h.last_success.strftime("%Y-%m-%d %H:%M") if h and h.last_success else ""
+        per_day = f"{h.articles_per_day:.1f}" if h and h.feeds else ""
+        err = (h.last_error or "")[:60] if h else ""
+        table.add_row(s or "(unmatched)", g, str(n), f or "", la or "", ok, per_day, err)
     c.out.print(table)
     if not rows:
         c.out.print("no sources yet: `belowthefold import FILE --sources sources.toml`")
