@@ -65,8 +65,11 @@ def _merge(existing: Sequence[Source], new: Sequence[Source]) -> list[Source]:
             by_name[s.name] = s
         else:
             by_name[s.name] = Source(
-                old.name, s.group, tuple(dict.fromkeys(old.domains + s.domains)),
-                tuple(dict.fromkeys(old.feeds + s.feeds)), s.frontpage or old.frontpage,
+                old.name,
+                s.group,
+                tuple(dict.fromkeys(old.domains + s.domains)),
+                tuple(dict.fromkeys(old.feeds + s.feeds)),
+                s.frontpage or old.frontpage,
                 s.fulltext or old.fulltext,
             )
     return list(by_name.values())
@@ -80,10 +83,12 @@ def sources_add(
     ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="A feed URL, or a page that names its feed.")],
     group: GroupOpt,
-    name: Annotated[str | None, typer.Option("--name", help="Source name (default: feed title).")]
-    = None,
-    fulltext: Annotated[bool, typer.Option("--fulltext", help="Fetch and extract each article page.")]
-    = False,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Source name (default: feed title).")
+    ] = None,
+    fulltext: Annotated[
+        bool, typer.Option("--fulltext", help="Fetch and extract each article page.")
+    ] = False,
     frontpage: Annotated[
         str | None, typer.Option("--frontpage", help="Snapshot this page each fetch (attention).")
     ] = None,
@@ -94,9 +99,12 @@ def sources_add(
         feed_url, title = _find_feed(fetcher, url)
     site = host_of(url)
     source = Source(
-        name=name or title or site, group=group,
+        name=name or title or site,
+        group=group,
         domains=tuple(dict.fromkeys(d for d in (site, host_of(feed_url)) if d)),
-        feeds=(feed_url,), frontpage=frontpage, fulltext=fulltext,
+        feeds=(feed_url,),
+        frontpage=frontpage,
+        fulltext=fulltext,
     )
     with c.store() as store:
         _save_sources(store, _merge(store.sources.all(), [source]))
@@ -121,7 +129,11 @@ def _find_feed(fetcher: Fetcher, url: str) -> tuple[str, str]:
         feed = parse_feed(found.body, found.url, found.headers)
         if feed.usable and not feed.looks_like_html:
             return found.url, feed.title
-    named = f" (it names {', '.join(candidates)}, none of which answered as a feed)" if candidates else ""
+    named = (
+        f" (it names {', '.join(candidates)}, none of which answered as a feed)"
+        if candidates
+        else ""
+    )
     raise CommandFailed(f"{url}: no feed found on the page{named}")
 
 
@@ -148,8 +160,9 @@ def sources_import_opml(
 @sources_app.command("export-opml")
 def sources_export_opml(
     ctx: typer.Context,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")]
-    = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")
+    ] = None,
 ) -> None:
     """Write the sources' feeds as OPML, one outline per group."""
     c = get(ctx)
@@ -174,7 +187,9 @@ def sources_add_catalog(
     chosen = [s for s in catalog_sources() if not groups or s.group in groups]
     with c.store() as store:
         _save_sources(store, _merge(store.sources.all(), chosen))
-    c.out.print(f"added {len(chosen)} catalog sources; check them with `belowthefold sources check`")
+    c.out.print(
+        f"added {len(chosen)} catalog sources; check them with `belowthefold sources check`"
+    )
 
 
 @sources_app.command("check")
@@ -218,12 +233,25 @@ def sources_health(
     if fmt == "json":
         c.out.print_json(json.dumps([r.__dict__ for r in rows], default=str))
         return
-    table = Table("source", "feeds", "last success", "articles/day", "errors", "last error",
-                  title=f"Source health (last {days} days)")
+    table = Table(
+        "source",
+        "feeds",
+        "last success",
+        "articles/day",
+        "errors",
+        "last error",
+        title=f"Source health (last {days} days)",
+    )
     for r in rows:
         ok = r.last_success.strftime("%Y-%m-%d %H:%M") if r.last_success else "never"
-        table.add_row(r.source, str(r.feeds), ok, f"{r.articles_per_day:.1f}", str(r.errors),
-                      (r.last_error or "")[:80])
+        table.add_row(
+            r.source,
+            str(r.feeds),
+            ok,
+            f"{r.articles_per_day:.1f}",
+            str(r.errors),
+            (r.last_error or "")[:80],
+        )
     c.out.print(table)
 
 
@@ -251,12 +279,14 @@ def _report(c: Context, report: FetchReport) -> None:
     c.out.print(
         f"fetched {report.feeds} feeds of {len(report.sources)} sources in {report.elapsed_s:.1f}s: "
         f"{report.inserted} new articles of {report.entries} entries; "
-        f"{len(report.failed)} sources failed{unusable}", highlight=False,
+        f"{len(report.failed)} sources failed{unusable}",
+        highlight=False,
     )
 
 
 SourceOpt = Annotated[
-    list[str] | None, typer.Option("--source", "-s", help="Only these sources or groups (repeatable).")
+    list[str] | None,
+    typer.Option("--source", "-s", help="Only these sources or groups (repeatable)."),
 ]
 
 
@@ -275,8 +305,9 @@ def fetch(ctx: typer.Context, only: SourceOpt = None) -> None:
 def watch(
     ctx: typer.Context,
     every: Annotated[str, typer.Option("--every", help="Time between fetches, e.g. 15m.")] = "15m",
-    times: Annotated[int | None, typer.Option("--times", help="Stop after this many fetches.")]
-    = None,
+    times: Annotated[
+        int | None, typer.Option("--times", help="Stop after this many fetches.")
+    ] = None,
     only: SourceOpt = None,
 ) -> None:
     """Fetch again and again; one source's failure never stops it; Ctrl-C stops cleanly."""
@@ -304,12 +335,16 @@ def watch(
 @app.command("run")
 def run(
     ctx: typer.Context,
-    week: Annotated[str | None, typer.Option("--week", help="ISO week (default: this week).")]
-    = None,
-    audience: Annotated[str | None, typer.Option("--audience", help="The audience's group.")] = None,
+    week: Annotated[
+        str | None, typer.Option("--week", help="ISO week (default: this week).")
+    ] = None,
+    audience: Annotated[
+        str | None, typer.Option("--audience", help="The audience's group.")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md, html or json.")] = "html",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the brief.")]
-    = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write the brief.")
+    ] = None,
 ) -> None:
     """Fetch every source, update stories, write this week's brief."""
     from belowthefold.brief import render
@@ -320,6 +355,14 @@ def run(
     window = pipeline.parse_window(week or datetime.now(UTC).strftime("%G-W%V"))
     out = output or Path(f"brief-{window.label}.{fmt}")
     with c.store() as store:
+        if not store.sources.all():
+            # First run on a new database: start from the shipped catalog rather than nothing.
+            catalog = catalog_sources()
+            _save_sources(store, catalog)
+            c.err.print(
+                f"no sources yet: using the shipped catalog ({len(catalog)} sources); "
+                "change it with `belowthefold sources ...`"
+            )
         report = _fetch(c, store)
         _report(c, report)
         with progress_bars(c.err) as progress:
@@ -340,8 +383,12 @@ def run(
 def eval_extraction(
     ctx: typer.Context,
     data: Annotated[
-        Path, typer.Option("--data", help="Folder with evaldata.json and the pages, e.g. "
-                           "../shared/data/html-trafilatura/tests.")
+        Path,
+        typer.Option(
+            "--data",
+            help="Folder with evaldata.json and the pages, e.g. "
+            "../shared/data/html-trafilatura/tests.",
+        ),
     ],
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N pages.")] = None,
     min_f1: Annotated[float | None, typer.Option("--min-f1", help="Fail below this F1.")] = None,
@@ -356,14 +403,34 @@ def eval_extraction(
         raise CommandFailed(f"no evaldata.json in {root} (pass --data)")
     score = score_extraction(root, c.settings.fetch, limit)
     if fmt == "json":
-        c.out.print_json(json.dumps({**score.__dict__, "precision": score.precision,
-                                     "recall": score.recall, "f1": score.f1}))
+        c.out.print_json(
+            json.dumps(
+                {
+                    **score.__dict__,
+                    "precision": score.precision,
+                    "recall": score.recall,
+                    "f1": score.f1,
+                }
+            )
+        )
     else:
-        table = Table("pages", "precision", "recall", "F1", "snippets found", "boilerplate kept",
-                      title="Extraction (trafilatura)")
-        table.add_row(str(score.pages), f"{score.precision:.3f}", f"{score.recall:.3f}",
-                      f"{score.f1:.3f}", f"{score.true_pos}/{score.true_pos + score.false_neg}",
-                      f"{score.false_pos}/{score.false_pos + score.true_neg}")
+        table = Table(
+            "pages",
+            "precision",
+            "recall",
+            "F1",
+            "snippets found",
+            "boilerplate kept",
+            title="Extraction (trafilatura)",
+        )
+        table.add_row(
+            str(score.pages),
+            f"{score.precision:.3f}",
+            f"{score.recall:.3f}",
+            f"{score.f1:.3f}",
+            f"{score.true_pos}/{score.true_pos + score.false_neg}",
+            f"{score.false_pos}/{score.false_pos + score.true_neg}",
+        )
         c.out.print(table)
     if min_f1 is not None and score.f1 < min_f1:
         raise CommandFailed(f"extraction F1 {score.f1:.3f} is below the floor {min_f1:.3f}")
