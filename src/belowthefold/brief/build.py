@@ -76,7 +76,7 @@ def _notes(inputs: BriefInputs, ranking: Ranking, dominant: list[DominantStoryli
     own = sum(1 for a in inputs.articles if a.group == audience)
     out: list[str] = []
     if not inputs.articles:
-        out.append("No articles in this window: import some first (`belowthefold import`).")
+        out.append("No articles in this window: import some first (belowthefold import).")
     elif own == 0:
         out.append(
             f"No {audience} articles in this window: check the audience name and the sources file."

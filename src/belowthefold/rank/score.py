@@ -85,7 +85,7 @@ def rank_missed(
     if not named_groups(inputs):
         note = (
             f"Missed headlines need source groups besides {audience!r} and {OTHER_GROUP!r}: "
-            "give `--sources` a file whose sources carry groups."
+            "give --sources a file whose sources carry groups."
         )
         return Ranking((), model, variety, 0, (note,))
     excluded = _excluded_storylines(inputs.articles, audience, dominant, options)
