@@ -45,7 +45,7 @@ class ClusterOptions:
     storyline_window_days: float = 14.0
     half_life_days: float = 1.5
     n_features: int = 2**18
-    max_candidates: int = 200
+    max_candidates: int = 20
     # Added by the clustering stage (issue 4); see docs/clustering.md for how each was chosen.
     grace_days: float = 0.0
     decay_anchor: str = "mean"
@@ -58,8 +58,9 @@ class ClusterOptions:
     entity_weight: float = 1.0
     lead_chars: int = 600
     char_ngrams: int = 0
-    common_term_share: float = 0.2
-    dense_weight: float = 0.5
+    common_term_share: float = 0.02
+    dense_weight: float = 0.3
+    dense_story_threshold: float = 0.33
     model_path: str = ""
 
 

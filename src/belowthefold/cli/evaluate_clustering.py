@@ -12,6 +12,7 @@ from rich.table import Table
 
 from belowthefold.cli.app import CommandFailed, eval_app, get
 from belowthefold.evaluate.clustering import GOLD_FORMATS, ClusteringReport, evaluate, read_gold
+from belowthefold.evaluate.dedup import evaluate_dedup
 from belowthefold.stories import REPRESENTATIONS
 
 
@@ -89,3 +90,38 @@ def clustering(
         if low:
             worst = ", ".join(f"{n}: {f:.3f}" for n, f in low)
             raise CommandFailed(f"B-cubed F1 below {min_bcubed_f1}: {worst}")
+
+
+@eval_app.command("dedup")
+def dedup(
+    ctx: typer.Context,
+    editorials: Annotated[
+        Path,
+        typer.Option(
+            "--editorials", help="Folder of full-text markdown articles to build pickups from."
+        ),
+    ],
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the built edits.")] = 0,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    min_f1: Annotated[
+        float | None, typer.Option("--min-f1", help="Exit non-zero below this F1.")
+    ] = None,
+) -> None:
+    """Precision and recall of pickup links on syndicated copies built from real full texts."""
+    c = get(ctx)
+    if not editorials.is_dir():
+        raise CommandFailed(f"no such folder: {editorials}")
+    report = evaluate_dedup(editorials, c.settings.dedup, seed=seed)
+    data = report.as_dict()
+    if fmt == "json":
+        c.out.print_json(json.dumps(data))
+    elif fmt == "table":
+        t = Table(title="Syndication dedup")
+        for key in data:
+            t.add_column(key)
+        t.add_row(*(str(v) for v in data.values()))
+        c.out.print(t)
+    else:
+        raise CommandFailed("--format must be table or json")
+    if min_f1 is not None and report.f1 < min_f1:
+        raise CommandFailed(f"dedup F1 {report.f1:.3f} below {min_f1}")

@@ -108,28 +108,51 @@ class _Index:
                     if not p:
                         del self.postings[k]
 
-    def scores(self, vec: SparseVec, skip_df: int, alpha: float = 1.0) -> dict[str, float]:
-        """Similarity of `vec` with every active group sharing a term (very common terms skipped).
+    def candidates(self, vec: SparseVec, cap: int, k: int, alpha: float) -> list[str]:
+        """The k groups most similar to `vec` over its rarer terms (normalised as in `similarity`).
+
+        Terms whose posting list is longer than `cap` (in most active groups: "trump", "says") are
+        skipped here, which keeps the cost per article flat on a busy window; the exact
+        similarity of the few candidates is computed afterwards, with every term.
+        """
+        acc: dict[str, float] = {}
+        for t, v in vec.items():
+            p = self.postings.get(t)
+            if not p or len(p) > cap:
+                continue
+            for gid, w in p.items():
+                acc[gid] = acc.get(gid, 0.0) + v * w
+        if len(acc) <= k:
+            return list(acc)
+        groups = self.groups
+        if alpha >= 1.0:
+            score = {gid: d / math.sqrt(groups[gid].norm2) for gid, d in acc.items()}
+        else:
+            score = {
+                gid: d / (math.sqrt(groups[gid].norm2) ** alpha * groups[gid].size ** (1 - alpha))
+                for gid, d in acc.items()
+            }
+        return heapq.nlargest(k, score, key=score.__getitem__)
+
+    def similarity(self, g: _Group, vec: SparseVec, alpha: float) -> tuple[float, int]:
+        """Exact similarity of `vec` with group `g`, and how many terms they share.
 
         alpha=1 is the cosine with the centroid; alpha=0 the average cosine with the members
         (average link), which does not let a large, diverse group attract everything near it.
         """
-        acc: dict[str, float] = {}
-        for k, v in vec.items():
-            p = self.postings.get(k)
-            if not p or len(p) > skip_df:
-                continue
-            for gid, w in p.items():
-                acc[gid] = acc.get(gid, 0.0) + v * w
-        groups = self.groups
+        c = g.centroid
+        dot = 0.0
+        shared = 0
+        for t, v in vec.items():
+            w = c.get(t)
+            if w is not None:
+                dot += v * w
+                shared += 1
+        if dot <= 0:
+            return 0.0, shared
         if alpha >= 1.0:
-            return {gid: dot / math.sqrt(groups[gid].norm2) for gid, dot in acc.items() if dot > 0}
-        out = {}
-        for gid, dot in acc.items():
-            if dot > 0:
-                g = groups[gid]
-                out[gid] = dot / (math.sqrt(g.norm2) ** alpha * g.size ** (1 - alpha))
-        return out
+            return dot / math.sqrt(g.norm2), shared
+        return dot / (math.sqrt(g.norm2) ** alpha * g.size ** (1 - alpha)), shared
 
 
 class StoryClusterer:
@@ -163,9 +186,8 @@ class StoryClusterer:
         """Assign one article (arriving in published order) to a story and storyline; no look-ahead."""
         o = self.options
         vec, dense, when = self._prepare(article)
-        best, sim = self._best(
-            self.stories, vec, dense, when, o.story_threshold, True, o.story_min_shared
-        )
+        threshold = o.dense_story_threshold if self.encoder is not None else o.story_threshold
+        best, sim = self._best(self.stories, vec, dense, when, threshold, True, o.story_min_shared)
         if best is not None:
             story_id = best
             storyline_id = self.stories.groups[best].storyline_id
@@ -201,11 +223,10 @@ class StoryClusterer:
         self, story_id: str, storyline_id: str, vec: SparseVec, dense: Any, when: float
     ) -> None:
         """Add one article's vectors to its story, its story's long-window copy, and its storyline."""
-        for index, gid in (
-            (self.stories, story_id),
-            (self.history, story_id),
-            (self.storylines, storyline_id),
-        ):
+        targets = [(self.stories, story_id), (self.storylines, storyline_id)]
+        if self.options.storyline_link_threshold > 0:
+            targets.append((self.history, story_id))
+        for index, gid in targets:
             g = index.groups.get(gid) or _Group(gid, storyline_id, when, when)
             index.add(g, vec, when, dense)
 
@@ -238,25 +259,20 @@ class StoryClusterer:
         min_shared: int = 1,
     ) -> tuple[str | None, float]:
         o = self.options
-        skip = max(50, int(o.common_term_share * max(1, len(index.groups))))
+        n = len(index.groups)
+        cap = max(50, int(o.common_term_share * n)) if n > 200 else n + 1
         alpha = o.centroid_alpha if index is self.stories else 1.0
-        scores = index.scores(vec, skip if len(index.groups) > 200 else 1 << 30, alpha)
-        if not scores:
-            return None, 0.0
-        cands = sorted(scores.items(), key=lambda kv: -kv[1])[: o.max_candidates]
         best: str | None = None
         best_sim = threshold
-        for gid, s in cands:
+        for gid in index.candidates(vec, cap, o.max_candidates, alpha):
             g = index.groups[gid]
-            if min_shared > 1 and sum(1 for k in vec if k in g.centroid) < min_shared:
-                continue
-            sim = s
+            sim, shared = index.similarity(g, vec, alpha)
             if dense is not None and g.dense is not None:
                 dn = float((g.dense @ dense) / (math.sqrt(float(g.dense @ g.dense)) or 1.0))
-                sim = (1 - o.dense_weight) * s + o.dense_weight * dn
+                sim = (1 - o.dense_weight) * sim + o.dense_weight * dn
             if decay:
                 sim *= self._decay(when - g.anchor(o.decay_anchor))
-            if sim >= best_sim:
+            if sim >= best_sim and shared >= min_shared:
                 best, best_sim = gid, sim
         return best, best_sim if best is not None else 0.0
 

@@ -46,7 +46,8 @@ class OnlineTfidf:
         if article.text:
             put(tokens(article.text[: o.lead_chars], o.prefix_chars), 1.0)
         if o.entity_weight > 0:
-            put(["@" + e for e in capitalised(article.title)], o.entity_weight)
+            # Names weigh more, on the word's own feature: no extra postings to walk.
+            put(tokens(" ".join(capitalised(article.title)), o.prefix_chars), o.entity_weight)
         if self.char:
             n = o.char_ngrams or 4
             put(["~" + g for g in char_ngrams(article.title, n)], 0.5 * o.title_weight)

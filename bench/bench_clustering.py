@@ -1,0 +1,132 @@
+"""Throughput and peak memory of story clustering and dedup at archive scale (a benchmark, not a test).
+
+    .venv/bin/python bench/bench_clustering.py [--sizes 10000 100000 1000000] [--per-day 5000]
+        [--representation tfidf] [--stages cluster,dedup]
+
+Replays real headlines (the GDELT ArtList week and the BBC/NYT front pages in ../shared) in a loop
+with shifted dates and fresh ids until N articles have streamed: `--per-day` articles a day, so a
+1M-article archive spans 200 days at the default rate. Each size runs in its own process so peak
+RSS (resource.getrusage) is that size's alone; the pool of real articles loaded first is part of it.
+Prints one JSON line per size: docs/s per stage and overall, peak RSS, active stories at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from belowthefold.config import ClusterOptions, DedupOptions, ImportOptions
+from belowthefold.dedup import Deduper
+from belowthefold.ingest import iter_file
+from belowthefold.models import Article
+from belowthefold.stories import StoryClusterer
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+
+
+def load_pool() -> list[Article]:
+    """Every real article we can replay: GDELT titles (11 languages) and front-page headlines."""
+    pool: list[Article] = []
+    gdelt = SHARED / "gdelt-artlist-2025-04-21" / "analysis_gdelt_chunks" / "chunks"
+    for path in sorted(gdelt.glob("*.csv")):
+        pool.extend(
+            a for a in iter_file(path, ImportOptions(format="gdelt")) if isinstance(a, Article)
+        )
+    front = SHARED / "frontpages-bbc-nyt" / "output"
+    pool.extend(
+        a for a in iter_file(front, ImportOptions(format="frontpages")) if isinstance(a, Article)
+    )
+    pool.sort(key=lambda a: (a.published, a.id))
+    return pool
+
+
+def run_one(n: int, per_day: int, representation: str, stages: list[str]) -> dict[str, object]:
+    t_load = time.perf_counter()
+    pool = load_pool()
+    load_s = time.perf_counter() - t_load
+    rss_pool = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    clusterer = StoryClusterer(ClusterOptions(representation=representation))
+    deduper = Deduper(DedupOptions())
+    timings = {s: 0.0 for s in stages}
+    t0 = time.perf_counter()
+    # Articles are made lazily in chunks so the replayed archive itself is not held in memory.
+    chunk = 50_000
+    for lo in range(0, n, chunk):
+        batch = replay_slice(pool, lo, min(n, lo + chunk), per_day)
+        if "dedup" in stages:
+            t = time.perf_counter()
+            for a in batch:
+                deduper.add(a)
+            timings["dedup"] += time.perf_counter() - t
+        if "cluster" in stages:
+            t = time.perf_counter()
+            for a in batch:
+                clusterer.add(a)
+            timings["cluster"] += time.perf_counter() - t
+    total = time.perf_counter() - t0
+    work = sum(timings.values())
+    return {
+        "articles": n,
+        "pool": len(pool),
+        "per_day": per_day,
+        "representation": representation,
+        "docs_per_s": {s: round(n / t, 1) for s, t in timings.items() if t > 0},
+        "docs_per_s_all_stages": round(n / work, 1) if work else None,
+        "wall_s": round(total, 1),
+        "pool_load_s": round(load_s, 1),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rss_after_pool_mib": round(rss_pool, 1),
+        "active_stories": clusterer.active_stories,
+        "dedup_window_items": len(deduper),
+    }
+
+
+def replay_slice(pool: list[Article], lo: int, hi: int, per_day: int) -> list[Article]:
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    step = 86400.0 / per_day
+    out = []
+    for i in range(lo, hi):
+        src = pool[i % len(pool)]
+        cycle = i // len(pool)
+        out.append(
+            replace(
+                src,
+                id=f"{src.id}#{cycle}" if cycle else src.id,
+                published=start + timedelta(seconds=i * step),
+            )
+        )
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--per-day", type=int, default=5000)
+    ap.add_argument("--representation", default="tfidf")
+    ap.add_argument("--stages", default="cluster,dedup")
+    ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    stages = [s for s in args.stages.split(",") if s]
+    if not (SHARED / "gdelt-artlist-2025-04-21").is_dir():
+        print(f"real data folder {SHARED} is absent; this benchmark replays it", file=sys.stderr)
+        return 2
+    if args.one:
+        print(json.dumps(run_one(args.sizes[0], args.per_day, args.representation, stages)))
+        return 0
+    for n in args.sizes:
+        cmd = [sys.executable, __file__, "--one", "--sizes", str(n), "--per-day", str(args.per_day)]
+        cmd += ["--representation", args.representation, "--stages", args.stages]
+        subprocess.run(cmd, check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
