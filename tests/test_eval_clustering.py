@@ -22,10 +22,11 @@ ALLSIDES = Path("clustering-data/allsides-neus-2021/roundups-2021-04-20_2021-07-
 PROBE = Path("clustering-data/allsides-neus-2021/neus_probe/test.source")
 
 # Floors pinned just below the measured scores of the default (tfidf) representation; raise them
-# when the clusterer improves (measured: AllSides B³ F1 0.908, pairwise F1 0.834; probe test B³ 0.796).
+# when the clusterer improves. Measured: AllSides B³ F1 0.908, pairwise F1 0.834; probe (undated,
+# every story active at once) B³ F1 test 0.828, val 0.818, train 0.724.
 ALLSIDES_BCUBED_F1 = 0.90
-ALLSIDES_PAIRWISE_F1 = 0.81
-PROBE_BCUBED_F1 = 0.78
+ALLSIDES_PAIRWISE_F1 = 0.82
+PROBE_BCUBED_F1 = {"test": 0.81, "val": 0.80, "train": 0.70}
 
 
 def test_bcubed_and_pairwise_on_a_worked_example() -> None:
@@ -80,11 +81,12 @@ def test_allsides_floor(shared_dir: Path) -> None:
     assert singletons.f1 == pytest.approx(0.51, abs=0.02)  # the baseline the issue quotes
 
 
-def test_probe_floor(shared_dir: Path) -> None:
-    gold = read_gold(shared_dir / PROBE)
-    assert len({g.story for g in gold}) == 293 and len(gold) == 879
+@pytest.mark.parametrize("split", sorted(PROBE_BCUBED_F1))
+def test_probe_floor(shared_dir: Path, split: str) -> None:
+    gold = read_gold(shared_dir / PROBE.with_name(f"{split}.source"))
+    assert len(gold) == 3 * len({g.story for g in gold})
     report = evaluate(gold, ClusterOptions())
-    assert report.bcubed.f1 >= PROBE_BCUBED_F1, report.as_dict()
+    assert report.bcubed.f1 >= PROBE_BCUBED_F1[split], report.as_dict()
 
 
 def _gold_file(tmp_path: Path) -> Path:

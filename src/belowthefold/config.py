@@ -53,6 +53,9 @@ class ClusterOptions:
     storyline_min_shared: int = 2
     story_min_shared: int = 1
     centroid_alpha: float = 0.0
+    crowding_slope: float = 0.1
+    crowding_from: int = 100
+    crowding_max: float = 0.1
     prefix_chars: int = 7
     title_weight: float = 2.0
     entity_weight: float = 1.0

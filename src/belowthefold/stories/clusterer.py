@@ -187,6 +187,7 @@ class StoryClusterer:
         o = self.options
         vec, dense, when = self._prepare(article)
         threshold = o.dense_story_threshold if self.encoder is not None else o.story_threshold
+        threshold += self._crowding()
         best, sim = self._best(self.stories, vec, dense, when, threshold, True, o.story_min_shared)
         if best is not None:
             story_id = best
@@ -275,6 +276,18 @@ class StoryClusterer:
             if sim >= best_sim and shared >= min_shared:
                 best, best_sim = gid, sim
         return best, best_sim if best is not None else 0.0
+
+    def _crowding(self) -> float:
+        """A higher bar when many stories are active at once.
+
+        With thousands of candidates, some unrelated one is bound to share a few words by chance
+        (the multiple-comparisons problem); time decay cannot help when they are all recent.
+        """
+        o = self.options
+        n = len(self.stories.groups)
+        if o.crowding_slope <= 0 or n <= o.crowding_from:
+            return 0.0
+        return min(o.crowding_max, o.crowding_slope * math.log10(n / o.crowding_from))
 
     def _decay(self, gap_s: float) -> float:
         """Time decay: no penalty within a grace period, then halving every half-life."""
