@@ -16,11 +16,12 @@ import typer
 from rich.table import Table
 
 from belowthefold import pipeline
+from belowthefold.brief.jsondoc import pressure_dict
 from belowthefold.cli.app import CommandFailed, Context, app, get
 from belowthefold.cli.progress import progress_bars
 from belowthefold.config import ImportOptions
 from belowthefold.ingest import FORMATS
-from belowthefold.models import Window
+from belowthefold.models import PlacedArticle, Window
 from belowthefold.store import Store
 
 sources_app = typer.Typer(
@@ -37,6 +38,14 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")
 
 def _window(week: str | None, start: str | None, end: str | None) -> Window:
     return pipeline.parse_window(week, start, end)
+
+
+def _placed(c: Context, window: Window) -> list[PlacedArticle]:
+    """The window's articles, after clustering anything new (so listings never lag imports)."""
+    with c.store() as store:
+        pipeline.update_stories(store, c.settings)
+        lo, hi = pipeline.window_bounds(window)
+        return store.articles.placed(lo, hi)
 
 
 @app.command("import")
@@ -151,10 +160,7 @@ def articles(
     """Every article in the window with its story, storyline and group."""
     c = get(ctx)
     window = _window(week, start, end)
-    with c.store() as store:
-        pipeline.update_stories(store, c.settings)
-        lo, hi = pipeline.window_bounds(window)
-        items = store.articles.placed(lo, hi)
+    items = _placed(c, window)
     if fmt == "jsonl":
         _print_jsonl(
             c,
@@ -197,10 +203,7 @@ def stories(
     """Stories and storylines in the window, largest first."""
     c = get(ctx)
     window = _window(week, start, end)
-    with c.store() as store:
-        pipeline.update_stories(store, c.settings)
-        lo, hi = pipeline.window_bounds(window)
-        items = store.articles.placed(lo, hi)
+    items = _placed(c, window)
     by_story: dict[str, list[str]] = {}
     story_line: dict[str, str] = {}
     lines: Counter[str] = Counter()
@@ -252,28 +255,11 @@ def pressure(
 
     c = get(ctx)
     window = _window(week, start, end)
-    with c.store() as store:
-        pipeline.update_stories(store, c.settings)
-        lo, hi = pipeline.window_bounds(window)
-        items = store.articles.placed(lo, hi)
+    items = _placed(c, window)
     groups = [group] if group else None
     points = daily_pressure(items, window.days(), groups)
     if fmt == "json":
-        c.out.print_json(
-            json.dumps(
-                [
-                    {
-                        "date": p.day.isoformat(),
-                        "group": p.group,
-                        "value": round(p.value, 4),
-                        "concentration": round(p.concentration, 4),
-                        "articles": p.articles,
-                        "attention": round(p.attention, 4),
-                    }
-                    for p in points
-                ]
-            )
-        )
+        c.out.print_json(json.dumps([pressure_dict(p) for p in points]))
         return
     table = Table(
         "date",
