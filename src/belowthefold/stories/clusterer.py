@@ -1,9 +1,10 @@
 """The online story clusterer: each article, in published order, joins a story or starts one.
 
-Stories (one event) and storylines (an ongoing saga) are both kept as centroids over the recent
-window only: an inverted index from term to active stories scores every candidate in one pass,
-and stories that fell out of the window are evicted, so the cost per article depends on how busy
-the last few days were, never on the size of the archive.
+Stories (one event) and storylines (an ongoing saga) are kept as sums of their members' TF-IDF
+vectors over the recent window only. An inverted index from term to active groups finds the few
+candidates sharing an article's rarer terms, those are scored exactly (average link, time decay),
+and groups that fell out of the window are evicted: the cost per article depends on how busy the
+last few days were, never on the size of the archive. Method and measurements: docs/clustering.md.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class _Group:
     last: float
     centroid: SparseVec = field(default_factory=dict)
     norm2: float = 0.0
+    norm: float = 0.0
     size: int = 0
     dense: Any = None
     tsum: float = 0.0
@@ -84,6 +86,7 @@ class _Index:
             else:
                 p[g.id] = old + v
         g.norm2 += 2 * dot + sum(v * v for v in vec.values())
+        g.norm = math.sqrt(g.norm2)
         g.size += 1
         g.tsum += when
         g.last = max(g.last, when)
@@ -126,10 +129,12 @@ class _Index:
             return list(acc)
         groups = self.groups
         if alpha >= 1.0:
-            score = {gid: d / math.sqrt(groups[gid].norm2) for gid, d in acc.items()}
+            score = {gid: d / groups[gid].norm for gid, d in acc.items()}
+        elif alpha <= 0.0:
+            score = {gid: d / groups[gid].size for gid, d in acc.items()}
         else:
             score = {
-                gid: d / (math.sqrt(groups[gid].norm2) ** alpha * groups[gid].size ** (1 - alpha))
+                gid: d / (groups[gid].norm ** alpha * groups[gid].size ** (1 - alpha))
                 for gid, d in acc.items()
             }
         return heapq.nlargest(k, score, key=score.__getitem__)
@@ -151,8 +156,8 @@ class _Index:
         if dot <= 0:
             return 0.0, shared
         if alpha >= 1.0:
-            return dot / math.sqrt(g.norm2), shared
-        return dot / (math.sqrt(g.norm2) ** alpha * g.size ** (1 - alpha)), shared
+            return dot / g.norm, shared
+        return dot / (g.norm**alpha * g.size ** (1 - alpha)), shared
 
 
 class StoryClusterer:
