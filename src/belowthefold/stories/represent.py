@@ -13,7 +13,7 @@ from typing import Any
 from belowthefold.config import ClusterOptions
 from belowthefold.errors import ConfigError
 from belowthefold.models import Article
-from belowthefold.stories.text import capitalised, char_ngrams, feature, tokens
+from belowthefold.stories.text import SiteSuffixes, capitalised, char_ngrams, feature, tokens
 
 SparseVec = dict[int, float]
 
@@ -30,6 +30,7 @@ class OnlineTfidf:
         self.df: dict[int, int] = {}
         self.n = 0
         self.char = options.representation == "tfidf-char" or options.char_ngrams > 0
+        self.suffixes = SiteSuffixes()
 
     def counts(self, article: Article) -> SparseVec:
         """Raw weighted term counts: title words count more than lead words, names more still."""
@@ -42,15 +43,16 @@ class OnlineTfidf:
                 k = feature(t, nf)
                 out[k] = out.get(k, 0.0) + w
 
-        put(tokens(article.title, o.prefix_chars), o.title_weight)
+        title = self.suffixes.clean(article.title, article.domain or article.outlet)
+        put(tokens(title, o.prefix_chars), o.title_weight)
         if article.text:
             put(tokens(article.text[: o.lead_chars], o.prefix_chars), 1.0)
         if o.entity_weight > 0:
             # Names weigh more, on the word's own feature: no extra postings to walk.
-            put(tokens(" ".join(capitalised(article.title)), o.prefix_chars), o.entity_weight)
+            put(tokens(" ".join(capitalised(title)), o.prefix_chars), o.entity_weight)
         if self.char:
             n = o.char_ngrams or 4
-            put(["~" + g for g in char_ngrams(article.title, n)], 0.5 * o.title_weight)
+            put(["~" + g for g in char_ngrams(title, n)], 0.5 * o.title_weight)
         return out
 
     def observe(self, counts: SparseVec) -> None:

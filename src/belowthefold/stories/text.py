@@ -366,6 +366,36 @@ def capitalised(title: str) -> list[str]:
     return [w.lower() for w in words[1:] if w[:1].isupper() and w.lower() not in STOPWORDS]
 
 
+# A trailing "| Site name" or "- Section" segment: what many outlets append to every title.
+_SUFFIX = re.compile(r"\s[|\-–—·»]\s([^|\-–—·»]{1,80})$")
+
+
+class SiteSuffixes:
+    """Learns, online, the title suffixes an outlet repeats ("| MigNews - Новости Израиля ...",
+    "- NHK", "- Notizie") and strips them: shared boilerplate would otherwise glue an outlet's
+    unrelated headlines into one story. A suffix is stripped from its second sighting on.
+    """
+
+    def __init__(self, min_seen: int = 2) -> None:
+        self.min_seen = min_seen
+        self.seen: dict[tuple[str, str], int] = {}
+
+    def clean(self, title: str, source: str) -> str:
+        if not source:
+            return title
+        for _ in range(3):  # "Title | Section | Site"
+            m = _SUFFIX.search(title)
+            if not m or len(title[: m.start()].split()) < 3:
+                break
+            key = (source, m[1].strip().lower())
+            n = self.seen.get(key, 0) + 1
+            self.seen[key] = n
+            if n < self.min_seen:
+                break
+            title = title[: m.start()].rstrip()
+        return title
+
+
 def feature(term: str, n_features: int) -> int:
     """Stable hashed feature index (crc32 does not change between runs, unlike hash())."""
     return zlib.crc32(term.encode("utf-8")) % n_features
