@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from belowthefold.cli import main
 from belowthefold.config import DedupOptions
 from belowthefold.dedup import Deduper, shingles
 from belowthefold.evaluate.dedup import build_stream, evaluate_dedup, read_editorials
@@ -74,3 +78,27 @@ def test_dedup_floor_on_built_pickups_of_real_editorials(shared_dir: Path) -> No
         report = evaluate_dedup(folder, DedupOptions(), seed=seed)
         assert report.precision >= 0.98, report.as_dict()
         assert report.recall >= 0.97, report.as_dict()
+
+
+def test_eval_dedup_command(
+    shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = shared_dir / "data" / "inquirer-editorials" / "articles"
+    args = ["--db", str(tmp_path / "x.db"), "eval", "dedup", "--editorials", str(folder)]
+    assert main([*args, "--format", "json", "--min-f1", "0.95"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["pickups"] > 400 and out["precision"] >= 0.98
+    assert main([*args, "--min-f1", "1.01"]) != 0
+    assert (
+        main(
+            [
+                "--db",
+                str(tmp_path / "x.db"),
+                "eval",
+                "dedup",
+                "--editorials",
+                str(tmp_path / "none"),
+            ]
+        )
+        != 0
+    )
