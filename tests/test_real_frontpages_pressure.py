@@ -1,0 +1,67 @@
+"""On the real BBC/NYT front pages, the tariff week of early April 2025 shows as high news pressure."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from belowthefold.pipeline import parse_window
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "belowthefold", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=900,
+        check=False,
+    )
+
+
+def test_tariff_week_pressure_stands_above_the_quiet_weeks(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    db = str(tmp_path / "fp.db")
+    imported = run(
+        "--db",
+        db,
+        "import",
+        str(shared_dir / "data/frontpages-bbc-nyt/output"),
+        "--sources",
+        str(EXAMPLES / "frontpages-sources.toml"),
+    )
+    assert imported.returncode == 0, imported.stderr
+    out = run(
+        "--db",
+        db,
+        "pressure",
+        "--from",
+        "2025-03-03",
+        "--to",
+        "2025-04-20",
+        "--group",
+        "mainstream",
+        "--format",
+        "json",
+    )
+    assert out.returncode == 0, out.stderr
+    points = {date.fromisoformat(p["date"]): p["value"] for p in json.loads(out.stdout)}
+
+    def week_mean(label: str) -> float:
+        return statistics.mean(points[d] for d in parse_window(label).days())
+
+    tariff = week_mean("2025-W14")  # 'Liberation Day' tariffs announced Apr 2, markets fall
+    quiet = [week_mean(f"2025-W{w}") for w in (10, 11, 12)]
+    around = [week_mean(f"2025-W{w}") for w in (10, 11, 12, 13, 15, 16)]
+    assert tariff > statistics.mean(quiet) + 0.03, (tariff, quiet)
+    assert tariff > max(around), (tariff, around)
+    peak = max(points, key=lambda d: points[d])
+    assert parse_window("2025-W14").contains(peak), peak
