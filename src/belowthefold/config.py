@@ -61,7 +61,7 @@ class ClusterOptions:
     entity_weight: float = 1.0
     lead_chars: int = 600
     char_ngrams: int = 0
-    common_term_share: float = 0.02
+    common_term_share: float = 0.01
     dense_weight: float = 0.3
     dense_story_threshold: float = 0.33
     model_path: str = ""
