@@ -65,6 +65,14 @@ class ClusterOptions:
     dense_weight: float = 0.3
     dense_story_threshold: float = 0.33
     model_path: str = ""
+    # Flood linking (stories/burst.py): a strongly bursting title term joins its storyline.
+    burst_linking: bool = True
+    burst_recent_days: float = 3.0
+    burst_background_days: float = 28.0
+    burst_min_count: int = 8
+    burst_min_share: float = 0.02
+    burst_min_ratio: float = 5.0
+    burst_min_owner: int = 3
 
 
 @dataclass(frozen=True)

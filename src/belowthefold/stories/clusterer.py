@@ -19,6 +19,7 @@ from typing import Any
 from belowthefold.config import ClusterOptions
 from belowthefold.errors import ConfigError
 from belowthefold.models import Article, Assignment
+from belowthefold.stories.burst import BurstTracker
 from belowthefold.stories.represent import (
     DENSE,
     REPRESENTATIONS,
@@ -27,6 +28,7 @@ from belowthefold.stories.represent import (
     SparseVec,
     dense_encoder,
 )
+from belowthefold.stories.text import feature, tokens
 
 DAY = 86400.0
 
@@ -175,6 +177,7 @@ class StoryClusterer:
         self.storylines = _Index(options.storyline_window_days * DAY)
         # Stories again, kept as long as storylines: what a new story is linked to its saga by.
         self.history = _Index(options.storyline_window_days * DAY)
+        self.burst = BurstTracker(options)
         self.encoder = encoder
         if encoder is None and options.representation in DENSE:
             self.encoder = dense_encoder(options)
@@ -184,13 +187,13 @@ class StoryClusterer:
     def warm(self, pairs: Iterable[tuple[Article, Assignment]]) -> None:
         """Replay already-stored assignments so state continues across runs; never changes them."""
         for article, a in pairs:
-            vec, dense, when = self._prepare(article)
+            vec, dense, when, _ = self._prepare(article)
             self._feed(a.story_id, a.storyline_id, vec, dense, when)
 
     def add(self, article: Article) -> Assignment:
         """Assign one article (arriving in published order) to a story and storyline; no look-ahead."""
         o = self.options
-        vec, dense, when = self._prepare(article)
+        vec, dense, when, title = self._prepare(article)
         threshold = o.dense_story_threshold if self.encoder is not None else o.story_threshold
         threshold += self._crowding()
         best, sim = self._best(self.stories, vec, dense, when, threshold, True, o.story_min_shared)
@@ -200,9 +203,26 @@ class StoryClusterer:
         else:
             sim = 1.0
             story_id = story_id_for(article.id)
-            storyline_id = self._storyline_for(vec, dense, when) or storyline_id_for(article.id)
+            storyline_id = (
+                self._flood_for(title, when)
+                or self._storyline_for(vec, dense, when)
+                or storyline_id_for(article.id)
+            )
         self._feed(story_id, storyline_id, vec, dense, when)
         return Assignment(article.id, story_id, storyline_id, round(sim, 4))
+
+    def _flood_for(self, title: tuple[int, ...], when: float) -> str | None:
+        """The storyline owning the strongest bursting term of a new story's title, if any."""
+        if not self.options.burst_linking:
+            return None
+        for _, k in self.burst.bursting(title, when):
+            owners = self.storylines.postings.get(k)
+            if not owners:
+                continue
+            owner = max(owners, key=owners.__getitem__)
+            if self.storylines.groups[owner].size >= self.options.burst_min_owner:
+                return owner
+        return None
 
     def _storyline_for(self, vec: SparseVec, dense: Any, when: float) -> str | None:
         """The storyline a new story continues, if any.
@@ -242,8 +262,11 @@ class StoryClusterer:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _prepare(self, article: Article) -> tuple[SparseVec, Any, float]:
+    def _prepare(self, article: Article) -> tuple[SparseVec, Any, float, tuple[int, ...]]:
         when = article.published.timestamp()
+        o = self.options
+        title = tuple({feature(t, o.n_features) for t in tokens(article.title, o.prefix_chars)})
+        self.burst.observe(title, when)
         for index in (self.stories, self.history, self.storylines):
             index.evict(when)
         counts = self.tfidf.counts(article)
@@ -252,7 +275,7 @@ class StoryClusterer:
         dense = None
         if self.encoder is not None:
             dense = self.encoder([article.lead])[0]
-        return vec, dense, when
+        return vec, dense, when, title
 
     def _best(
         self,
