@@ -88,11 +88,16 @@ def _notes(inputs: BriefInputs, ranking: Ranking, dominant: list[DominantStoryli
             f"{v.dominant_share:.0%} of {audience} coverage this window."
         )
     if v.usual and v.displaced is not None:
-        out.append(
-            f"{audience.capitalize()} left {v.week:.0%} of its daily attention to stories beyond the "
-            f"day's top three, against {v.usual:.0%} in the weeks before: the dominant stories "
-            f"displaced {v.displaced:.0%} of its usual variety."
+        head = (
+            f"{audience.capitalize()} left {v.week:.0%} of its daily attention to stories beyond "
+            f"the day's top three, against {v.usual:.0%} in the weeks before"
         )
+        if v.displaced > 0:
+            out.append(
+                f"{head}: the dominant stories displaced {v.displaced:.0%} of its usual variety."
+            )
+        else:
+            out.append(f"{head}: no less variety than usual, so nothing was displaced overall.")
     return out
 
 
