@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -297,6 +297,16 @@ def short_day(d: date) -> str:
     return f"{d.strftime('%b')} {d.day}"
 
 
+def _copied(story: StoryCoverage) -> str:
+    """ " of the AP story": whose report the pickups mostly copied, when we know the original."""
+    copied = Counter(a.original_id for a in story.articles if a.original_id)
+    if not copied:
+        return ""
+    original, _ = copied.most_common(1)[0]
+    outlet = next((a.outlet for a in story.articles if a.id == original and a.outlet), None)
+    return f" of the {outlet} story" if outlet else ""
+
+
 def missed_reasons(
     story: StoryCoverage,
     s: StorySignals,
@@ -325,7 +335,7 @@ def missed_reasons(
     out.append(
         f"ran {len(story.days)} day{'s' if len(story.days) != 1 else ''} ({span}); "
         f"{story.originals} original report{'s' if story.originals != 1 else ''}, "
-        f"{story.pickups} pickup{'s' if story.pickups != 1 else ''}"
+        f"{story.pickups} pickup{'s' if story.pickups != 1 else ''}{_copied(story)}"
     )
     if s.official:
         out.append(
