@@ -62,8 +62,9 @@ def _root(
 ) -> None:
     ctx.obj = Context(
         settings=load_settings(config, db=db),
-        out=Console(),
-        err=Console(stderr=True),
+        # soft_wrap: one message stays one line when piped (grep-able logs); tables still fit.
+        out=Console(soft_wrap=True),
+        err=Console(stderr=True, soft_wrap=True),
     )
 
 
@@ -101,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import belowthefold.cli  # noqa: F401  (registers every command module)
 
     args = hoist_global_options(sys.argv[1:] if argv is None else argv)
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     try:
         result = app(args=args, prog_name="belowthefold", standalone_mode=False)
     except CommandFailed as exc:

@@ -357,7 +357,12 @@ def demo(
         files = write_demo_corpus(Path(tmp))
         settings = Settings(**{**c.settings.__dict__, "db": Path(tmp) / "demo.db"})
         gold = json.loads(files.gold.read_text(encoding="utf-8"))["window"]
-        window = pipeline.parse_window(start=gold["start"], end=gold["end"])
+        label = str(gold.get("label", ""))
+        window = (
+            pipeline.parse_window(label)
+            if "-W" in label
+            else pipeline.parse_window(start=gold["start"], end=gold["end"])
+        )
         with pipeline_store(settings.db) as store, progress_bars(c.err) as progress:
             summary = pipeline.import_paths(
                 store, [files.corpus], settings.imports, files.sources, progress
