@@ -194,7 +194,20 @@ def test_frontpage_floods_gather_into_one_storyline_each(shared_dir: Path) -> No
     the storyline holds little else (figures in docs/clustering.md)."""
     arts = _frontpage_slice(shared_dir)
     c = StoryClusterer(ClusterOptions())
-    got = {a.id: c.add(a) for a in arts}
+    got: dict[str, Assignment] = {}
+    redirect: dict[str, str] = {}
+    for a in arts:
+        got[a.id] = c.add(a)
+        redirect.update(
+            c.take_merges()
+        )  # storylines folded into a flood, as the store applies them
+
+    def current(storyline: str) -> str:
+        while storyline in redirect:
+            storyline = redirect[storyline]
+        return storyline
+
+    got = {k: replace(v, storyline_id=current(v.storyline_id)) for k, v in got.items()}
     share, members = _saga(arts, got, r"tariff", "2025-04-01", "2025-04-30")
     unrelated = [a for a in members if not TARIFF_RELATED.search(a.title)]
     assert share >= 0.6
@@ -203,7 +216,7 @@ def test_frontpage_floods_gather_into_one_storyline_each(shared_dir: Path) -> No
         arts, got, r"\bpope\b|papal|vatican|conclave", "2025-04-21", "2025-04-30"
     )
     unrelated = [a for a in members if not POPE_RELATED.search(a.title)]
-    assert share >= 0.55
+    assert share >= 0.75  # 0.59 centroid only, 0.67 with burst linking, 0.82 with merges
     assert len(unrelated) <= 1
     assert len({g.storyline_id for g in got.values()}) < 0.6 * len(
         {g.story_id for g in got.values()}

@@ -73,6 +73,8 @@ class ClusterOptions:
     burst_min_share: float = 0.02
     burst_min_ratio: float = 5.0
     burst_min_owner: int = 3
+    burst_merge_share: float = 0.15
+    burst_merge_cosine: float = 0.2
 
 
 @dataclass(frozen=True)

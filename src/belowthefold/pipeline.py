@@ -147,12 +147,12 @@ def update_stories(store: Store, settings: Settings, progress: Progress = NO_PRO
             dups.append(link)
         pairs.append((article, clusterer.add(article)))
         if len(pairs) >= settings.imports.batch_size:
-            store.stories.save(pairs, dups)
+            store.stories.save(pairs, dups, clusterer.take_merges())
             done += len(pairs)
             progress.advance("stories", len(pairs))
             pairs, dups = [], []
     if pairs:
-        store.stories.save(pairs, dups)
+        store.stories.save(pairs, dups, clusterer.take_merges())
         done += len(pairs)
         progress.advance("stories", len(pairs))
     store.stories.refresh_storyline_counts()

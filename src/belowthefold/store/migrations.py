@@ -214,10 +214,16 @@ CREATE TABLE missed_history (
 CREATE INDEX missed_history_audience ON missed_history(audience, week_start);
 """
 
+# Storyline merges (a flood's early storylines folded into its main one): old ids redirect.
+STORYLINE_MERGES = """
+ALTER TABLE storylines ADD COLUMN merged_into TEXT;
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core", CORE),
     (2, "stories", STORIES),
     (3, "live_fetching", LIVE_FETCHING),
     (4, "search", SEARCH),
     (5, "missed_history", MISSED_HISTORY),
+    (6, "storyline_merges", STORYLINE_MERGES),
 ]

@@ -18,9 +18,16 @@ class StoryRepo:
         self.conn = conn
 
     def save(
-        self, pairs: Sequence[tuple[Article, Assignment]], dups: Sequence[DupLink] = ()
+        self,
+        pairs: Sequence[tuple[Article, Assignment]],
+        dups: Sequence[DupLink] = (),
+        merges: Sequence[tuple[str, str]] = (),
     ) -> None:
-        """Store one batch of assignments and pickup links in one transaction."""
+        """Store one batch of assignments, pickup links and storyline merges in one transaction.
+
+        Merges are applied after the batch's assignments, in order, so a chain a -> b -> c ends
+        with every article of a and b in c; the old storylines stay as redirects.
+        """
         with transaction(self.conn):
             self.conn.executemany(
                 "INSERT OR REPLACE INTO duplicates(article_id, original_id, similarity) VALUES (?,?,?)",
@@ -28,6 +35,31 @@ class StoryRepo:
             )
             for article, a in pairs:
                 self._save_one(article, a)
+            for old, new in merges:
+                self._merge_storyline(old, new)
+
+    def _merge_storyline(self, old: str, new: str) -> None:
+        self.conn.execute("UPDATE assignments SET storyline_id=? WHERE storyline_id=?", (new, old))
+        self.conn.execute("UPDATE stories SET storyline_id=? WHERE storyline_id=?", (new, old))
+        self.conn.execute(
+            "UPDATE storylines SET first_published = MIN(first_published, "
+            "(SELECT first_published FROM storylines WHERE id=?)) WHERE id=?",
+            (old, new),
+        )
+        self.conn.execute("UPDATE storylines SET merged_into=? WHERE id=?", (new, old))
+
+    def resolve_storyline(self, storyline_id: str) -> str:
+        """Follow storyline merge redirects to the storyline's current id."""
+        seen = set()
+        while storyline_id not in seen:
+            seen.add(storyline_id)
+            r = self.conn.execute(
+                "SELECT merged_into FROM storylines WHERE id=?", (storyline_id,)
+            ).fetchone()
+            if r is None or r[0] is None:
+                return storyline_id
+            storyline_id = r[0]
+        return storyline_id
 
     def _save_one(self, article: Article, a: Assignment) -> None:
         when = iso(article.published)

@@ -97,6 +97,28 @@ class _Index:
         self.groups[g.id] = g
         heapq.heappush(self._expiry, (g.last, g.id))
 
+    def merge(self, src_id: str, dst_id: str) -> None:
+        """Fold group `src_id` into `dst_id` (centroid, size, times, postings); src disappears."""
+        src = self.groups.pop(src_id, None)
+        dst = self.groups.get(dst_id)
+        if src is None or dst is None:
+            return
+        c = dst.centroid
+        for k, v in src.centroid.items():
+            c[k] = c.get(k, 0.0) + v
+            p = self.postings.setdefault(k, {})
+            p.pop(src_id, None)
+            p[dst_id] = c[k]
+        dst.norm2 = sum(v * v for v in c.values())
+        dst.norm = math.sqrt(dst.norm2)
+        dst.size += src.size
+        dst.tsum += src.tsum
+        dst.first = min(dst.first, src.first)
+        dst.last = max(dst.last, src.last)
+        if src.dense is not None:
+            dst.dense = src.dense if dst.dense is None else dst.dense + src.dense
+        heapq.heappush(self._expiry, (dst.last, dst_id))
+
     def evict(self, now: float) -> None:
         """Drop groups idle for longer than the window (lazily: stale heap entries are skipped)."""
         cutoff = now - self.window_s
@@ -162,6 +184,13 @@ class _Index:
         return dot / (g.norm**alpha * g.size ** (1 - alpha)), shared
 
 
+def _cosine(a: SparseVec, na: float, b: SparseVec, nb: float) -> float:
+    if na <= 0 or nb <= 0:
+        return 0.0
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    return sum(v * big.get(k, 0.0) for k, v in small.items()) / (na * nb)
+
+
 class StoryClusterer:
     """Online two-level clustering: articles into stories, stories into storylines."""
 
@@ -178,6 +207,8 @@ class StoryClusterer:
         # Stories again, kept as long as storylines: what a new story is linked to its saga by.
         self.history = _Index(options.storyline_window_days * DAY)
         self.burst = BurstTracker(options)
+        # Storylines folded into a flood's storyline since the last take_merges(): (old, new).
+        self._merges: list[tuple[str, str]] = []
         self.encoder = encoder
         if encoder is None and options.representation in DENSE:
             self.encoder = dense_encoder(options)
@@ -221,8 +252,42 @@ class StoryClusterer:
                 continue
             owner = max(owners, key=owners.__getitem__)
             if self.storylines.groups[owner].size >= self.options.burst_min_owner:
+                self._absorb(owner, k, when)
                 return owner
         return None
+
+    def _absorb(self, owner: str, term: int, when: float) -> None:
+        """Fold into the flood's storyline the active storylines the same bursting term is central to.
+
+        They started before the term was seen to burst (the first hours of a flood), so the
+        flood would otherwise stay split; the old ids redirect to the owner (take_merges).
+        """
+        share = self.options.burst_merge_share
+        if share <= 0:
+            return
+        target = self.storylines.groups[owner]
+        since = when - self.options.burst_recent_days * DAY
+        for sid, weight in list(self.storylines.postings.get(term, {}).items()):
+            g = self.storylines.groups.get(sid)
+            if sid == owner or g is None or weight / g.size < share:
+                continue
+            # Only storylines born with the flood (in its recent window), not older sagas.
+            if g.first < since:
+                continue
+            # Sharing the word is not enough ("hospital"): the two must also be alike overall.
+            if _cosine(g.centroid, g.norm, target.centroid, target.norm) < self.options.burst_merge_cosine:
+                continue
+            self.storylines.merge(sid, owner)
+            for index in (self.stories, self.history):
+                for story in index.groups.values():
+                    if story.storyline_id == sid:
+                        story.storyline_id = owner
+            self._merges.append((sid, owner))
+
+    def take_merges(self) -> list[tuple[str, str]]:
+        """Storyline merges (old id, new id) decided since the last call, in order."""
+        out, self._merges = self._merges, []
+        return out
 
     def _storyline_for(self, vec: SparseVec, dense: Any, when: float) -> str | None:
         """The storyline a new story continues, if any.
