@@ -29,8 +29,11 @@ from fetchserver import rss, send, serve
 
 ARTICLE = (
     "<html lang='en'><head><title>Story</title></head><body><nav>Home News Sport</nav><article>"
-    + "".join(f"<p>Paragraph {i} of a plausible news story about harbours, ferries and the weather "
-              f"on the coast, long enough to be kept by the extractor.</p>" for i in range(12))
+    + "".join(
+        f"<p>Paragraph {i} of a plausible news story about harbours, ferries and the weather "
+        f"on the coast, long enough to be kept by the extractor.</p>"
+        for i in range(12)
+    )
     + "</article><footer>Contact</footer></body></html>"
 ).encode()
 
@@ -56,8 +59,14 @@ def main() -> int:
         sources = []
         for k in range(args.feeds):
             srv = servers[k % args.hosts]
-            items = [(f"Story {k}-{i} about the harbour", f"{srv.base}/a/{k}/{i}",
-                      "Mon, 07 Apr 2025 09:00:00 GMT") for i in range(args.items)]
+            items = [
+                (
+                    f"Story {k}-{i} about the harbour",
+                    f"{srv.base}/a/{k}/{i}",
+                    "Mon, 07 Apr 2025 09:00:00 GMT",
+                )
+                for i in range(args.items)
+            ]
             body = rss(items)
 
             def route(h, b=body):  # type: ignore[no-untyped-def]
@@ -69,8 +78,9 @@ def main() -> int:
                 send(h, b, headers={"ETag": '"same"'})
 
             srv.routes[f"/feed/{k}"] = route
-            sources.append(Source(f"S{k}", "g", (), (srv.url(f"/feed/{k}"),),
-                                  fulltext=k < args.fulltext))
+            sources.append(
+                Source(f"S{k}", "g", (), (srv.url(f"/feed/{k}"),), fulltext=k < args.fulltext)
+            )
         for srv in servers:
             srv.routes["/a"] = lambda h: send(h, ARTICLE, "text/html; charset=utf-8")
             for k in range(min(args.fulltext, args.feeds)):
@@ -86,12 +96,18 @@ def main() -> int:
             t2 = time.perf_counter()
         _, heap_peak = tracemalloc.get_traced_memory()
     cold, warm = t1 - t0, t2 - t1
-    print(f"feeds x items         {args.feeds} x {args.items} on {args.hosts} hosts, "
-          f"concurrency {args.concurrency}, full text for {args.fulltext} sources")
-    print(f"first fetch           {args.feeds / cold:>8,.0f} feeds/s  {first.inserted / cold:>9,.0f} "
-          f"articles/s  ({first.inserted:,} stored, {cold:.1f} s, {len(first.failed)} failed)")
-    print(f"second fetch (304s)   {args.feeds / warm:>8,.0f} feeds/s  ({second.inserted} new, "
-          f"{warm:.1f} s)")
+    print(
+        f"feeds x items         {args.feeds} x {args.items} on {args.hosts} hosts, "
+        f"concurrency {args.concurrency}, full text for {args.fulltext} sources"
+    )
+    print(
+        f"first fetch           {args.feeds / cold:>8,.0f} feeds/s  {first.inserted / cold:>9,.0f} "
+        f"articles/s  ({first.inserted:,} stored, {cold:.1f} s, {len(first.failed)} failed)"
+    )
+    print(
+        f"second fetch (304s)   {args.feeds / warm:>8,.0f} feeds/s  ({second.inserted} new, "
+        f"{warm:.1f} s)"
+    )
     heap = f"   (Python heap peak {heap_peak / 2**20:,.0f} MB)" if args.heap else ""
     print(f"peak RSS              {peak_rss_mb():>8,.0f} MB{heap}")
     return 0

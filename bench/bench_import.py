@@ -28,7 +28,9 @@ def peak_rss_mb() -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
+    parser.add_argument(
+        "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+    )
     args = parser.parse_args()
     files = sorted((args.shared / GDELT).glob("*.csv"))
     if not files:
@@ -49,7 +51,9 @@ def main() -> int:
     print(f"import only           {summary.read / (t1 - t0):>10,.0f} records/s ({t1 - t0:.1f} s)")
     print(f"dedup + clustering    {clustered / (t2 - t1):>10,.0f} articles/s ({t2 - t1:.1f} s)")
     print(f"import + clustering   {summary.read / (t2 - t0):>10,.0f} articles/s")
-    print(f"brief 2025-W17        {t3 - t2:>10.2f} s ({len(brief.missed)} missed, {len(brief.dominant)} dominant)")
+    print(
+        f"brief 2025-W17        {t3 - t2:>10.2f} s ({len(brief.missed)} missed, {len(brief.dominant)} dominant)"
+    )
     print(f"peak RSS              {peak_rss_mb():>10,.0f} MiB")
     return 0
 

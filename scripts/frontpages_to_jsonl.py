@@ -37,7 +37,9 @@ def convert(root: Path, out: TextIO, errors: TextIO) -> tuple[int, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("folder", type=Path, help="the snapshots folder (the one holding DAY/ folders)")
+    parser.add_argument(
+        "folder", type=Path, help="the snapshots folder (the one holding DAY/ folders)"
+    )
     parser.add_argument("-o", "--output", type=Path, help="JSONL file to write (default: stdout)")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():

@@ -32,8 +32,11 @@ class Served:
 
 
 def send(
-    h: BaseHTTPRequestHandler, body: bytes, ctype: str = "application/rss+xml; charset=utf-8",
-    status: int = 200, headers: dict[str, str] | None = None,
+    h: BaseHTTPRequestHandler,
+    body: bytes,
+    ctype: str = "application/rss+xml; charset=utf-8",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> None:
     h.send_response(status)
     h.send_header("Content-Type", ctype)
@@ -90,5 +93,7 @@ def rss(items: list[tuple[str, str, str]], title: str = "Test feed") -> bytes:
         f"<description>Summary of {t}</description></item>"
         for t, link, d in items
     )
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}'
-            f"</title><link>http://example.org/</link>{body}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}'
+        f"</title><link>http://example.org/</link>{body}</channel></rss>"
+    ).encode()

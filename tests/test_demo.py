@@ -27,7 +27,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoFiles:
 @pytest.fixture(scope="module")
 def articles(demo: DemoFiles) -> list[Article]:
     items = list(iter_file(demo.corpus, ImportOptions()))
-    assert all(isinstance(a, Article) for a in items), [i for i in items if isinstance(i, RecordError)]
+    assert all(isinstance(a, Article) for a in items), [
+        i for i in items if isinstance(i, RecordError)
+    ]
     return [a for a in items if isinstance(a, Article)]
 
 
@@ -77,11 +79,15 @@ def test_bad_lines_are_reported_with_line_numbers(demo: DemoFiles) -> None:
 def test_gold_and_story_labels_cover_the_corpus(
     demo: DemoFiles, articles: list[Article], gold: dict[str, Any]
 ) -> None:
-    labels = [json.loads(line) for line in demo.gold_stories.read_text(encoding="utf-8").splitlines()]
+    labels = [
+        json.loads(line) for line in demo.gold_stories.read_text(encoding="utf-8").splitlines()
+    ]
     assert [lab["id"] for lab in labels] == [a.id for a in articles]
     ids = {a.id for a in articles}
     window = {a.id for a in articles if date(2025, 4, 7) <= a.published.date() <= date(2025, 4, 13)}
-    listed = gold["dominant"] + [i for e in gold["missed"] + gold["not_missed"] for i in e["articles"]]
+    listed = gold["dominant"] + [
+        i for e in gold["missed"] + gold["not_missed"] for i in e["articles"]
+    ]
     assert set(listed) <= window <= ids
     assert len(listed) == len(set(listed))
     assert 5 <= len(gold["missed"]) <= 7

@@ -19,20 +19,31 @@ from fetchserver import Served, file_route, rss, send, serve
 
 FIX = Path(__file__).parent / "fixtures" / "feeds"
 FAST_ENV = {
-    "BELOWTHEFOLD_FETCH__PER_HOST_DELAY_S": "0", "BELOWTHEFOLD_FETCH__DEADLINE_S": "10",
-    "BELOWTHEFOLD_FETCH__BACKOFF_S": "0.01", "BELOWTHEFOLD_FETCH__RETRIES": "0",
+    "BELOWTHEFOLD_FETCH__PER_HOST_DELAY_S": "0",
+    "BELOWTHEFOLD_FETCH__DEADLINE_S": "10",
+    "BELOWTHEFOLD_FETCH__BACKOFF_S": "0.01",
+    "BELOWTHEFOLD_FETCH__RETRIES": "0",
 }
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, "COLUMNS": "200", **FAST_ENV, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "belowthefold", *args], capture_output=True,
-                          text=True, env=full, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "belowthefold", *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        timeout=300,
+        check=False,
+    )
 
 
 def _site(srv: Served) -> None:
-    page = (FIX / "page.html").read_bytes().replace(
-        b'href="https://harbour.example/atom.xml"', f'href="{srv.base}/atom.xml"'.encode())
+    page = (
+        (FIX / "page.html")
+        .read_bytes()
+        .replace(b'href="https://harbour.example/atom.xml"', f'href="{srv.base}/atom.xml"'.encode())
+    )
     srv.routes["/"] = lambda h: send(h, page, "text/html; charset=utf-8")
     srv.routes["/feed.xml"] = lambda h: send(h, b"<html>gone</html>", "text/html", 200)
     srv.routes["/atom.xml"] = file_route(FIX / "atom.xml", "application/atom+xml")
@@ -60,12 +71,21 @@ def test_sources_add_discovers_the_feed_then_fetch_stores_it(tmp_path: Path) -> 
 
 def test_fetch_names_each_failing_source_and_exits_non_zero(tmp_path: Path) -> None:
     db = tmp_path / "f.db"
-    with serve({"/ok": lambda h: send(h, rss([("A", "https://a.example/1", "Mon, 07 Apr 2025 "
-                                                "09:00:00 GMT")])),
-                "/down": lambda h: send(h, b"oops", "text/plain", 503)}) as srv:
+    with serve(
+        {
+            "/ok": lambda h: send(
+                h, rss([("A", "https://a.example/1", "Mon, 07 Apr 2025 09:00:00 GMT")])
+            ),
+            "/down": lambda h: send(h, b"oops", "text/plain", 503),
+        }
+    ) as srv:
         with Store(db) as store:
-            store.sources.replace_all([Source("Good", "wires", (), (srv.url("/ok"),)),
-                                       Source("Broken", "wires", (), (srv.url("/down"),))])
+            store.sources.replace_all(
+                [
+                    Source("Good", "wires", (), (srv.url("/ok"),)),
+                    Source("Broken", "wires", (), (srv.url("/down"),)),
+                ]
+            )
         result = cli("--db", str(db), "fetch")
         watched = cli("--db", str(db), "watch", "--every", "0s", "--times", "2")
     assert result.returncode == 1
@@ -77,13 +97,16 @@ def test_fetch_names_each_failing_source_and_exits_non_zero(tmp_path: Path) -> N
 
 def test_opml_import_export_round_trip(tmp_path: Path) -> None:
     db = str(tmp_path / "o.db")
-    imported = cli("--db", db, "sources", "import-opml", str(FIX / "opml.xml"), "--group", "mainstream")
+    imported = cli(
+        "--db", db, "sources", "import-opml", str(FIX / "opml.xml"), "--group", "mainstream"
+    )
     assert imported.returncode == 0, imported.stderr
     assert "imported 3 sources (3 feeds)" in imported.stdout
     exported = cli("--db", db, "sources", "export-opml")
     feeds = parse_opml(exported.stdout)
     assert {f.feed for f in feeds} == {
-        "https://harbour.example/feed.xml", "https://coastwatch.example/atom.xml",
+        "https://harbour.example/feed.xml",
+        "https://coastwatch.example/atom.xml",
         "https://delta.example/feed.json",
     }
     assert 'text="mainstream"' in exported.stdout
@@ -109,12 +132,20 @@ def test_run_fetches_updates_stories_and_writes_the_brief(tmp_path: Path) -> Non
     db = tmp_path / "r.db"
     now = datetime.now(UTC)
     stamp = lambda d: (now - timedelta(hours=d)).strftime("%a, %d %b %Y %H:%M:%S GMT")  # noqa: E731
-    feed_a = rss([(f"Harbour strike day {i}", f"https://a.example/{i}", stamp(i)) for i in range(5)])
-    feed_b = rss([(f"Coast guard report {i}", f"https://b.example/{i}", stamp(i)) for i in range(5)])
+    feed_a = rss(
+        [(f"Harbour strike day {i}", f"https://a.example/{i}", stamp(i)) for i in range(5)]
+    )
+    feed_b = rss(
+        [(f"Coast guard report {i}", f"https://b.example/{i}", stamp(i)) for i in range(5)]
+    )
     with serve({"/a": lambda h: send(h, feed_a), "/b": lambda h: send(h, feed_b)}) as srv:
         with Store(db) as store:
-            store.sources.replace_all([Source("A", "mainstream", ("a.example",), (srv.url("/a"),)),
-                                       Source("B", "specialist", ("b.example",), (srv.url("/b"),))])
+            store.sources.replace_all(
+                [
+                    Source("A", "mainstream", ("a.example",), (srv.url("/a"),)),
+                    Source("B", "specialist", ("b.example",), (srv.url("/b"),)),
+                ]
+            )
         out = tmp_path / "brief.json"
         result = cli("--db", str(db), "run", "--format", "json", "-o", str(out))
     assert result.returncode == 0, result.stderr
@@ -138,14 +169,25 @@ def test_kill_9_mid_fetch_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
     n_feeds, per_feed = 120, 40
 
     def feed(k: int):  # type: ignore[no-untyped-def]
-        body = rss([(f"Item {k}-{i}", f"https://k{k % 7}.example/{k}/{i}",
-                     "Mon, 07 Apr 2025 09:00:00 GMT") for i in range(per_feed)]
-                   + [(f"Shared {i}", f"https://shared.example/{i}", "Mon, 07 Apr 2025 09:00:00 GMT")
-                      for i in range(5)])
+        body = rss(
+            [
+                (
+                    f"Item {k}-{i}",
+                    f"https://k{k % 7}.example/{k}/{i}",
+                    "Mon, 07 Apr 2025 09:00:00 GMT",
+                )
+                for i in range(per_feed)
+            ]
+            + [
+                (f"Shared {i}", f"https://shared.example/{i}", "Mon, 07 Apr 2025 09:00:00 GMT")
+                for i in range(5)
+            ]
+        )
 
         def route(h):  # type: ignore[no-untyped-def]
             time.sleep(0.02)  # slow enough that the kill lands mid-run
             send(h, body)
+
         return route
 
     with serve({f"/f{k}": feed(k) for k in range(n_feeds)}) as srv:
@@ -157,14 +199,19 @@ def test_kill_9_mid_fetch_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
         assert cli("--db", str(dbs["clean"]), "fetch").returncode == 0
         proc = subprocess.Popen(
             [sys.executable, "-m", "belowthefold", "--db", str(dbs["killed"]), "fetch"],
-            env={**os.environ, **FAST_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, **FAST_ENV},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             time.sleep(0.05)
             try:
-                done = sqlite3.connect(dbs["killed"]).execute(
-                    "SELECT COUNT(*) FROM fetches").fetchone()[0]
+                done = (
+                    sqlite3.connect(dbs["killed"])
+                    .execute("SELECT COUNT(*) FROM fetches")
+                    .fetchone()[0]
+                )
             except sqlite3.Error:
                 continue
             if done >= n_feeds // 3:

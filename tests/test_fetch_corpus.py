@@ -53,17 +53,22 @@ def test_every_feedparser_fixture_is_stored_or_recorded(shared_dir: Path, tmp_pa
             hdrs = _headers(data)
             ctype = hdrs.pop("Content-Type", hdrs.pop("Content-type", "application/xml"))
             srv.routes[path] = lambda h, d=data, c=ctype, x=hdrs: send(h, d, c, 200, x)
-        sources = [Source(f"feed{i}", "corpus", (), (srv.url(path),))
-                   for i, path in enumerate(payloads)]
-        opts = FetchOptions(per_host_delay_s=0.0, timeout_s=10.0, deadline_s=20.0, retries=0,
-                            respect_robots=False, concurrency=8)
+        sources = [
+            Source(f"feed{i}", "corpus", (), (srv.url(path),)) for i, path in enumerate(payloads)
+        ]
+        opts = FetchOptions(
+            per_host_delay_s=0.0,
+            timeout_s=10.0,
+            deadline_s=20.0,
+            retries=0,
+            respect_robots=False,
+            concurrency=8,
+        )
         with Store(tmp_path / "corpus.db") as store, Fetcher(opts) as fetcher:
             report = FetchRunner(store, opts, fetcher).run(sources)
             fetches = {f.url: f for f in store.feeds.fetches(report.run_id)}
             sighted: dict[str, int] = {}
-            for feed, n in store.conn.execute(
-                "SELECT feed, COUNT(*) FROM sightings GROUP BY feed"
-            ):
+            for feed, n in store.conn.execute("SELECT feed, COUNT(*) FROM sightings GROUP BY feed"):
                 sighted[feed] = n
             stored = store.articles.count()
 
@@ -93,10 +98,14 @@ def test_every_feedparser_fixture_is_stored_or_recorded(shared_dir: Path, tmp_pa
                     without += 1
         record = fetches[url]
         if keys and (record.failed or sighted.get(url, 0) != len(keys)):
-            lost.append(f"{path}: expected {len(keys)}, sighted {sighted.get(url, 0)} "
-                        f"({record.error_kind}: {record.error})")
+            lost.append(
+                f"{path}: expected {len(keys)}, sighted {sighted.get(url, 0)} "
+                f"({record.error_kind}: {record.error})"
+            )
     assert not lost, lost[:20]
     assert sum(f.skipped for f in fetches.values()) == without
     assert stored > 0
-    print(f"\n{len(payloads)} feeds, {stored} articles stored, {without} entries without title "
-          f"or link/id, {sum(1 for f in fetches.values() if f.failed)} recorded as errors")
+    print(
+        f"\n{len(payloads)} feeds, {stored} articles stored, {without} entries without title "
+        f"or link/id, {sum(1 for f in fetches.values() if f.failed)} recorded as errors"
+    )

@@ -29,9 +29,25 @@ def test_extraction_quality_floor(shared_dir: Path) -> None:
 def test_eval_extraction_command(shared_dir: Path) -> None:
     data = shared_dir / "data" / "html-trafilatura" / "tests"
     result = subprocess.run(
-        [sys.executable, "-m", "belowthefold", "eval", "extraction", "--data", str(data),
-         "--limit", "20", "--format", "json", "--min-f1", "0.5"],
-        capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "belowthefold",
+            "eval",
+            "extraction",
+            "--data",
+            str(data),
+            "--limit",
+            "20",
+            "--format",
+            "json",
+            "--min-f1",
+            "0.5",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=300,
         check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -43,14 +59,20 @@ def test_extract_text_title_date_language() -> None:
         "<html lang='fr-FR'><head><title>Le port | Journal</title>"
         "<meta property='article:published_time' content='2025-04-07T09:30:00+02:00'></head>"
         "<body><nav>Accueil Contact</nav><article><h1>Le port s'agrandit</h1>"
-        + "".join(f"<p>Paragraphe {i}: la nouvelle digue protégera le port des tempêtes d'hiver "
-                  f"pendant {i + 2} décennies, selon la mairie.</p>" for i in range(5))
+        + "".join(
+            f"<p>Paragraphe {i}: la nouvelle digue protégera le port des tempêtes d'hiver "
+            f"pendant {i + 2} décennies, selon la mairie.</p>"
+            for i in range(5)
+        )
         + "</article></body></html>"
     )
     got = extract_page(page, "https://journal.example/port")
     assert "nouvelle digue" in got.text and "Accueil" not in got.text
     assert got.lang == "fr" and got.title and "port" in got.title
-    assert got.published is not None and got.published.date() == datetime(2025, 4, 7, tzinfo=UTC).date()
+    assert (
+        got.published is not None
+        and got.published.date() == datetime(2025, 4, 7, tzinfo=UTC).date()
+    )
 
 
 def test_empty_or_hostile_pages_raise_extract_error() -> None:

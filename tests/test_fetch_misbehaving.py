@@ -20,8 +20,14 @@ from belowthefold.store import Store
 from fetchserver import Served, rss, send, serve
 
 OPTS = FetchOptions(
-    per_host_delay_s=0.0, timeout_s=2.0, deadline_s=1.5, backoff_s=0.01, retries=2,
-    max_bytes=1_000_000, max_redirects=4, max_retry_after_s=5.0,
+    per_host_delay_s=0.0,
+    timeout_s=2.0,
+    deadline_s=1.5,
+    backoff_s=0.01,
+    retries=2,
+    max_bytes=1_000_000,
+    max_redirects=4,
+    max_retry_after_s=5.0,
 )
 FEED = rss([("Item", "https://ok.example/1", "Mon, 07 Apr 2025 09:00:00 GMT")])
 
@@ -69,6 +75,7 @@ def redirect(to: str):  # type: ignore[no-untyped-def]
         h.send_header("Location", to)
         h.send_header("Content-Length", "0")
         h.end_headers()
+
     return route
 
 
@@ -85,10 +92,19 @@ def flaky(codes: list[int]):  # type: ignore[no-untyped-def]
             send(h, b"busy", "text/plain", left.pop(0), {"Retry-After": "1"})
         else:
             send(h, FEED)
+
     return route
 
 
-LATIN1 = rss([("Caf\u00e9 cr\u00e8me f\u00fcr alle", "https://ok.example/latin", "Mon, 07 Apr 2025 09:00:00 GMT")])
+LATIN1 = rss(
+    [
+        (
+            "Caf\u00e9 cr\u00e8me f\u00fcr alle",
+            "https://ok.example/latin",
+            "Mon, 07 Apr 2025 09:00:00 GMT",
+        )
+    ]
+)
 
 
 def routes() -> dict[str, object]:
@@ -99,9 +115,12 @@ def routes() -> dict[str, object]:
         "/bomb": gzip_bomb,
         "/loop-a": redirect("/loop-b"),
         "/loop-b": redirect("/loop-a"),
-        "/chain-0": redirect("/chain-1"), "/chain-1": redirect("/chain-2"),
-        "/chain-2": redirect("/chain-3"), "/chain-3": redirect("/chain-4"),
-        "/chain-4": redirect("/chain-5"), "/chain-5": redirect("/chain-6"),
+        "/chain-0": redirect("/chain-1"),
+        "/chain-1": redirect("/chain-2"),
+        "/chain-2": redirect("/chain-3"),
+        "/chain-3": redirect("/chain-4"),
+        "/chain-4": redirect("/chain-5"),
+        "/chain-5": redirect("/chain-6"),
         "/rate-long": status(429, {"Retry-After": "3600"}),
         "/rate-short": flaky([429]),
         "/err500": status(500),
@@ -109,14 +128,21 @@ def routes() -> dict[str, object]:
         "/missing": status(404),
         "/text-plain": lambda h: send(h, FEED, "text/plain"),
         "/wrong-charset": lambda h: send(
-            h, LATIN1.decode().replace('encoding="utf-8"', "").encode("latin-1"),
-            "application/rss+xml; charset=utf-8"),
+            h,
+            LATIN1.decode().replace('encoding="utf-8"', "").encode("latin-1"),
+            "application/rss+xml; charset=utf-8",
+        ),
         "/no-charset": lambda h: send(
-            h, LATIN1.decode().replace('encoding="utf-8"', 'encoding="iso-8859-1"').encode("latin-1"),
-            "application/xml"),
+            h,
+            LATIN1.decode().replace('encoding="utf-8"', 'encoding="iso-8859-1"').encode("latin-1"),
+            "application/xml",
+        ),
         "/html": lambda h: send(
-            h, b'<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" '
-               b'href="/real.xml"></head><body>Home</body></html>', "text/html"),
+            h,
+            b'<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" '
+            b'href="/real.xml"></head><body>Home</body></html>',
+            "text/html",
+        ),
         "/garbage": lambda h: send(h, b"\x00\x01\x02 this is not xml at all {[", "application/xml"),
         "/big-length": lambda h: send(h, b"x" * 2_000_000),
         "/robots.txt": lambda h: send(h, b"User-agent: *\nDisallow: /private/\n", "text/plain"),
@@ -256,7 +282,9 @@ def test_a_run_records_each_failure_as_data_and_goes_on(srv: Served, tmp_path: P
     with Store(tmp_path / "m.db") as store, Fetcher(replace(OPTS, concurrency=16)) as f:
         store.sources.replace_all(sources)
         report = FetchRunner(store, f.options, f).run(sources)
-        got = {r.url.removeprefix(srv.base): r.error_kind for r in store.feeds.fetches(report.run_id)}
+        got = {
+            r.url.removeprefix(srv.base): r.error_kind for r in store.feeds.fetches(report.run_id)
+        }
         titles = {a for (a,) in store.conn.execute("SELECT title FROM articles")}
         health = {h.source: h for h in store.feeds.health()}
     assert time.monotonic() - t0 < 15

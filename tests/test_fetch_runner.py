@@ -31,8 +31,12 @@ def test_feeds_of_every_format_are_stored_once_with_sightings(store: Store) -> N
     with serve(routes) as srv:
         sources = [
             Source("Harbour Gazette", "mainstream", ("harbour.example",), (srv.url("/rss.xml"),)),
-            Source("Coast Watch", "specialist", ("coastwatch.example",),
-                   (srv.url("/atom.xml"), srv.url("/rdf.xml"))),
+            Source(
+                "Coast Watch",
+                "specialist",
+                ("coastwatch.example",),
+                (srv.url("/atom.xml"), srv.url("/rdf.xml")),
+            ),
             Source("Delta Daily", "foreign", ("delta.example",), (srv.url("/feed.json"),)),
         ]
         store.sources.replace_all(sources)
@@ -50,7 +54,11 @@ def test_feeds_of_every_format_are_stored_once_with_sightings(store: Store) -> N
     assert brk is not None and brk.published == datetime(2025, 4, 7, 7, 30, tzinfo=UTC)
     assert brk.text == "The breakwater will be built in 2026." and brk.lang == "en"
     # no link: the guid makes the id; no date: first-seen time, and it says so
-    cod = [a for a in (store.articles.get(i) for i in _ids(store)) if a and a.title.startswith("Fishing")]
+    cod = [
+        a
+        for a in (store.articles.get(i) for i in _ids(store))
+        if a and a.title.startswith("Fishing")
+    ]
     assert cod and cod[0].published_estimated and cod[0].url is None
     future = store.articles.get("https://delta.example/a/far-future")
     assert future is not None and future.published_estimated and future.published.year < 2099
@@ -98,11 +106,13 @@ def test_refetch_of_changed_feed_adds_only_new_items_and_counts_sightings(store:
         state["items"] = [*items, ("Two", "https://x.example/2", "Mon, 07 Apr 2025 10:00:00 GMT")]
         again = _run(store, src)
     assert again.inserted == 1 and store.articles.count() == 2
-    (_feed, _source, _first, _last, times), = store.feeds.sightings("https://x.example/1")
+    ((_feed, _source, _first, _last, times),) = store.feeds.sightings("https://x.example/1")
     assert times == 2
     one = store.articles.get("https://x.example/1")
     assert one is not None
-    placed = store.articles.placed(datetime(2025, 4, 1, tzinfo=UTC), datetime(2025, 4, 30, tzinfo=UTC))
+    placed = store.articles.placed(
+        datetime(2025, 4, 1, tzinfo=UTC), datetime(2025, 4, 30, tzinfo=UTC)
+    )
     assert {p.source for p in placed} == {"X"} and {p.group for p in placed} == {"wires"}
 
 
@@ -115,10 +125,12 @@ def test_fulltext_pages_are_extracted_and_failures_keep_the_summary(store: Store
         "Die Arbeiten dauerten drei Jahre und kosteten viel Geld.</p>" * 6 + "</article>"
         "<footer>Impressum</footer></body></html>"
     ).encode()
-    feed = rss([
-        ("Deich fertig", "{base}/a/1", "Mon, 07 Apr 2025 09:00:00 GMT"),
-        ("Kaputte Seite", "{base}/a/2", "Mon, 07 Apr 2025 09:00:00 GMT"),
-    ])
+    feed = rss(
+        [
+            ("Deich fertig", "{base}/a/1", "Mon, 07 Apr 2025 09:00:00 GMT"),
+            ("Kaputte Seite", "{base}/a/2", "Mon, 07 Apr 2025 09:00:00 GMT"),
+        ]
+    )
     with serve() as srv:
         srv.routes["/f"] = lambda h: send(h, feed.replace(b"{base}", srv.base.encode()))
         srv.routes["/a/1"] = lambda h: send(h, article, "text/html; charset=utf-8")
@@ -155,25 +167,37 @@ def test_front_page_snapshots_record_order_and_weight_time_on_page(store: Store)
             return None
 
     clock = Clock()
-    feed = rss([(f"Story {i}", f"https://fp.example/s/{i}", "Mon, 07 Apr 2025 07:00:00 GMT")
-                for i in range(1, 4)])
+    feed = rss(
+        [
+            (f"Story {i}", f"https://fp.example/s/{i}", "Mon, 07 Apr 2025 07:00:00 GMT")
+            for i in range(1, 4)
+        ]
+    )
     page = {"html": b""}
     with serve() as srv:
         srv.routes["/f"] = lambda h: send(h, feed)
         srv.routes["/"] = lambda h: send(h, page["html"], "text/html")
-        src = [Source("FP", "mainstream", ("fp.example",), (srv.url("/f"),), frontpage=srv.url("/"))]
+        src = [
+            Source("FP", "mainstream", ("fp.example",), (srv.url("/f"),), frontpage=srv.url("/"))
+        ]
         options = replace(FAST, frontpage_max_gap_h=6.0)
         fetcher = Fetcher(options, clock=clock)
         runner = FetchRunner(store, options, fetcher)
-        page["html"] = (b'<a href="https://fp.example/s/2?utm_source=x">2</a><a href="/about">x</a>'
-                        b'<a href="https://fp.example/s/1">1</a>')
+        page["html"] = (
+            b'<a href="https://fp.example/s/2?utm_source=x">2</a><a href="/about">x</a>'
+            b'<a href="https://fp.example/s/1">1</a>'
+        )
         runner.run(src)
         clock.t = clock.t.replace(hour=11)  # three hours later
-        page["html"] = b'<a href="https://fp.example/s/1">1</a><a href="https://fp.example/s/3">3</a>'
+        page["html"] = (
+            b'<a href="https://fp.example/s/1">1</a><a href="https://fp.example/s/3">3</a>'
+        )
         runner.run(src)
         fetcher.close()
     snaps = store.feeds.snapshot_items("FP")
-    assert snaps == [["https://fp.example/s/2", "https://fp.example/s/1"],
-                     ["https://fp.example/s/1", "https://fp.example/s/3"]]
+    assert snaps == [
+        ["https://fp.example/s/2", "https://fp.example/s/1"],
+        ["https://fp.example/s/1", "https://fp.example/s/3"],
+    ]
     w = {i: store.articles.get(f"https://fp.example/s/{i}").weight for i in (1, 2, 3)}  # type: ignore[union-attr]
     assert w[1] == 1.0 + 3 / 24 and w[2] == 1.0 and w[3] == 1.0

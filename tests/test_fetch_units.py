@@ -69,7 +69,9 @@ def test_hosts_are_fetched_in_parallel_but_one_host_one_at_a_time(tmp_path: Path
         with Store(tmp_path / "p.db") as store, Fetcher(opts) as f:
             runner = FetchRunner(store, opts, f)
             t0 = time.monotonic()
-            runner.run([Source("1", "g", (), (one.url("/a"),)), Source("2", "g", (), (two.url("/a"),))])
+            runner.run(
+                [Source("1", "g", (), (one.url("/a"),)), Source("2", "g", (), (two.url("/a"),))]
+            )
             parallel = time.monotonic() - t0
             t0 = time.monotonic()
             runner.run([Source("1", "g", (), (one.url("/a"), one.url("/b")))])
@@ -91,7 +93,9 @@ def test_autodiscovery_finds_alternate_feeds_in_page_order() -> None:
 
 
 def test_html_instead_of_a_feed_is_not_a_feed() -> None:
-    parsed = parse_feed((FIX / "page.html").read_bytes(), "https://h.example/", {"content-type": "text/html"})
+    parsed = parse_feed(
+        (FIX / "page.html").read_bytes(), "https://h.example/", {"content-type": "text/html"}
+    )
     assert not parsed.usable and parsed.looks_like_html
 
 
@@ -133,11 +137,16 @@ def test_ctrl_c_stops_watch_cleanly_mid_fetch(tmp_path: Path) -> None:
     db = tmp_path / "w.db"
     with serve({f"/f{i}": slow for i in range(40)}) as srv:
         with Store(db) as store:
-            store.sources.replace_all([Source(f"S{i}", "g", (), (srv.url(f"/f{i}"),)) for i in range(40)])
+            store.sources.replace_all(
+                [Source(f"S{i}", "g", (), (srv.url(f"/f{i}"),)) for i in range(40)]
+            )
         env = {**os.environ, "BELOWTHEFOLD_FETCH__PER_HOST_DELAY_S": "0", "COLUMNS": "200"}
         proc = subprocess.Popen(
             [sys.executable, "-m", "belowthefold", "--db", str(db), "watch", "--every", "1h"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         # Wait until the first fetch is under way (40 feeds x 0.3 s on one host = 12 s).
         limit = time.monotonic() + 60

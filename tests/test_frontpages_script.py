@@ -45,7 +45,9 @@ def test_converts_snapshots_to_importable_jsonl(tmp_path: Path) -> None:
     jsonl.write_text(out.getvalue(), encoding="utf-8")
     articles = [x for x in iter_file(jsonl, ImportOptions()) if isinstance(x, Article)]
     assert {(x.outlet, x.title) for x in articles} == {
-        ("BBC News", "Storm hits coast"), ("New York Times", "Markets fall")}
+        ("BBC News", "Storm hits coast"),
+        ("New York Times", "Markets fall"),
+    }
     storm = next(x for x in articles if x.title == "Storm hits coast")
     assert storm.weight == 1.0 and storm.published.hour == 8
 

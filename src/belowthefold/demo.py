@@ -94,9 +94,13 @@ def _outlets(meta: Mapping[str, Any]) -> dict[str, _Outlet]:
     for s in parse_sources(_data_text("sources.toml"), "demo sources.toml"):
         m = meta.get(s.name, {})
         out[s.name] = _Outlet(
-            name=s.name, group=s.group, domain=s.domains[0], tz=_tz(str(m.get("tz", "Z"))),
+            name=s.name,
+            group=s.group,
+            domain=s.domains[0],
+            tz=_tz(str(m.get("tz", "Z"))),
             zulu=m.get("tz", "Z") == "Z",
-            lang=m.get("lang"), minutes=bool(m.get("minutes", False)),
+            lang=m.get("lang"),
+            minutes=bool(m.get("minutes", False)),
             date_only=bool(m.get("date_only", False)),
         )
     return out
@@ -127,8 +131,9 @@ def _moment(day: date, outlet: _Outlet, rng: random.Random) -> datetime:
     return datetime(day.year, day.month, day.day, hour, rng.randint(0, 59), tzinfo=UTC)
 
 
-def _story_outlets(story: Mapping[str, Any], outlets: Mapping[str, _Outlet],
-                   rng: random.Random) -> list[_Outlet]:
+def _story_outlets(
+    story: Mapping[str, Any], outlets: Mapping[str, _Outlet], rng: random.Random
+) -> list[_Outlet]:
     chosen = [outlets[name] for name in story.get("outlets", [])]
     for group, count in story.get("groups", {}).items():
         pool = [o for o in outlets.values() if o.group == group]
@@ -163,7 +168,7 @@ _NEEDS_CONTEXT = ("It ", "He ", "She ", "They ", "Her ", "His ", "Its ", "Each "
 
 def _shingles(text: str) -> set[str]:
     words = re.findall(r"\w+", text.lower())
-    return {" ".join(words[i:i + 5]) for i in range(max(1, len(words) - 4))}
+    return {" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))}
 
 
 def _overlap(text: str, used: Sequence[set[str]]) -> float:
@@ -172,8 +177,9 @@ def _overlap(text: str, used: Sequence[set[str]]) -> float:
     return max((len(grams & u) / len(grams | u) for u in used), default=0.0)
 
 
-def _compose(texts: Sequence[str], used: list[set[str]], rng: random.Random,
-             lead: int | None = None) -> str:
+def _compose(
+    texts: Sequence[str], used: list[set[str]], rng: random.Random, lead: int | None = None
+) -> str:
     """A lead: one template's opening sentence and one to three facts from the story's templates.
 
     Outlets report the same facts in their own words and order; a near-copy would read as
@@ -184,8 +190,12 @@ def _compose(texts: Sequence[str], used: list[set[str]], rng: random.Random,
     for _ in range(24):
         parts = [_SENTENCE_END.split(expand(t, rng)) for t in texts]
         first = rng.randrange(len(parts)) if lead is None else lead
-        pool = [x for j, p in enumerate(parts) for x in (p if j != first else p[1:])
-                if not x.startswith(_NEEDS_CONTEXT)]
+        pool = [
+            x
+            for j, p in enumerate(parts)
+            for x in (p if j != first else p[1:])
+            if not x.startswith(_NEEDS_CONTEXT)
+        ]
         facts = rng.sample(pool, min(len(pool), rng.randint(1, 3)))
         text = " ".join([parts[first][0], *facts])
         overlap = _overlap(text, used)
@@ -209,9 +219,13 @@ def _pickup_text(text: str, wire: _Outlet, rng: random.Random) -> str:
     return text
 
 
-def _story_drafts(storyline: Mapping[str, Any], story: Mapping[str, Any],
-                  outlets: Mapping[str, _Outlet], rng: random.Random,
-                  next_key: Iterator[int]) -> list[_Draft]:
+def _story_drafts(
+    storyline: Mapping[str, Any],
+    story: Mapping[str, Any],
+    outlets: Mapping[str, _Outlet],
+    rng: random.Random,
+    next_key: Iterator[int],
+) -> list[_Draft]:
     days = [date.fromisoformat(d) for d in story["days"]]
     chosen = _story_outlets(story, outlets, rng)
     when = _day_counts(len(chosen), days)
@@ -234,37 +248,66 @@ def _story_drafts(storyline: Mapping[str, Any], story: Mapping[str, Any],
             used_titles.add(title)
         else:
             title, text = _unique(titles, used_titles, rng), _compose(texts, used_texts, rng)
-        drafts.append(_Draft(
-            key=next(next_key), published=moment, outlet=outlet, title=title, text=text,
-            story=story["id"], storyline=storyline["id"], kind=storyline["kind"],
-            section=story.get("section", "news"), lang=lang,
-        ))
+        drafts.append(
+            _Draft(
+                key=next(next_key),
+                published=moment,
+                outlet=outlet,
+                title=title,
+                text=text,
+                story=story["id"],
+                storyline=storyline["id"],
+                kind=storyline["kind"],
+                section=story.get("section", "news"),
+                lang=lang,
+            )
+        )
     for pickup in story.get("pickups", []):
         original = next(d for d in drafts if d.outlet.name == pickup["from"])
         for name in pickup["by"]:
             delay = timedelta(minutes=rng.randint(15, 180))
-            published = min(original.published + delay, original.published.replace(hour=23, minute=59))
-            drafts.append(replace(
-                original, key=next(next_key), published=published, outlet=outlets[name],
-                text=_pickup_text(original.text, original.outlet, rng), pickup_of=original.key,
-            ))
+            published = min(
+                original.published + delay, original.published.replace(hour=23, minute=59)
+            )
+            drafts.append(
+                replace(
+                    original,
+                    key=next(next_key),
+                    published=published,
+                    outlet=outlets[name],
+                    text=_pickup_text(original.text, original.outlet, rng),
+                    pickup_of=original.key,
+                )
+            )
     return drafts
 
 
-def _noise_drafts(noise: Sequence[Mapping[str, Any]], outlets: Mapping[str, _Outlet],
-                  rng: random.Random, next_key: Iterator[int]) -> list[_Draft]:
+def _noise_drafts(
+    noise: Sequence[Mapping[str, Any]],
+    outlets: Mapping[str, _Outlet],
+    rng: random.Random,
+    next_key: Iterator[int],
+) -> list[_Draft]:
     drafts = []
     for n, item in enumerate(noise, start=1):
         pool = [o for o in outlets.values() if o.group == item.get("group")]
         start, _ = WEEK_1 if item["week"] == 1 else WEEK_2
         day = start + timedelta(days=rng.randrange(7))
         outlet = outlets[item["outlet"]] if "outlet" in item else rng.choice(pool)
-        drafts.append(_Draft(
-            key=next(next_key), published=_moment(day, outlet, rng), outlet=outlet,
-            title=item["title"], text=item["text"], story=f"noise-{n:02d}",
-            storyline=f"noise-{n:02d}", kind="noise", section=item.get("section", "news"),
-            lang=item.get("lang", "en"),
-        ))
+        drafts.append(
+            _Draft(
+                key=next(next_key),
+                published=_moment(day, outlet, rng),
+                outlet=outlet,
+                title=item["title"],
+                text=item["text"],
+                story=f"noise-{n:02d}",
+                storyline=f"noise-{n:02d}",
+                kind="noise",
+                section=item.get("section", "news"),
+                lang=item.get("lang", "en"),
+            )
+        )
     return drafts
 
 
@@ -329,21 +372,33 @@ def build_demo_corpus(seed: int = DEFAULT_SEED) -> DemoCorpus:
     seen_urls: set[str] = set()
     for d in drafts:
         record: dict[str, Any] = {
-            "id": ids[d.key], "title": d.title, "published": _published(d),
-            "url": _url(d, seen_urls, rng), "outlet": d.outlet.name, "lang": d.lang, "text": d.text,
+            "id": ids[d.key],
+            "title": d.title,
+            "published": _published(d),
+            "url": _url(d, seen_urls, rng),
+            "outlet": d.outlet.name,
+            "lang": d.lang,
+            "text": d.text,
         }
         if d.outlet.minutes:
             record["weight"] = _weight(d, rng)
         records.append(record)
-        label: dict[str, Any] = {"id": ids[d.key], "story": d.story, "storyline": d.storyline,
-                                 "kind": d.kind, "group": d.outlet.group}
+        label: dict[str, Any] = {
+            "id": ids[d.key],
+            "story": d.story,
+            "storyline": d.storyline,
+            "kind": d.kind,
+            "group": d.outlet.group,
+        }
         if d.pickup_of is not None:
             label["pickup_of"] = ids[d.pickup_of]
         labels.append(label)
     return DemoCorpus(tuple(records), tuple(labels), _gold(spec, drafts, ids))
 
 
-def _gold(spec: Mapping[str, Any], drafts: Sequence[_Draft], ids: Mapping[int, str]) -> dict[str, Any]:
+def _gold(
+    spec: Mapping[str, Any], drafts: Sequence[_Draft], ids: Mapping[int, str]
+) -> dict[str, Any]:
     """The person's judgement for W15, from the design: buried stories are missed, the rest not."""
     start, end = WEEK_2
     in_window = [d for d in drafts if start <= d.published.date() <= end]
@@ -364,9 +419,14 @@ def _gold(spec: Mapping[str, Any], drafts: Sequence[_Draft], ids: Mapping[int, s
         elif sl["kind"] == DOMINANT_KIND:
             dominant.extend(found)
     return {
-        "window": dict(GOLD_WINDOW), "audience": AUDIENCE,
-        "dominant_label": next(sl["label"] for sl in spec["storyline"] if sl["kind"] == DOMINANT_KIND),
-        "dominant": dominant, "missed": missed, "not_missed": not_missed,
+        "window": dict(GOLD_WINDOW),
+        "audience": AUDIENCE,
+        "dominant_label": next(
+            sl["label"] for sl in spec["storyline"] if sl["kind"] == DOMINANT_KIND
+        ),
+        "dominant": dominant,
+        "missed": missed,
+        "not_missed": not_missed,
     }
 
 
@@ -407,7 +467,9 @@ def write_demo_corpus(directory: Path, seed: int = DEFAULT_SEED) -> DemoFiles:
     for name, data in demo_outputs(seed).items():
         (directory / name).write_bytes(data)
     return DemoFiles(
-        corpus=directory / "corpus.jsonl", sources=directory / "sources.toml",
-        gold=directory / "gold.json", gold_stories=directory / "gold-stories.jsonl",
+        corpus=directory / "corpus.jsonl",
+        sources=directory / "sources.toml",
+        gold=directory / "gold.json",
+        gold_stories=directory / "gold-stories.jsonl",
         bad_lines=directory / "bad-lines.jsonl",
     )

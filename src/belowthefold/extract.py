@@ -49,16 +49,23 @@ def _lang(page: bytes | str, found: object) -> str | None:
     return m.group(1).decode("ascii").lower() if m else None
 
 
-def extract_page(page: bytes | str, url: str | None, options: FetchOptions | None = None) -> Extracted:
+def extract_page(
+    page: bytes | str, url: str | None, options: FetchOptions | None = None
+) -> Extracted:
     """Main text and metadata of one HTML page; raises ExtractError when nothing usable is found."""
     import trafilatura  # heavy import, only paid by runs that extract
 
     opts = options or FetchOptions()
     try:
         doc = trafilatura.bare_extraction(
-            page, url=url, with_metadata=True, include_comments=False, include_tables=True,
+            page,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
             favor_precision=opts.extract_favor == "precision",
-            favor_recall=opts.extract_favor == "recall", deduplicate=False,
+            favor_recall=opts.extract_favor == "recall",
+            deduplicate=False,
         )
     except Exception as exc:  # trafilatura raises assorted lxml/parser errors on hostile markup
         raise ExtractError(f"extraction crashed: {type(exc).__name__}: {exc}"[:300]) from exc
@@ -68,7 +75,9 @@ def extract_page(page: bytes | str, url: str | None, options: FetchOptions | Non
     if len(text) < opts.extract_min_chars:
         raise ExtractError(f"main text too short ({len(text)} characters)")
     title = " ".join((doc.title or "").split()) or None
-    return Extracted(text=text, title=title, published=_date(doc.date), lang=_lang(page, doc.language))
+    return Extracted(
+        text=text, title=title, published=_date(doc.date), lang=_lang(page, doc.language)
+    )
 
 
 @dataclass(frozen=True)
@@ -96,8 +105,9 @@ class ExtractionScore:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def score_extraction(root: Path, options: FetchOptions | None = None, limit: int | None = None
-                     ) -> ExtractionScore:
+def score_extraction(
+    root: Path, options: FetchOptions | None = None, limit: int | None = None
+) -> ExtractionScore:
     """Score `extract_page` on `root/evaldata.json`: snippets that must / must not be in the text.
 
     A page where extraction fails counts as empty text (its 'with' snippets are misses), so the
@@ -107,8 +117,14 @@ def score_extraction(root: Path, options: FetchOptions | None = None, limit: int
     opts = replace(options or FetchOptions(), extract_min_chars=0)
     tp = fn = fp = tn = pages = failures = 0
     for _key, item in list(spec.items())[:limit]:
-        path = next((root / d / item["file"] for d in ("eval", "cache")
-                     if (root / d / item["file"]).is_file()), None)
+        path = next(
+            (
+                root / d / item["file"]
+                for d in ("eval", "cache")
+                if (root / d / item["file"]).is_file()
+            ),
+            None,
+        )
         if path is None:
             continue
         pages += 1

@@ -11,6 +11,14 @@ from belowthefold.fetch.runner import FetchReport, FetchRunner, SourceReport
 from belowthefold.fetch.transport import Fetcher, HttpResult, SystemClock, Validators
 
 __all__ = [
-    "FetchReport", "FetchRunner", "Fetcher", "HttpResult", "ParsedFeed", "SourceReport",
-    "SystemClock", "Validators", "discover_feeds", "parse_feed",
+    "FetchReport",
+    "FetchRunner",
+    "Fetcher",
+    "HttpResult",
+    "ParsedFeed",
+    "SourceReport",
+    "SystemClock",
+    "Validators",
+    "discover_feeds",
+    "parse_feed",
 ]

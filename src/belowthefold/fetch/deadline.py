@@ -55,7 +55,9 @@ class _Stream(httpcore.NetworkStream):
         self._inner.close()
 
     def start_tls(
-        self, ssl_context: typing.Any, server_hostname: str | None = None,
+        self,
+        ssl_context: typing.Any,
+        server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
         inner = self._inner.start_tls(ssl_context, server_hostname, _cap(timeout, self._deadlines))
@@ -71,18 +73,27 @@ class _Backend(httpcore.NetworkBackend):
         self._deadlines = deadlines
 
     def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
         socket_options: Iterable[typing.Any] | None = None,
     ) -> httpcore.NetworkStream:
-        stream = self._inner.connect_tcp(host, port, _cap(timeout, self._deadlines), local_address,
-                                         socket_options)
+        stream = self._inner.connect_tcp(
+            host, port, _cap(timeout, self._deadlines), local_address, socket_options
+        )
         return _Stream(stream, self._deadlines)
 
     def connect_unix_socket(
-        self, path: str, timeout: float | None = None,
+        self,
+        path: str,
+        timeout: float | None = None,
         socket_options: Iterable[typing.Any] | None = None,
     ) -> httpcore.NetworkStream:
-        stream = self._inner.connect_unix_socket(path, _cap(timeout, self._deadlines), socket_options)
+        stream = self._inner.connect_unix_socket(
+            path, _cap(timeout, self._deadlines), socket_options
+        )
         return _Stream(stream, self._deadlines)
 
     def sleep(self, seconds: float) -> None:

@@ -27,8 +27,13 @@ from belowthefold.models import Article, Source
 from belowthefold.sources import host_of
 
 FEED_TYPES = (
-    "application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
-    "application/rdf+xml", "application/xml", "text/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/json",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
 )
 _TAG = re.compile(r"<[^>]+>")
 # A published date this far in the future is a publisher's clock error, not news from tomorrow.
@@ -100,8 +105,14 @@ def _entry(raw: Mapping[str, Any], feed_lang: str | None) -> FeedEntry | None:
         summary = strip_html(str(raw.get("summary", "")))
     detail = raw.get("title_detail")
     lang = (detail.get("language") if isinstance(detail, Mapping) else None) or feed_lang
-    return FeedEntry(title[:2000], link, guid, _when(raw), summary[:200_000],
-                     str(lang).lower()[:20] if lang else None)
+    return FeedEntry(
+        title[:2000],
+        link,
+        guid,
+        _when(raw),
+        summary[:200_000],
+        str(lang).lower()[:20] if lang else None,
+    )
 
 
 def _looks_like_html(body: bytes, content_type: str) -> bool:
@@ -149,8 +160,16 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed | None:
         summary = summary or _text(raw.get("summary"))
         when = _json_date(raw.get("date_published")) or _json_date(raw.get("date_modified"))
         item_lang = raw.get("language") if isinstance(raw.get("language"), str) else lang
-        entries.append(FeedEntry(title[:2000], link, guid, when, summary[:200_000],
-                                 item_lang.lower()[:20] if item_lang else None))
+        entries.append(
+            FeedEntry(
+                title[:2000],
+                link,
+                guid,
+                when,
+                summary[:200_000],
+                item_lang.lower()[:20] if item_lang else None,
+            )
+        )
     version = "json1" + str(data.get("version", "")).rstrip("/").rsplit("/", 1)[-1].replace(".", "")
     return ParsedFeed(_text(data.get("title")), version, tuple(entries), skipped, None, False)
 
@@ -190,8 +209,14 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
 
 
 def entry_to_article(
-    entry: FeedEntry, source: Source, feed_url: str, seen_at: datetime, text: str | None = None,
-    title: str | None = None, published: datetime | None = None, lang: str | None = None,
+    entry: FeedEntry,
+    source: Source,
+    feed_url: str,
+    seen_at: datetime,
+    text: str | None = None,
+    title: str | None = None,
+    published: datetime | None = None,
+    lang: str | None = None,
 ) -> Article:
     """An Article from a feed entry; the link (canonical) is its identity, else the feed's guid.
 
@@ -213,17 +238,25 @@ def entry_to_article(
         extra["guid"] = entry.guid[:1000]
     if estimated:
         extra["date_note"] = (
-            "no date in the feed: first-seen time used" if when is None
+            "no date in the feed: first-seen time used"
+            if when is None
             else f"feed date {when.isoformat()} is in the future: first-seen time used"
         )
         when = seen_at
     assert when is not None
     ident = url or f"guid:{host_of(feed_url)}:{entry.guid or entry.link}"
     return Article(
-        id=ident[:1000], title=(title or entry.title)[:2000], published=when, url=url,
-        text=(text if text is not None else entry.summary), outlet=source.name,
-        domain=host_of(url) or host_of(feed_url), lang=lang or entry.lang,
-        weight=1.0, extra=extra, published_estimated=estimated,
+        id=ident[:1000],
+        title=(title or entry.title)[:2000],
+        published=when,
+        url=url,
+        text=(text if text is not None else entry.summary),
+        outlet=source.name,
+        domain=host_of(url) or host_of(feed_url),
+        lang=lang or entry.lang,
+        weight=1.0,
+        extra=extra,
+        published_estimated=estimated,
     )
 
 

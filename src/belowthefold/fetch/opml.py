@@ -44,7 +44,9 @@ def parse_opml(text: str | bytes) -> list[OpmlFeed]:
             continue
         seen.add(feed)
         site = (node.get("htmlUrl") or node.get("htmlurl") or "").strip() or None
-        name = " ".join((node.get("title") or node.get("text") or "").split()) or host_of(site or feed)
+        name = " ".join((node.get("title") or node.get("text") or "").split()) or host_of(
+            site or feed
+        )
         out.append(OpmlFeed(name=name, feed=feed, site=site))
     return out
 
@@ -57,7 +59,9 @@ def feeds_to_sources(feeds: Iterable[OpmlFeed], group: str) -> list[Source]:
         if f.name in merged:
             old = merged[f.name]
             merged[f.name] = Source(
-                old.name, old.group, tuple(dict.fromkeys(old.domains + domains)),
+                old.name,
+                old.group,
+                tuple(dict.fromkeys(old.domains + domains)),
                 tuple(dict.fromkeys((*old.feeds, f.feed))),
             )
         else:

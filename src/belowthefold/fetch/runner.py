@@ -100,8 +100,10 @@ class SourceReport:
             more = f" (+{len(self.failures) - 1} more)" if len(self.failures) > 1 else ""
             return f"{self.source}: {first.error_kind}{status}: {first.error} [{first.url}]{more}"
         extra = f", {self.page_errors} pages kept their summary" if self.page_errors else ""
-        return (f"{self.source}: {self.inserted} new of {self.entries} entries, "
-                f"{self.not_modified} unchanged{extra}")
+        return (
+            f"{self.source}: {self.inserted} new of {self.entries} entries, "
+            f"{self.not_modified} unchanged{extra}"
+        )
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,10 @@ class FetchRunner:
     """Fetches sources into the store; owns nothing global (fetcher, clock and store passed in)."""
 
     def __init__(
-        self, store: Store, options: FetchOptions, fetcher: Fetcher | None = None,
+        self,
+        store: Store,
+        options: FetchOptions,
+        fetcher: Fetcher | None = None,
         clock: Clock | None = None,
     ) -> None:
         self.store = store
@@ -163,7 +168,8 @@ class FetchRunner:
         try:
             for tasks in phases:
                 futures = {
-                    pool.submit(self._task, s, kind, url, run_id, index): s for s, kind, url in tasks
+                    pool.submit(self._task, s, kind, url, run_id, index): s
+                    for s, kind, url in tasks
                 }
                 for fut in as_completed(futures):
                     s = futures[fut]
@@ -183,15 +189,22 @@ class FetchRunner:
         self._locked(lambda: self.store.runs.finish(run_id, entries, inserted, unchanged, errors))
         return FetchReport(run_id, reports, self.clock.monotonic() - start)
 
-    def _task(self, source: Source, kind: str, url: str, run_id: int,
-              index: SourceIndex) -> list[FetchRecord]:
+    def _task(
+        self, source: Source, kind: str, url: str, run_id: int, index: SourceIndex
+    ) -> list[FetchRecord]:
         try:
             if kind == "feed":
                 return self._feed(source, url, run_id, index)
             return [self._frontpage(source, url, run_id)]
         except Exception as exc:  # a bug on one source must not end the run: record it as data
-            record = FetchRecord(source.name, url, kind, self.clock.now(), error_kind="internal",
-                                 error=f"{type(exc).__name__}: {exc}"[:500])
+            record = FetchRecord(
+                source.name,
+                url,
+                kind,
+                self.clock.now(),
+                error_kind="internal",
+                error=f"{type(exc).__name__}: {exc}"[:500],
+            )
             return [self._locked(lambda: self.store.feeds.save_fetch(run_id, record))]
 
     # -- feeds ------------------------------------------------------------------------------
@@ -204,10 +217,14 @@ class FetchRunner:
         try:
             res = self.fetcher.get(url, validators, FEED_ACCEPT)
         except FetchError as exc:
-            return [self._save(run_id, replace(base, error_kind=exc.kind, error=str(exc),
-                                               status=exc.status))]
-        base = replace(base, status=res.status, bytes=len(res.body),
-                       elapsed_ms=int(res.elapsed_s * 1000))
+            return [
+                self._save(
+                    run_id, replace(base, error_kind=exc.kind, error=str(exc), status=exc.status)
+                )
+            ]
+        base = replace(
+            base, status=res.status, bytes=len(res.body), elapsed_ms=int(res.elapsed_s * 1000)
+        )
         if res.not_modified:
             return [self._save(run_id, replace(base, not_modified=True))]
         parsed = parse_feed(res.body, res.url, res.headers)
@@ -215,12 +232,26 @@ class FetchRunner:
             if parsed.looks_like_html:
                 found = discover_feeds(res.body, res.url)
                 hint = f"; the page names feeds: {', '.join(found[:3])}" if found else ""
-                err = f"got an HTML page ({res.content_type or 'no content type'}), not a feed{hint}"
-                return [self._save(run_id, replace(base, error_kind="not_feed", error=err,
-                                                   skipped=parsed.skipped))]
-            return [self._save(run_id, replace(
-                base, error_kind="parse", error=parsed.bozo or "no feed found in the body",
-                skipped=parsed.skipped))]
+                err = (
+                    f"got an HTML page ({res.content_type or 'no content type'}), not a feed{hint}"
+                )
+                return [
+                    self._save(
+                        run_id,
+                        replace(base, error_kind="not_feed", error=err, skipped=parsed.skipped),
+                    )
+                ]
+            return [
+                self._save(
+                    run_id,
+                    replace(
+                        base,
+                        error_kind="parse",
+                        error=parsed.bozo or "no feed found in the body",
+                        skipped=parsed.skipped,
+                    ),
+                )
+            ]
         pages: list[FetchRecord] = []
         articles = [entry_to_article(e, source, url, at) for e in parsed.entries]
         if source.fulltext or self.options.fulltext:
@@ -230,16 +261,25 @@ class FetchRunner:
             note = f"{parsed.skipped} entries without a title or a link/id"
             warning = f"{warning}; {note}" if warning else note
         record = replace(
-            base, entries=len(articles), skipped=parsed.skipped, warning=warning,
-            etag=res.validators.etag, last_modified=res.validators.last_modified,
+            base,
+            entries=len(articles),
+            skipped=parsed.skipped,
+            warning=warning,
+            etag=res.validators.etag,
+            last_modified=res.validators.last_modified,
         )
         resolve = index.resolve
         saved = self._locked(lambda: self.store.feeds.save_fetch(run_id, record, articles, resolve))
         return [saved, *pages]
 
     def _fulltext(
-        self, source: Source, entries: Sequence[FeedEntry], articles: list[Article], feed_url: str,
-        at: datetime, run_id: int,
+        self,
+        source: Source,
+        entries: Sequence[FeedEntry],
+        articles: list[Article],
+        feed_url: str,
+        at: datetime,
+        run_id: int,
     ) -> tuple[list[Article], list[FetchRecord]]:
         """Replace summaries by the page's main text for articles we have not stored yet."""
         urls = [a.url for a in articles if a.url]
@@ -255,21 +295,45 @@ class FetchRunner:
             record = FetchRecord(source.name, article.url, "page", self.clock.now())
             try:
                 res = self.fetcher.get(article.url, None, HTML_ACCEPT)
-                record = replace(record, status=res.status, bytes=len(res.body),
-                                 elapsed_ms=int(res.elapsed_s * 1000))
+                record = replace(
+                    record,
+                    status=res.status,
+                    bytes=len(res.body),
+                    elapsed_ms=int(res.elapsed_s * 1000),
+                )
                 page = extract_page(res.body, res.url, self.options)
             except FetchError as exc:
-                records.append(self._save(run_id, replace(record, error_kind=exc.kind, error=str(exc),
-                                                          status=exc.status or record.status)))
+                records.append(
+                    self._save(
+                        run_id,
+                        replace(
+                            record,
+                            error_kind=exc.kind,
+                            error=str(exc),
+                            status=exc.status or record.status,
+                        ),
+                    )
+                )
                 out.append(article)
                 continue
             except ExtractError as exc:
-                records.append(self._save(run_id, replace(record, error_kind="extract", error=str(exc))))
+                records.append(
+                    self._save(run_id, replace(record, error_kind="extract", error=str(exc)))
+                )
                 out.append(article)
                 continue
             records.append(self._save(run_id, replace(record, entries=1)))
-            out.append(entry_to_article(entry, source, feed_url, at, text=page.text,
-                                        published=page.published, lang=page.lang))
+            out.append(
+                entry_to_article(
+                    entry,
+                    source,
+                    feed_url,
+                    at,
+                    text=page.text,
+                    published=page.published,
+                    lang=page.lang,
+                )
+            )
         return out, records
 
     # -- front pages ------------------------------------------------------------------------
@@ -280,23 +344,25 @@ class FetchRunner:
         try:
             res = self.fetcher.get(url, None, HTML_ACCEPT)
         except FetchError as exc:
-            return self._save(run_id, replace(base, error_kind=exc.kind, error=str(exc),
-                                              status=exc.status))
+            return self._save(
+                run_id, replace(base, error_kind=exc.kind, error=str(exc), status=exc.status)
+            )
         links: list[str] = []
         for href in page_links(res.body, res.url):
             try:
                 links.append(canonical_url(href))
             except InputError:
                 continue
-        record = replace(base, status=res.status, bytes=len(res.body),
-                         elapsed_ms=int(res.elapsed_s * 1000))
+        record = replace(
+            base, status=res.status, bytes=len(res.body), elapsed_ms=int(res.elapsed_s * 1000)
+        )
         gap = self.options.frontpage_max_gap_h
         n_links, known = self._locked(
-            lambda: self.store.feeds.save_frontpage(run_id, record, links, gap))
+            lambda: self.store.feeds.save_frontpage(run_id, record, links, gap)
+        )
         return replace(record, entries=known, warning=f"{n_links} links, {known} known articles")
 
     def _save(self, run_id: int, record: FetchRecord) -> FetchRecord:
         if record.error_kind == "cancelled":  # an interrupted run is not the source's failure
             return record
         return self._locked(lambda: self.store.feeds.save_fetch(run_id, record))
-

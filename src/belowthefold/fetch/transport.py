@@ -25,8 +25,19 @@ from belowthefold.fetch.deadline import RequestDeadlines, deadline_transport
 
 # Error kinds recorded per fetch; the CLI and docs list these.
 KINDS = (
-    "timeout", "connect", "http", "too_large", "redirects", "robots", "rate_limited",
-    "parse", "not_feed", "extract", "invalid_url", "internal", "cancelled",
+    "timeout",
+    "connect",
+    "http",
+    "too_large",
+    "redirects",
+    "robots",
+    "rate_limited",
+    "parse",
+    "not_feed",
+    "extract",
+    "invalid_url",
+    "internal",
+    "cancelled",
 )
 
 
@@ -166,7 +177,9 @@ class _Decoder:
                 return self.feed(data)
             # Anything left unconsumed means the output would exceed the cap.
             if self._z.unconsumed_tail:
-                raise FetchError("too_large", f"body larger than {self.cap} bytes after decompression")
+                raise FetchError(
+                    "too_large", f"body larger than {self.cap} bytes after decompression"
+                )
         self.size += len(out)
         if self.size > self.cap:
             raise FetchError("too_large", f"body larger than {self.cap} bytes")
@@ -211,7 +224,9 @@ class Fetcher:
 
     # -- public -----------------------------------------------------------------------------
 
-    def get(self, url: str, validators: Validators | None = None, accept: str = "*/*") -> HttpResult:
+    def get(
+        self, url: str, validators: Validators | None = None, accept: str = "*/*"
+    ) -> HttpResult:
         """GET with redirects followed by hand (capped, loop-checked, robots-checked per hop)."""
         seen: set[str] = set()
         current = url
@@ -231,7 +246,9 @@ class Fetcher:
                 current = urljoin(current, result.headers["location"])
                 continue
             return result
-        raise FetchError("redirects", f"more than {self.options.max_redirects} redirects from {url[:200]}")
+        raise FetchError(
+            "redirects", f"more than {self.options.max_redirects} redirects from {url[:200]}"
+        )
 
     # -- robots -----------------------------------------------------------------------------
 
@@ -275,7 +292,11 @@ class Fetcher:
     # -- one request ------------------------------------------------------------------------
 
     def _get_with_retries(
-        self, url: str, validators: Validators | None, accept: str, deadline: _Deadline,
+        self,
+        url: str,
+        validators: Validators | None,
+        accept: str,
+        deadline: _Deadline,
         retries: int | None = None,
     ) -> HttpResult:
         attempts = (self.options.retries if retries is None else retries) + 1
@@ -298,11 +319,14 @@ class Fetcher:
                     or attempt == attempts - 1
                 ):
                     raise FetchError(
-                        "rate_limited", f"HTTP {result.status}: server asks to wait {wait:.0f}s "
-                        f"(cap {self.options.max_retry_after_s:.0f}s)", result.status,
+                        "rate_limited",
+                        f"HTTP {result.status}: server asks to wait {wait:.0f}s "
+                        f"(cap {self.options.max_retry_after_s:.0f}s)",
+                        result.status,
                     )
-                last = FetchError("rate_limited", f"HTTP {result.status}, Retry-After {wait}",
-                                  result.status)
+                last = FetchError(
+                    "rate_limited", f"HTTP {result.status}, Retry-After {wait}", result.status
+                )
                 if wait is not None:
                     self.clock.sleep(wait)
                 continue
@@ -351,35 +375,61 @@ class Fetcher:
         try:
             with self.client.stream("GET", url, headers=headers) as response:
                 hdrs = {k.lower(): v for k, v in response.headers.items()}
-                if response.status_code in (301, 302, 303, 307, 308, 304) or response.status_code >= 400:
-                    return HttpResult(str(response.url), response.status_code, hdrs, b"",
-                                      self.clock.monotonic() - start)
+                if (
+                    response.status_code in (301, 302, 303, 307, 308, 304)
+                    or response.status_code >= 400
+                ):
+                    return HttpResult(
+                        str(response.url),
+                        response.status_code,
+                        hdrs,
+                        b"",
+                        self.clock.monotonic() - start,
+                    )
                 length = hdrs.get("content-length", "")
                 if length.isdigit() and int(length) > cap:
-                    raise FetchError("too_large", f"Content-Length {length} over the cap of {cap} bytes",
-                                     response.status_code)
+                    raise FetchError(
+                        "too_large",
+                        f"Content-Length {length} over the cap of {cap} bytes",
+                        response.status_code,
+                    )
                 decoder = _Decoder(hdrs.get("content-encoding", ""), cap)
                 chunks: list[bytes] = []
                 raw_size = 0
                 for chunk in _raw(response):
                     raw_size += len(chunk)
                     if raw_size > cap:
-                        raise FetchError("too_large", f"body larger than {cap} bytes", response.status_code)
+                        raise FetchError(
+                            "too_large", f"body larger than {cap} bytes", response.status_code
+                        )
                     chunks.append(decoder.feed(chunk))
                     if self.clock.monotonic() > deadline.end:
                         raise FetchError(
-                            "timeout", f"no complete answer within {self.options.deadline_s:g}s "
-                            "(slow body)", response.status_code,
+                            "timeout",
+                            f"no complete answer within {self.options.deadline_s:g}s (slow body)",
+                            response.status_code,
                         )
-                return HttpResult(str(response.url), response.status_code, hdrs, b"".join(chunks),
-                                  self.clock.monotonic() - start)
+                return HttpResult(
+                    str(response.url),
+                    response.status_code,
+                    hdrs,
+                    b"".join(chunks),
+                    self.clock.monotonic() - start,
+                )
         except httpx.TimeoutException as exc:
             if self.clock.monotonic() >= deadline.end - 0.01:
-                raise FetchError("timeout", f"no complete answer within {self.options.deadline_s:g}s "
-                                 "(slow server)") from exc
+                raise FetchError(
+                    "timeout",
+                    f"no complete answer within {self.options.deadline_s:g}s (slow server)",
+                ) from exc
             raise FetchError("timeout", f"timed out: {type(exc).__name__}") from exc
-        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError,
-                httpx.WriteError, httpx.ProxyError) as exc:
+        except (
+            httpx.ConnectError,
+            httpx.RemoteProtocolError,
+            httpx.ReadError,
+            httpx.WriteError,
+            httpx.ProxyError,
+        ) as exc:
             raise FetchError("connect", f"{type(exc).__name__}: {exc}"[:300]) from exc
         except httpx.InvalidURL as exc:
             raise FetchError("invalid_url", str(exc)[:300]) from exc

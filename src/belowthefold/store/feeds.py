@@ -85,8 +85,9 @@ class FeedRepo:
         r = self.conn.execute("SELECT * FROM feeds WHERE url=?", (url,)).fetchone()
         if r is None:
             return None
-        return FeedState(r["url"], r["etag"], r["last_modified"], _opt_dt(r["last_success"]),
-                         r["last_error"])
+        return FeedState(
+            r["url"], r["etag"], r["last_modified"], _opt_dt(r["last_success"]), r["last_error"]
+        )
 
     def known_urls(self, urls: Sequence[str]) -> set[str]:
         """Which of these canonical URLs are stored already (so their pages are not fetched again)."""
@@ -95,8 +96,12 @@ class FeedRepo:
         for i in range(0, len(items), 500):
             chunk = items[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            out.update(r[0] for r in self.conn.execute(
-                f"SELECT url FROM articles WHERE url IN ({marks})", chunk))
+            out.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT url FROM articles WHERE url IN ({marks})", chunk
+                )
+            )
         return out
 
     def fetches(self, run_id: int | None = None, failed_only: bool = False) -> list[FetchRecord]:
@@ -113,10 +118,20 @@ class FeedRepo:
         rows = self.conn.execute(sql + " ORDER BY id", args).fetchall()
         return [
             FetchRecord(
-                source=r["source"], url=r["url"], kind=r["kind"], at=parse_iso(r["at"]),
-                status=r["status"], not_modified=bool(r["not_modified"]), entries=r["entries"],
-                inserted=r["inserted"], skipped=r["skipped"], error_kind=r["error_kind"],
-                error=r["error"], warning=r["warning"], bytes=r["bytes"], elapsed_ms=r["elapsed_ms"],
+                source=r["source"],
+                url=r["url"],
+                kind=r["kind"],
+                at=parse_iso(r["at"]),
+                status=r["status"],
+                not_modified=bool(r["not_modified"]),
+                entries=r["entries"],
+                inserted=r["inserted"],
+                skipped=r["skipped"],
+                error_kind=r["error_kind"],
+                error=r["error"],
+                warning=r["warning"],
+                bytes=r["bytes"],
+                elapsed_ms=r["elapsed_ms"],
             )
             for r in rows
         ]
@@ -126,8 +141,16 @@ class FeedRepo:
         rows = self.conn.execute(
             "SELECT * FROM sightings WHERE article_id=? ORDER BY first_seen", (article_id,)
         ).fetchall()
-        return [(r["feed"], r["source"], parse_iso(r["first_seen"]), parse_iso(r["last_seen"]),
-                 int(r["times"])) for r in rows]
+        return [
+            (
+                r["feed"],
+                r["source"],
+                parse_iso(r["first_seen"]),
+                parse_iso(r["last_seen"]),
+                int(r["times"]),
+            )
+            for r in rows
+        ]
 
     def snapshot_items(self, source: str) -> list[list[str]]:
         """Article ids on each front-page snapshot of a source, oldest first, in page order."""
@@ -135,15 +158,23 @@ class FeedRepo:
             "SELECT id FROM frontpage_snapshots WHERE source=? ORDER BY taken_at, id", (source,)
         ).fetchall()
         return [
-            [r[0] for r in self.conn.execute(
-                "SELECT article_id FROM frontpage_items WHERE snapshot_id=? ORDER BY position", (s[0],))]
+            [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT article_id FROM frontpage_items WHERE snapshot_id=? ORDER BY position",
+                    (s[0],),
+                )
+            ]
             for s in snaps
         ]
 
     # -- writing ----------------------------------------------------------------------------
 
     def save_fetch(
-        self, run_id: int | None, record: FetchRecord, articles: Sequence[Article] = (),
+        self,
+        run_id: int | None,
+        record: FetchRecord,
+        articles: Sequence[Article] = (),
         resolve: Resolver | None = None,
     ) -> FetchRecord:
         """Store one fetch and what it found in one transaction; returns the record with `inserted`."""
@@ -165,12 +196,27 @@ class FeedRepo:
         rows = []
         for a in articles:
             source, grp = resolve(a)
-            rows.append((
-                a.id, a.title, iso(a.published), a.published.astimezone(UTC).date().isoformat(),
-                a.url, a.text, a.outlet, a.domain, a.lang, a.group, a.weight,
-                json.dumps(dict(a.extra), ensure_ascii=False, default=str),
-                int(a.published_estimated), source, grp, run_id, iso(now),
-            ))
+            rows.append(
+                (
+                    a.id,
+                    a.title,
+                    iso(a.published),
+                    a.published.astimezone(UTC).date().isoformat(),
+                    a.url,
+                    a.text,
+                    a.outlet,
+                    a.domain,
+                    a.lang,
+                    a.group,
+                    a.weight,
+                    json.dumps(dict(a.extra), ensure_ascii=False, default=str),
+                    int(a.published_estimated),
+                    source,
+                    grp,
+                    run_id,
+                    iso(now),
+                )
+            )
         # rowcount, not total_changes: triggers (the search index) would inflate the latter.
         cur = self.conn.executemany(
             "INSERT OR IGNORE INTO articles(id, title, published, day, url, text, outlet, domain, "
@@ -205,9 +251,23 @@ class FeedRepo:
             "INSERT INTO fetches(run_id, source, url, kind, at, status, not_modified, entries, "
             "inserted, skipped, error_kind, error, warning, bytes, elapsed_ms) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (run_id, r.source, r.url, r.kind, iso(r.at), r.status, int(r.not_modified), r.entries,
-             r.inserted, r.skipped, r.error_kind, (r.error or None) and r.error[:1000],
-             (r.warning or None) and r.warning[:1000], r.bytes, r.elapsed_ms),
+            (
+                run_id,
+                r.source,
+                r.url,
+                r.kind,
+                iso(r.at),
+                r.status,
+                int(r.not_modified),
+                r.entries,
+                r.inserted,
+                r.skipped,
+                r.error_kind,
+                (r.error or None) and r.error[:1000],
+                (r.warning or None) and r.warning[:1000],
+                r.bytes,
+                r.elapsed_ms,
+            ),
         )
 
     def _update_feed(self, r: FetchRecord) -> None:
@@ -244,18 +304,22 @@ class FeedRepo:
         for i in range(0, len(ordered), 500):
             chunk = ordered[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for r in self.conn.execute(f"SELECT id, url FROM articles WHERE url IN ({marks})", chunk):
+            for r in self.conn.execute(
+                f"SELECT id, url FROM articles WHERE url IN ({marks})", chunk
+            ):
                 by_url[r["url"]] = r["id"]
         items = list(dict.fromkeys(by_url[u] for u in ordered if u in by_url))
         at = iso(record.at)
         with transaction(self.conn):
             prev = self.conn.execute(
                 "SELECT id, taken_at FROM frontpage_snapshots WHERE source=? ORDER BY taken_at DESC, "
-                "id DESC LIMIT 1", (record.source,)
+                "id DESC LIMIT 1",
+                (record.source,),
             ).fetchone()
             cur = self.conn.execute(
                 "INSERT INTO frontpage_snapshots(run_id, source, url, taken_at, links, known) "
-                "VALUES (?,?,?,?,?,?)", (run_id, record.source, record.url, at, len(ordered), len(items)),
+                "VALUES (?,?,?,?,?,?)",
+                (run_id, record.source, record.url, at, len(ordered), len(items)),
             )
             snap = int(cur.lastrowid or 0)
             self.conn.executemany(
@@ -267,8 +331,12 @@ class FeedRepo:
             if prev is not None:
                 gap_h = (record.at - parse_iso(prev["taken_at"])).total_seconds() / 3600.0
                 gap_h = max(0.0, min(gap_h, max_gap_h))
-                before = {r[0] for r in self.conn.execute(
-                    "SELECT article_id FROM frontpage_items WHERE snapshot_id=?", (prev["id"],))}
+                before = {
+                    r[0]
+                    for r in self.conn.execute(
+                        "SELECT article_id FROM frontpage_items WHERE snapshot_id=?", (prev["id"],)
+                    )
+                }
             for pos, aid in enumerate(items, start=1):
                 add = gap_h if aid in before else 0.0
                 self.conn.execute(
@@ -280,7 +348,8 @@ class FeedRepo:
                 )
                 self.conn.execute(
                     "UPDATE articles SET weight = 1.0 + (SELECT SUM(hours) FROM frontpage_time "
-                    "WHERE article_id=?) / 24.0 WHERE id=?", (aid, aid),
+                    "WHERE article_id=?) / 24.0 WHERE id=?",
+                    (aid, aid),
                 )
             saved = FetchRecord(**{**record.__dict__, "entries": len(items)})
             self._insert_fetch(run_id, saved)
@@ -309,12 +378,18 @@ class FeedRepo:
             ).fetchone()[0]
             last = self.conn.execute(
                 "SELECT error_kind, error, at FROM fetches WHERE source=? AND error_kind IS NOT NULL "
-                "ORDER BY at DESC, id DESC LIMIT 1", (name,)
+                "ORDER BY at DESC, id DESC LIMIT 1",
+                (name,),
             ).fetchone()
-            out.append(FeedHealth(
-                source=name, feeds=int(f["n"]), last_success=_opt_dt(f["ok"]),
-                articles_per_day=round(int(seen) / max(days, 1), 2), errors=int(errs),
-                last_error=f"{last['error_kind']}: {last['error']}" if last else None,
-                last_error_at=_opt_dt(last["at"]) if last else None,
-            ))
+            out.append(
+                FeedHealth(
+                    source=name,
+                    feeds=int(f["n"]),
+                    last_success=_opt_dt(f["ok"]),
+                    articles_per_day=round(int(seen) / max(days, 1), 2),
+                    errors=int(errs),
+                    last_error=f"{last['error_kind']}: {last['error']}" if last else None,
+                    last_error_at=_opt_dt(last["at"]) if last else None,
+                )
+            )
         return out

@@ -44,8 +44,12 @@ class HealthRepo:
                 last = f"{row[0]}: {row[1]}" if row else None
             out.append(
                 SourceHealth(
-                    source=s[0], group=s[1], articles=int(a[0]),
-                    days_without=max(0, n_days - int(a[1])), errors=int(e[0]), last_error=last,
+                    source=s[0],
+                    group=s[1],
+                    articles=int(a[0]),
+                    days_without=max(0, n_days - int(a[1])),
+                    errors=int(e[0]),
+                    last_error=last,
                 )
             )
         return out

@@ -275,7 +275,10 @@ class StoryClusterer:
             if g.first < since:
                 continue
             # Sharing the word is not enough ("hospital"): the two must also be alike overall.
-            if _cosine(g.centroid, g.norm, target.centroid, target.norm) < self.options.burst_merge_cosine:
+            if (
+                _cosine(g.centroid, g.norm, target.centroid, target.norm)
+                < self.options.burst_merge_cosine
+            ):
                 continue
             self.storylines.merge(sid, owner)
             for index in (self.stories, self.history):
