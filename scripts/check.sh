@@ -9,5 +9,6 @@ PY="${PYTHON:-python3}"
 .venv/bin/python -m pip install -q -e '.[dev]'
 export HF_HUB_OFFLINE=1
 .venv/bin/ruff check src tests scripts bench
+.venv/bin/ruff format --check src tests scripts bench
 .venv/bin/mypy
 .venv/bin/python -m pytest -q "$@"
