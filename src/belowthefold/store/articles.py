@@ -65,6 +65,51 @@ def row_to_placed(r: sqlite3.Row) -> PlacedArticle:
     )
 
 
+def insert_articles(
+    conn: sqlite3.Connection,
+    articles: Sequence[Article],
+    resolve: Resolver,
+    run_id: int | None,
+    now: datetime,
+) -> int:
+    """INSERT OR IGNORE articles inside the caller's transaction; returns how many were new.
+
+    Shared by file imports and live fetches, so both store an article the same way.
+    """
+    rows = []
+    for a in articles:
+        source, grp = resolve(a)
+        rows.append(
+            (
+                a.id,
+                a.title,
+                iso(a.published),
+                a.published.astimezone(UTC).date().isoformat(),
+                a.url,
+                a.text,
+                a.outlet,
+                a.domain,
+                a.lang,
+                a.group,
+                a.weight,
+                json.dumps(dict(a.extra), ensure_ascii=False, default=str),
+                int(a.published_estimated),
+                source,
+                grp,
+                run_id,
+                iso(now),
+            )
+        )
+    # rowcount sums direct changes only (total_changes would count trigger writes too).
+    cur = conn.executemany(
+        "INSERT OR IGNORE INTO articles(id, title, published, day, url, text, outlet, domain, "
+        "lang, record_group, weight, extra, published_estimated, source, grp, run_id, "
+        "inserted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+    return max(cur.rowcount, 0)
+
+
 class ArticleRepo:
     """The article table; inserts are idempotent on id and on canonical URL."""
 
@@ -73,40 +118,8 @@ class ArticleRepo:
 
     def insert_batch(self, articles: Sequence[Article], resolve: Resolver, run_id: int) -> int:
         """Insert new articles in one transaction; returns how many were new."""
-        now = iso(datetime.now(UTC))
-        rows = []
-        for a in articles:
-            source, grp = resolve(a)
-            rows.append(
-                (
-                    a.id,
-                    a.title,
-                    iso(a.published),
-                    a.published.astimezone(UTC).date().isoformat(),
-                    a.url,
-                    a.text,
-                    a.outlet,
-                    a.domain,
-                    a.lang,
-                    a.group,
-                    a.weight,
-                    json.dumps(dict(a.extra), ensure_ascii=False, default=str),
-                    int(a.published_estimated),
-                    source,
-                    grp,
-                    run_id,
-                    now,
-                )
-            )
         with transaction(self.conn):
-            # rowcount sums direct changes only (total_changes would count trigger writes too).
-            cur = self.conn.executemany(
-                "INSERT OR IGNORE INTO articles(id, title, published, day, url, text, outlet, domain, "
-                "lang, record_group, weight, extra, published_estimated, source, grp, run_id, "
-                "inserted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
-            return max(cur.rowcount, 0)
+            return insert_articles(self.conn, articles, resolve, run_id, datetime.now(UTC))
 
     def regroup(self, resolve: Resolver, batch: int = 5000) -> int:
         """Recompute every article's source and group after the sources file changed."""

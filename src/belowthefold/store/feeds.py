@@ -6,14 +6,13 @@ new state together), so a run killed at any point leaves the store as after some
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from belowthefold.models import Article
-from belowthefold.store.articles import iso, parse_iso
+from belowthefold.store.articles import insert_articles, iso, parse_iso
 from belowthefold.store.core_tx import transaction
 
 Resolver = Callable[[Article], tuple[str | None, str]]
@@ -193,38 +192,7 @@ class FeedRepo:
     def _insert_articles(
         self, articles: Sequence[Article], resolve: Resolver, run_id: int | None, now: datetime
     ) -> int:
-        rows = []
-        for a in articles:
-            source, grp = resolve(a)
-            rows.append(
-                (
-                    a.id,
-                    a.title,
-                    iso(a.published),
-                    a.published.astimezone(UTC).date().isoformat(),
-                    a.url,
-                    a.text,
-                    a.outlet,
-                    a.domain,
-                    a.lang,
-                    a.group,
-                    a.weight,
-                    json.dumps(dict(a.extra), ensure_ascii=False, default=str),
-                    int(a.published_estimated),
-                    source,
-                    grp,
-                    run_id,
-                    iso(now),
-                )
-            )
-        # rowcount, not total_changes: triggers (the search index) would inflate the latter.
-        cur = self.conn.executemany(
-            "INSERT OR IGNORE INTO articles(id, title, published, day, url, text, outlet, domain, "
-            "lang, record_group, weight, extra, published_estimated, source, grp, run_id, "
-            "inserted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
-        return max(cur.rowcount, 0)
+        return insert_articles(self.conn, articles, resolve, run_id, now)
 
     def _stored_id(self, a: Article) -> str | None:
         # The same page may be stored under another id (imported with its own id): find it by URL.
