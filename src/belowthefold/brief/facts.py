@@ -217,6 +217,24 @@ def _top(counter: Counter[str], n: int) -> tuple[str, ...]:
     return tuple(k for k, _ in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n])
 
 
+_SPEAKS = re.compile(
+    r"\b([A-Z][a-z]+)(?:'s|’s)?\s+(?:says|said|told|warns|warned|vows|administration|government)\b"
+)
+_TITLED = re.compile(
+    r"\b(?:President|Mr|Mrs|Ms|Dr|Pope|King|Queen|Prince|Chancellor|Minister|Senator)\s+([A-Z][a-z]+)"
+)
+
+
+def _people_words(articles: Sequence[PlacedArticle]) -> set[str]:
+    """Single names the story's texts use for people ("Trump says", "President Trump")."""
+    out: set[str] = set()
+    for a in articles:
+        body = f"{a.title}. {a.text}"
+        out.update(_SPEAKS.findall(body))
+        out.update(_TITLED.findall(body))
+    return out
+
+
 def extract_facts(articles: Sequence[PlacedArticle], limit: int = 5) -> Facts:
     """Facts over all of a story's articles, ranked by how many articles state them."""
     figs: Counter[str] = Counter()
@@ -249,10 +267,10 @@ def extract_facts(articles: Sequence[PlacedArticle], limit: int = 5) -> Facts:
         for name in list(counter):
             if name.lower() in outlets:
                 del counter[name]  # an outlet's own name is not a fact about the story
-    surnames = {p.split()[-1] for p in kinds["person"]}
+    surnames = {p.split()[-1] for p in kinds["person"]} | _people_words(articles)
     for name in list(kinds["place"]):
         if name in surnames or name in kinds["person"]:
-            del kinds["place"][name]  # "in Reinholt's plan": a person, not a place
+            del kinds["place"][name]  # "in Reinholt's plan", "in Trump heartland": a person
     return Facts(
         figures=_figures_first_with_context(figs, limit),
         people=_top(kinds["person"], limit),
