@@ -207,33 +207,50 @@ def stories(
     by_story: dict[str, list[str]] = {}
     story_line: dict[str, str] = {}
     lines: Counter[str] = Counter()
+    line_stories: dict[str, set[str]] = {}
     for a in items:
         sid = a.story_id or a.id
+        line = a.storyline_id or sid
         by_story.setdefault(sid, []).append(a.title)
-        story_line[sid] = a.storyline_id or sid
-        lines[a.storyline_id or sid] += 1
+        story_line[sid] = line
+        lines[line] += 1
+        line_stories.setdefault(line, set()).add(sid)
     ranked = sorted(by_story.items(), key=lambda kv: -len(kv[1]))
+
+    def line_headline(line: str) -> str:
+        """A storyline is headed by the first title of its largest story in the window."""
+        biggest = max(line_stories[line], key=lambda s: len(by_story[s]))
+        return by_story[biggest][0]
+
+    sagas = [
+        {
+            "storyline_id": sl,
+            "articles": n,
+            "stories": len(line_stories[sl]),
+            "headline": line_headline(sl),
+        }
+        for sl, n in lines.most_common()
+    ]
     if fmt == "json":
+        stories_json = [
+            {"story_id": s, "storyline_id": story_line[s], "articles": len(t), "headline": t[0]}
+            for s, t in ranked
+        ]
         c.out.print_json(
-            json.dumps(
-                {
-                    "window": window.label,
-                    "stories": [
-                        {
-                            "story_id": s,
-                            "storyline_id": story_line[s],
-                            "articles": len(t),
-                            "headline": t[0],
-                        }
-                        for s, t in ranked
-                    ],
-                    "storylines": [
-                        {"storyline_id": sl, "articles": n} for sl, n in lines.most_common()
-                    ],
-                }
-            )
+            json.dumps({"window": window.label, "stories": stories_json, "storylines": sagas})
         )
         return
+    saga_table = Table(
+        "storyline", "articles", "stories", "headline", title=f"Storylines {window.label}"
+    )
+    for row in sagas[: max(5, limit // 4)]:
+        saga_table.add_row(
+            str(row["storyline_id"]),
+            str(row["articles"]),
+            str(row["stories"]),
+            str(row["headline"]),
+        )
+    c.out.print(saga_table)
     table = Table("storyline", "story", "articles", "headline", title=f"Stories {window.label}")
     for sid, titles in ranked[:limit]:
         table.add_row(story_line[sid], sid, str(len(titles)), titles[0])
