@@ -107,3 +107,17 @@ def test_usage_errors_are_one_message_not_a_traceback(tmp_path: Path) -> None:
     result = run("--db", str(tmp_path / "g.db"), "brief", "--no-such-option")
     assert result.returncode == 2
     assert "No such option" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_stories_lists_stories_and_storylines(tmp_path: Path) -> None:
+    db = str(tmp_path / "h.db")
+    run("--db", db, "import", str(FIX / "week.jsonl"), "--sources", str(FIX / "sources.toml"))
+    out = run("--db", db, "stories", "--week", "2025-W14", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert sum(s["articles"] for s in doc["stories"]) == 5
+    assert sum(line["articles"] for line in doc["storylines"]) == 5
+    assert all(line["stories"] >= 1 and line["headline"] for line in doc["storylines"])
+    assert {s["storyline_id"] for s in doc["stories"]} == {
+        x["storyline_id"] for x in doc["storylines"]
+    }
