@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
+from belowthefold.attention import TOP_K
 from belowthefold.models import Brief
 
 
@@ -40,10 +41,21 @@ def chart_png(brief: Brief) -> bytes:
         points = sorted((p for p in brief.pressure if p.group == group), key=lambda p: p.day)
         if not any(p.articles for p in points):
             continue
-        # Days without articles are gaps, not zeros: a silent feed is not a calm day.
+        # Days without articles are gaps, not zeros: a silent feed is not a calm day. Days with
+        # three items or fewer (share 1.0 by construction) are hollow, not read as a flood.
         values = [p.value if p.articles else float("nan") for p in points]
         width = 2.5 if group == brief.audience else 1.2
-        top.plot([p.day for p in points], values, marker="o", lw=width, label=group)
+        (line,) = top.plot([p.day for p in points], values, lw=width, label=group)
+        solid = [p for p in points if p.articles > TOP_K]
+        thin = [p for p in points if 0 < p.articles <= TOP_K]
+        top.plot([p.day for p in solid], [p.value for p in solid], "o", color=line.get_color())
+        top.plot(
+            [p.day for p in thin],
+            [p.value for p in thin],
+            "o",
+            mfc="white",
+            color=line.get_color(),
+        )
     top.set_ylim(0, 1.05)
     top.set_ylabel("news pressure")
     top.set_title("Daily news pressure (top-three storyline share)", fontsize=10)

@@ -41,8 +41,14 @@ def line_chart(
     y_max: float = 1.0,
     width: int = 640,
     height: int = 220,
+    weak: Mapping[str, set[date]] | None = None,
 ) -> Markup:
-    """One line per series over the days (e.g. daily news pressure per group), with a legend."""
+    """One line per series over the days (e.g. daily news pressure per group), with a legend.
+
+    Points in `weak` (e.g. a day with three items or fewer, whose top-three share is 1.0 by
+    construction) are drawn hollow and say so, rather than read as a flood.
+    """
+    weak = weak or {}
     left, right, top, bottom = 40, 110, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(1, len(days) - 1)
@@ -81,10 +87,13 @@ def line_chart(
                 f'stroke-dasharray="{DASHES[k % len(DASHES)]}" points="{path}"/>'
             )
         for i, v in pts:
+            thin = days[i] in weak.get(name, set())
+            fill = f'"white" stroke="{c}" stroke-width="1.5"' if thin else f'"{c}"'
+            note = " (too few items for the share to mean much)" if thin else ""
             out.append(
-                f'<circle class="point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{c}" '
-                f'data-group="{escape(name)}" data-value="{v:.3f}"><title>{escape(name)} '
-                f"{escape(_label(days[i]))}: {v:.2f}</title></circle>"
+                f'<circle class="point{" weak" if thin else ""}" cx="{x(i):.1f}" cy="{y(v):.1f}" '
+                f'r="3.5" fill={fill} data-group="{escape(name)}" data-value="{v:.3f}">'
+                f"<title>{escape(name)} {escape(_label(days[i]))}: {v:.2f}{note}</title></circle>"
             )
         ly = top + 14 * k + 8
         out.append(

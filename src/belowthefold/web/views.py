@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from belowthefold.attention import TOP_K
 from belowthefold.models import Brief, PlacedArticle, Source, SourceHealth, Window
 from belowthefold.pipeline import parse_window
 from belowthefold.store import Store
@@ -46,9 +47,14 @@ def week_view(brief: Brief) -> WeekView:
     """The week page: the brief plus its pressure chart and navigation."""
     days = brief.window.days()
     series: dict[str, dict[date, float]] = defaultdict(dict)
+    weak: dict[str, set[date]] = defaultdict(set)
     for p in brief.pressure:
         series[p.group][p.day] = p.value
-    chart = line_chart(days, series, f"Daily news pressure per group, {brief.window.label}")
+        if 0 < p.articles <= TOP_K:
+            weak[p.group].add(p.day)
+    chart = line_chart(
+        days, series, f"Daily news pressure per group, {brief.window.label}", weak=weak
+    )
     prev_week, next_week = neighbour_weeks(brief.window)
     audiences = tuple(sorted(set(brief.groups) | {brief.audience}))
     has_data = any(p.articles for p in brief.pressure) or bool(brief.missed or brief.dominant)
