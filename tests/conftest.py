@@ -1,17 +1,14 @@
-"""Shared fixtures: a real SQLite file per test, the CLI run in-process, and ../shared when present."""
+"""Shared fixtures: a real SQLite file per test, and ../shared when present."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from belowthefold.store import Store
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("BELOWTHEFOLD_SHARED", REPO.parent / "shared"))
+from cli_support import SHARED
 
 
 @pytest.fixture

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
+from cli_support import run_cli
+
+run = partial(run_cli, timeout=300)
+
 FIX = Path(__file__).parent / "fixtures" / "import"
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "belowthefold", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_import_then_reimport_is_idempotent(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from belowthefold.cli.fetching import catalog_sources, parse_duration
 from belowthefold.fetch.opml import parse_opml
 from belowthefold.models import Source
 from belowthefold.store import Store
+from cli_support import run_cli
 from fetchserver import Served, file_route, rss, send, serve
 
 FIX = Path(__file__).parent / "fixtures" / "feeds"
@@ -27,15 +28,7 @@ FAST_ENV = {
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, "COLUMNS": "200", **FAST_ENV, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "belowthefold", *args],
-        capture_output=True,
-        text=True,
-        env=full,
-        timeout=300,
-        check=False,
-    )
+    return run_cli(*args, env={**FAST_ENV, **(env or {})}, timeout=300)
 
 
 def _site(srv: Served) -> None:

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 from belowthefold.pipeline import parse_window
+from cli_support import run_cli as run
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "belowthefold", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=900,
-        check=False,
-    )
 
 
 def test_tariff_week_pressure_stands_above_the_quiet_weeks(

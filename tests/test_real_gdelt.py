@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from cli_support import SHARED
+from cli_support import run_cli as run
 
 GDELT = "data/gdelt-artlist-2025-04-21/analysis_gdelt_chunks/chunks"
 # 14,766 rows; 4 have no title; 100 rows repeat another row's URL with an explicit default
@@ -16,24 +17,11 @@ GDELT = "data/gdelt-artlist-2025-04-21/analysis_gdelt_chunks/chunks"
 ROWS, UNTITLED, SAME_PAGE = 14_766, 4, 100
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "belowthefold", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "250"},
-        timeout=900,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def gdelt_db(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    shared = Path(__file__).resolve().parents[1].parent / "shared"
-    shared = Path(os.environ.get("BELOWTHEFOLD_SHARED", shared))
-    folder = shared / GDELT
+    folder = SHARED / GDELT
     if not folder.is_dir():
         pytest.skip(
             f"real GDELT files absent at {folder} (../shared is only beside the repo in CI)"
@@ -57,10 +45,7 @@ def test_gdelt_import_counts_and_reports_the_untitled(
 
 def test_gdelt_reimport_adds_none(gdelt_db: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     db, _ = gdelt_db
-    shared = Path(
-        os.environ.get("BELOWTHEFOLD_SHARED", Path(__file__).resolve().parents[1].parent / "shared")
-    )
-    files = sorted(str(p) for p in (shared / GDELT).glob("*.csv"))[:20]
+    files = sorted(str(p) for p in (SHARED / GDELT).glob("*.csv"))[:20]
     again = run("--db", str(db), "import", *files)
     assert "imported 0 new" in again.stdout
 
