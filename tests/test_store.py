@@ -77,3 +77,23 @@ def test_failed_batch_leaves_nothing_half_written(store: Store) -> None:
     with pytest.raises(RuntimeError):
         store.articles.insert_batch([_article(1), _article(2), _article(3)], broken, 0)
     assert store.articles.count() == 0
+
+
+def test_storyline_merges_move_articles_and_leave_a_redirect(store: Store) -> None:
+    from belowthefold.models import Assignment
+
+    a1, a2, a3 = _article(1), _article(2), _article(3)
+    store.articles.insert_batch([a1, a2, a3], SourceIndex.build([]).resolve, 0)
+    store.stories.save(
+        [
+            (a1, Assignment("a1", "st-1", "sl-old")),
+            (a2, Assignment("a2", "st-2", "sl-mid")),
+            (a3, Assignment("a3", "st-3", "sl-new")),
+        ],
+        merges=[("sl-old", "sl-mid"), ("sl-mid", "sl-new")],
+    )
+    lo, hi = datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+    assert {a.storyline_id for a in store.articles.placed(lo, hi)} == {"sl-new"}
+    assert store.stories.resolve_storyline("sl-old") == "sl-new"
+    assert store.stories.resolve_storyline("sl-new") == "sl-new"
+    assert store.stories.resolve("st-1") == "st-1"

@@ -50,16 +50,7 @@ class StoryRepo:
 
     def resolve_storyline(self, storyline_id: str) -> str:
         """Follow storyline merge redirects to the storyline's current id."""
-        seen = set()
-        while storyline_id not in seen:
-            seen.add(storyline_id)
-            r = self.conn.execute(
-                "SELECT merged_into FROM storylines WHERE id=?", (storyline_id,)
-            ).fetchone()
-            if r is None or r[0] is None:
-                return storyline_id
-            storyline_id = r[0]
-        return storyline_id
+        return self._follow("storylines", storyline_id)
 
     def _save_one(self, article: Article, a: Assignment) -> None:
         when = iso(article.published)
@@ -114,17 +105,19 @@ class StoryRepo:
         ]
 
     def resolve(self, story_id: str) -> str:
-        """Follow merge redirects to the story's current id."""
+        """Follow story merge redirects to the story's current id."""
+        return self._follow("stories", story_id)
+
+    def _follow(self, table: str, gid: str) -> str:
+        """Walk `merged_into` links (stories or storylines) to the end; a cycle stops the walk."""
         seen = set()
-        while story_id not in seen:
-            seen.add(story_id)
-            r = self.conn.execute(
-                "SELECT merged_into FROM stories WHERE id=?", (story_id,)
-            ).fetchone()
+        while gid not in seen:
+            seen.add(gid)
+            r = self.conn.execute(f"SELECT merged_into FROM {table} WHERE id=?", (gid,)).fetchone()
             if r is None or r[0] is None:
-                return story_id
-            story_id = r[0]
-        return story_id
+                return gid
+            gid = r[0]
+        return gid
 
     def headline(self, story_id: str) -> str | None:
         r = self.conn.execute("SELECT headline FROM stories WHERE id=?", (story_id,)).fetchone()
