@@ -19,6 +19,7 @@ ORDER = [
     "errors",
     "config",
     "sources",
+    "language",
     "ingest",
     "extract",
     "fetch",

@@ -29,6 +29,9 @@ class ImportOptions:
     format: str = "auto"
     batch_size: int = 2000
     max_field_chars: int = 200_000
+    # Language id for records without a usable code (belowthefold/language.py).
+    detect_language: bool = True
+    language_min_score: float = 0.5
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from belowthefold.fetch.feeds import (
 )
 from belowthefold.fetch.transport import Clock, Fetcher, SystemClock, Validators
 from belowthefold.ingest.records import canonical_url
+from belowthefold.language import LanguageIdentifier
 from belowthefold.models import Article, Source
 from belowthefold.sources import SourceIndex
 from belowthefold.store import Store
@@ -140,9 +141,11 @@ class FetchRunner:
         options: FetchOptions,
         fetcher: Fetcher | None = None,
         clock: Clock | None = None,
+        languages: LanguageIdentifier | None = None,
     ) -> None:
         self.store = store
         self.options = options
+        self.languages = languages or LanguageIdentifier()
         self.clock: Clock = clock or (fetcher.clock if fetcher else SystemClock())
         self.fetcher = fetcher or Fetcher(options, clock=self.clock)
         self._db = threading.Lock()
@@ -269,6 +272,7 @@ class FetchRunner:
             last_modified=res.validators.last_modified,
         )
         resolve = index.resolve
+        articles = [self.languages.settle(a) for a in articles]
         saved = self._locked(lambda: self.store.feeds.save_fetch(run_id, record, articles, resolve))
         return [saved, *pages]
 

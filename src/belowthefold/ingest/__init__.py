@@ -13,6 +13,7 @@ from belowthefold.errors import InputError
 from belowthefold.ingest.frontpages import read_frontpages
 from belowthefold.ingest.readers import Raw, detect_format, read_csv, read_gdelt, read_jsonl
 from belowthefold.ingest.records import canonical_url, parse_published, to_article
+from belowthefold.language import LanguageIdentifier
 from belowthefold.models import Article, RecordError
 
 FORMATS = ("auto", "jsonl", "csv", "gdelt", "frontpages")
@@ -32,10 +33,18 @@ def _raw(path: Path, fmt: str) -> Iterator[Raw]:
     raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def iter_file(path: Path, options: ImportOptions) -> Iterator[Article | RecordError]:
-    """Every record of one file as an Article, or a RecordError saying where and why."""
+def iter_file(
+    path: Path, options: ImportOptions, languages: LanguageIdentifier | None = None
+) -> Iterator[Article | RecordError]:
+    """Every record of one file as an Article, or a RecordError saying where and why.
+
+    Every article leaves with a trustworthy `lang` or none: `languages` (built from `options`
+    when not passed in) normalises the record's own code and identifies the rest from the text.
+    """
     if not path.exists():
         raise InputError(f"no such file: {path}")
+    if languages is None:
+        languages = LanguageIdentifier(options.language_min_score, detect=options.detect_language)
     fmt = detect_format(path) if options.format == "auto" else options.format
     origin = str(path)
     try:
@@ -44,8 +53,10 @@ def iter_file(path: Path, options: ImportOptions) -> Iterator[Article | RecordEr
                 yield item
                 continue
             try:
-                yield to_article(item, options.max_field_chars)
+                article = to_article(item, options.max_field_chars)
             except (ValueError, InputError) as exc:
                 yield RecordError(origin, str(exc), line, str(item)[:300])
+                continue
+            yield languages.settle(article)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc

@@ -13,33 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from belowthefold.language import gdelt_language
 from belowthefold.models import RecordError
 
 Raw = tuple[int, dict[str, Any] | RecordError]
 
-# GDELT's language names to ISO 639-1, for the languages the DOC API reports most.
-GDELT_LANGS = {
-    "english": "en",
-    "french": "fr",
-    "spanish": "es",
-    "german": "de",
-    "italian": "it",
-    "portuguese": "pt",
-    "russian": "ru",
-    "chinese": "zh",
-    "japanese": "ja",
-    "korean": "ko",
-    "arabic": "ar",
-    "turkish": "tr",
-    "dutch": "nl",
-    "polish": "pl",
-    "ukrainian": "uk",
-    "hindi": "hi",
-    "indonesian": "id",
-    "vietnamese": "vi",
-    "thai": "th",
-    "hebrew": "he",
-}
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -135,7 +113,7 @@ def gdelt_record(row: dict[str, Any]) -> dict[str, Any]:
         "published": row.get("seendate"),
         "domain": row.get("domain"),
         "outlet": row.get("domain"),
-        "lang": GDELT_LANGS.get(lang.lower(), lang.lower()[:2] if lang else ""),
+        "lang": gdelt_language(lang) or "",
     }
     for key in ("sourcecountry", "language", "theme_id", "keyword", "socialimage"):
         if row.get(key):
