@@ -5,6 +5,7 @@ Yields validated Articles and RecordErrors in file order; storing them is the ca
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +34,14 @@ def _raw(path: Path, fmt: str) -> Iterator[Raw]:
     raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
+def _preview(item: object) -> str:
+    """The start of a bad record for its error row; never fails, whatever the record holds."""
+    try:
+        return json.dumps(item, ensure_ascii=True, default=str)[:300]
+    except (ValueError, TypeError, RecursionError):
+        return ""
+
+
 def iter_file(
     path: Path, options: ImportOptions, languages: LanguageIdentifier | None = None
 ) -> Iterator[Article | RecordError]:
@@ -54,8 +63,8 @@ def iter_file(
                 continue
             try:
                 article = to_article(item, options.max_field_chars)
-            except (ValueError, InputError) as exc:
-                yield RecordError(origin, str(exc), line, str(item)[:300])
+            except (ValueError, TypeError, OverflowError, RecursionError, InputError) as exc:
+                yield RecordError(origin, str(exc)[:500], line, _preview(item))
                 continue
             yield languages.settle(article)
     except OSError as exc:

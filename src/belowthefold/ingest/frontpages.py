@@ -32,6 +32,11 @@ def _snapshot_time(path: Path) -> datetime | None:
     return day.replace(hour=h, minute=mi, second=s, tzinfo=UTC)
 
 
+def _plain(value: Any) -> str:
+    """Text or a number as text; a nested value is no headline (and str() of one can recurse)."""
+    return str(value) if isinstance(value, (str, int, float)) else ""
+
+
 def read_frontpages(root: Path) -> Iterator[tuple[int, dict[str, Any] | RecordError]]:
     """Stream snapshot files in time order, then yield one record per unique headline."""
     files = sorted(
@@ -45,8 +50,11 @@ def read_frontpages(root: Path) -> Iterator[tuple[int, dict[str, Any] | RecordEr
         share = 1.0 / per_day[when.date().isoformat()]
         try:
             items = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            yield n, RecordError(str(path), f"unreadable snapshot: {exc}")
+        except (OSError, ValueError) as exc:  # bad UTF-8, broken JSON, a 5,000-digit number
+            yield n, RecordError(str(path), f"unreadable snapshot: {exc}"[:500])
+            continue
+        except RecursionError:
+            yield n, RecordError(str(path), "unreadable snapshot: JSON nested too deeply")
             continue
         if not isinstance(items, list):
             yield n, RecordError(str(path), "snapshot is not a list of headlines")
@@ -55,8 +63,8 @@ def read_frontpages(root: Path) -> Iterator[tuple[int, dict[str, Any] | RecordEr
         for pos, item in enumerate(items, start=1):
             if not isinstance(item, dict):
                 continue
-            title = " ".join(str(item.get("headline") or "").split())
-            outlet = str(item.get("source") or "").strip()
+            title = " ".join(_plain(item.get("headline")).split())
+            outlet = _plain(item.get("source")).strip()
             if not title or not outlet:
                 continue
             key = (outlet, title)

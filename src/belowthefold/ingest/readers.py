@@ -6,13 +6,13 @@ Memory stays bounded by one line (JSONL) or one row (CSV), so a 2 GB dump stream
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from belowthefold.ingest.csvrows import csv_records
 from belowthefold.language import gdelt_language
 from belowthefold.models import RecordError
 
@@ -51,6 +51,12 @@ def read_jsonl(path: Path) -> Iterator[Raw]:
                     ),
                 )
                 continue
+            except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
+                yield n, RecordError(origin, f"unusable JSON: {exc}"[:300], n, _preview(raw))
+                continue
+            except RecursionError:
+                yield n, RecordError(origin, "JSON nested too deeply", n, _preview(raw))
+                continue
             if not isinstance(record, dict):
                 yield (
                     n,
@@ -66,38 +72,28 @@ def read_jsonl(path: Path) -> Iterator[Raw]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | RecordError]]:
+    """Rows as dicts keyed by the header, each numbered by the line it starts on."""
     origin = str(path)
+    header: list[str] | None = None
     with path.open("rb") as binary:
-        text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline="")
-        reader = csv.DictReader(text)
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                yield (
-                    reader.line_num + 1,
-                    RecordError(
-                        origin,
-                        f"not UTF-8 ({exc.reason}); rest of file skipped",
-                        reader.line_num + 1,
-                    ),
-                )
-                return
-            except csv.Error as exc:
-                yield reader.line_num, RecordError(origin, f"broken CSV: {exc}", reader.line_num)
-                continue
-            line = reader.line_num
-            if None in row:
+        for line, fields in csv_records(binary, origin):
+            if isinstance(fields, RecordError):
+                yield line, fields
+            elif not fields:
+                continue  # a blank line, as csv.DictReader skips it
+            elif header is None:
+                header = fields
+            elif len(fields) > len(header):
+                extra = ",".join(fields[len(header) :])
                 yield (
                     line,
-                    RecordError(
-                        origin, "more fields than the header names", line, _preview(str(row[None]))
-                    ),
-                )  # type: ignore[index]
-                continue
-            yield line, {k: v for k, v in row.items() if k is not None}
+                    RecordError(origin, "more fields than the header names", line, extra[:300]),
+                )
+            else:
+                yield (
+                    line,
+                    {k: (fields[i] if i < len(fields) else None) for i, k in enumerate(header)},
+                )
 
 
 def read_csv(path: Path) -> Iterator[Raw]:

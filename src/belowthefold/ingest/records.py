@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from datetime import UTC, date, datetime, time
@@ -36,6 +37,19 @@ _TRACKING = re.compile(
 
 _GDELT_DT = re.compile(r"^(\d{4})(\d{2})(\d{2})T?(\d{2})(\d{2})(\d{2})Z?$")
 
+# News is dated between these; anything outside is a broken clock or a hostile record, and a
+# year before 1000 would not even sort or parse as ISO text downstream.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+# A record deeper than this is not a news item; refusing it keeps every later step (repr, JSON,
+# the database) clear of recursion limits.
+MAX_DEPTH = 32
+# Unknown fields are kept, but each capped like title and text, so one record cannot be a
+# 200 MB row.
+EXTRA_VALUE_CHARS = 10_000
+EXTRA_FIELDS = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def canonical_url(url: str) -> str:
     """Scheme and host lower-cased, default port, fragment and tracking parameters removed."""
@@ -61,12 +75,16 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
 
-def parse_published(value: Any) -> tuple[datetime, bool]:
-    """ISO 8601 date or datetime (or GDELT's 20250424T140000Z) to aware UTC.
+def plausible(when: datetime, latest: datetime = LATEST) -> datetime:
+    """`when` if it lies in [EARLIEST, latest], else ValueError: one rule for every input path."""
+    if not EARLIEST <= when <= latest:
+        raise ValueError(
+            f"implausible date {when.isoformat()} (outside {EARLIEST.year}..{latest.date()})"
+        )
+    return when
 
-    Returns (when, date_only). Naive datetimes are taken as UTC; a date alone is noon UTC
-    so that it lands on the same calendar day in every time zone near UTC.
-    """
+
+def _parse_when(value: Any) -> tuple[datetime, bool]:
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, date):
@@ -86,10 +104,21 @@ def parse_published(value: Any) -> tuple[datetime, bool]:
         raise ValueError(f"no usable date in {value!r}")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    dt = dt.astimezone(UTC)
-    if not 1900 <= dt.year <= 2200:
-        raise ValueError(f"date out of range: {value!r}")
-    return dt, False
+    return dt.astimezone(UTC), False
+
+
+def parse_published(value: Any) -> tuple[datetime, bool]:
+    """ISO 8601 date or datetime (or GDELT's 20250424T140000Z, or epoch seconds) to aware UTC.
+
+    Returns (when, date_only). Naive datetimes are taken as UTC; a date alone is noon UTC
+    so that it lands on the same calendar day in every time zone near UTC. Every form passes
+    the same plausibility check, so no path stores a year-1 date.
+    """
+    try:
+        when, date_only = _parse_when(value)
+    except (OverflowError, OSError) as exc:
+        raise ValueError(f"date out of range: {exc}") from exc
+    return plausible(when), date_only
 
 
 def _text(record: dict[str, Any], key: str, limit: int) -> str:
@@ -104,10 +133,55 @@ def _text(record: dict[str, Any], key: str, limit: int) -> str:
 def _weight(value: Any) -> float:
     if value is None or value == "":
         return 1.0
-    w = float(value)
+    if isinstance(value, (dict, list, bool)):
+        raise ValueError(f"weight must be a number, not {type(value).__name__}")
+    try:
+        w = float(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"weight must be a finite number >= 0, not {str(value)[:50]!r}") from exc
     if not math.isfinite(w) or w < 0:
         raise ValueError(f"weight must be a finite number >= 0, not {value!r}")
     return w
+
+
+def check_value(value: Any, where: str = "record") -> None:
+    """ValueError if a parsed value nests deeper than MAX_DEPTH or holds a lone surrogate.
+
+    A lone surrogate ("\\ud800" in JSON) is valid Python text but cannot be stored as UTF-8;
+    it would fail the whole batch at insert time, so it is refused here, record by record.
+    Iterative, so the check itself cannot hit the recursion limit.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"{where} nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise ValueError(f"{where} holds a lone surrogate (not encodable as UTF-8)")
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                stack.append((k, depth + 1))
+                stack.append((v, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+
+
+def _extra(record: dict[str, Any]) -> dict[str, Any]:
+    """Unknown fields, each capped at EXTRA_VALUE_CHARS of JSON (a longer one is kept as a prefix)."""
+    out: dict[str, Any] = {}
+    for k, v in record.items():
+        if k in KNOWN_FIELDS:
+            continue
+        if len(out) >= EXTRA_FIELDS:
+            break
+        key = str(k)[:200]
+        if isinstance(v, str):
+            out[key] = v[:EXTRA_VALUE_CHARS]
+            continue
+        encoded = json.dumps(v, ensure_ascii=False, default=str)
+        out[key] = v if len(encoded) <= EXTRA_VALUE_CHARS else encoded[:EXTRA_VALUE_CHARS]
+    return out
 
 
 def article_id(
@@ -126,6 +200,7 @@ def to_article(record: dict[str, Any], limit: int = 200_000) -> Article:
     """Validate one record; raises ValueError (or InputError) with a message for people."""
     if not isinstance(record, dict):
         raise ValueError(f"record must be an object, not {type(record).__name__}")
+    check_value(record)
     title = " ".join(_text(record, "title", 2000).split())
     if not title:
         raise ValueError("no title")
@@ -133,14 +208,14 @@ def to_article(record: dict[str, Any], limit: int = 200_000) -> Article:
         raise ValueError("no published date")
     try:
         published, _ = parse_published(record["published"])
-    except (ValueError, OverflowError, OSError) as exc:
-        raise ValueError(f"impossible date {record['published']!r}: {exc}") from exc
+    except ValueError as exc:
+        raise ValueError(f"impossible date {str(record['published'])[:100]!r}: {exc}") from exc
     raw_url = _text(record, "url", 4000)
     url = canonical_url(raw_url) if raw_url else None
     outlet = _text(record, "outlet", 300)
     domain = host_of(_text(record, "domain", 300)) or host_of(url)
     outlet = outlet or domain
-    extra = {k: v for k, v in record.items() if k not in KNOWN_FIELDS}
+    extra = _extra(record)
     return Article(
         id=article_id(_text(record, "id", 1000), url, outlet, title, published),
         title=title,

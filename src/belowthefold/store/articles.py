@@ -14,8 +14,12 @@ Resolver = Callable[[Article], tuple[str | None, str]]
 
 
 def iso(dt: datetime) -> str:
-    """UTC ISO text that sorts correctly as a string."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    """UTC ISO text that sorts correctly as a string: always a four-digit year.
+
+    (`strftime('%Y')` writes year 1 as '1', which neither sorts nor parses back.)
+    """
+    d = dt.astimezone(UTC)
+    return f"{d.year:04d}-{d:%m-%dT%H:%M:%S}+00:00"
 
 
 def parse_iso(text: str) -> datetime:

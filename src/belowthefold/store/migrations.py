@@ -2,7 +2,8 @@
 
 Each entry is (version, name, sql). Never edit a released entry: add a new one.
 Numbers are reserved per feature so parallel work does not collide:
-1 core, 2 stories/dedup, 3 live fetching, 4 web search (FTS5), 5 ranking history.
+1 core, 2 stories/dedup, 3 live fetching, 4 web search (FTS5), 5 ranking history,
+6 storyline merges, 7 article date integrity.
 """
 
 from __future__ import annotations
@@ -219,6 +220,39 @@ STORYLINE_MERGES = """
 ALTER TABLE storylines ADD COLUMN merged_into TEXT;
 """
 
+# Article date integrity (issue 12): a row whose published text is not four-digit-year UTC ISO
+# in 1900..2199 broke every reader. Existing ones become recorded bad records of a 'repair' run
+# (and leave the tables that point at them); triggers refuse new ones, so no writer can again.
+_BAD_PUBLISHED = (
+    "(published NOT GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]+00:00'"
+    " OR published < '1900' OR published >= '2200')"
+)
+ARTICLE_DATES = f"""
+INSERT INTO runs(kind, detail, started_at, finished_at)
+SELECT 'repair', 'articles with unreadable published dates', strftime('%Y-%m-%dT%H:%M:%S+00:00'),
+       strftime('%Y-%m-%dT%H:%M:%S+00:00')
+WHERE EXISTS (SELECT 1 FROM articles WHERE {_BAD_PUBLISHED});
+INSERT OR IGNORE INTO record_errors(run_id, origin, line, message, raw)
+SELECT (SELECT MAX(id) FROM runs WHERE kind = 'repair'), 'database', NULL,
+       'article ' || id || ': unreadable published date ' || quote(published) || ', removed',
+       substr(json_object('id', id, 'title', title, 'published', published, 'url', url), 1, 2000)
+FROM articles WHERE {_BAD_PUBLISHED};
+UPDATE runs SET errors = (SELECT COUNT(*) FROM record_errors WHERE run_id = runs.id)
+WHERE id = (SELECT MAX(id) FROM runs WHERE kind = 'repair');
+DELETE FROM assignments WHERE article_id IN (SELECT id FROM articles WHERE {_BAD_PUBLISHED});
+DELETE FROM duplicates WHERE article_id IN (SELECT id FROM articles WHERE {_BAD_PUBLISHED})
+    OR original_id IN (SELECT id FROM articles WHERE {_BAD_PUBLISHED});
+DELETE FROM dedup_done WHERE article_id IN (SELECT id FROM articles WHERE {_BAD_PUBLISHED});
+DELETE FROM sightings WHERE article_id IN (SELECT id FROM articles WHERE {_BAD_PUBLISHED});
+DELETE FROM articles WHERE {_BAD_PUBLISHED};
+CREATE TRIGGER articles_published_insert BEFORE INSERT ON articles
+WHEN {_BAD_PUBLISHED.replace("published", "NEW.published")}
+BEGIN SELECT RAISE(ABORT, 'article published date is not UTC ISO text in 1900..2199'); END;
+CREATE TRIGGER articles_published_update BEFORE UPDATE OF published ON articles
+WHEN {_BAD_PUBLISHED.replace("published", "NEW.published")}
+BEGIN SELECT RAISE(ABORT, 'article published date is not UTC ISO text in 1900..2199'); END;
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core", CORE),
     (2, "stories", STORIES),
@@ -226,4 +260,5 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (4, "search", SEARCH),
     (5, "missed_history", MISSED_HISTORY),
     (6, "storyline_merges", STORYLINE_MERGES),
+    (7, "article_dates", ARTICLE_DATES),
 ]
