@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from belowthefold.errors import InputError
-from belowthefold.ingest.records import canonical_url
+from belowthefold.ingest.records import EARLIEST, canonical_url, check_value
 from belowthefold.models import Article, Source
 from belowthefold.sources import host_of
 
@@ -38,6 +38,10 @@ FEED_TYPES = (
 _TAG = re.compile(r"<[^>]+>")
 # A published date this far in the future is a publisher's clock error, not news from tomorrow.
 FUTURE_SLACK = timedelta(hours=2)
+# Character references to UTF-16 surrogates (&#xD800;) crash feedparser's loose parser and can
+# never be stored; they become this noncharacter, and an item holding it is dropped as bad.
+_CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
+_BAD_CHAR = "\ufdd0"
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class ParsedFeed:
     skipped: int
     bozo: str | None
     looks_like_html: bool
+    dropped: tuple[str, ...] = ()  # bad items left out, each 'item N: why'
 
     @property
     def usable(self) -> bool:
@@ -88,6 +93,34 @@ def _when(entry: Mapping[str, Any]) -> datetime | None:
                 return datetime.fromtimestamp(calendar.timegm(value), UTC)
             except (OverflowError, ValueError, OSError, TypeError):
                 continue
+    return None
+
+
+def _holds(value: Any, char: str) -> bool:
+    """Whether any text inside a parsed item contains `char`."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if char in item:
+                return True
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
+
+
+def _item_problem(raw: Any, when: datetime | None) -> str | None:
+    """Why one parsed item must not be stored (a lone surrogate, absurd nesting, year 1), or None."""
+    try:
+        check_value(raw, "item")
+    except ValueError as exc:
+        return str(exc)
+    if _holds(raw, _BAD_CHAR):
+        return "item holds a character reference to a lone surrogate"
+    if when is not None and when < EARLIEST:
+        return f"implausible date {when.isoformat()} (before {EARLIEST.year})"
     return None
 
 
@@ -136,7 +169,7 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed | None:
     """JSON Feed 1.0/1.1 (feedparser 6.0 reads only XML); None when the body is not JSON Feed."""
     try:
         data = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
         return None
@@ -144,10 +177,16 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed | None:
     raw_items = data.get("items")
     items: list[Any] = raw_items if isinstance(raw_items, list) else []
     entries: list[FeedEntry] = []
+    dropped: list[str] = []
     skipped = 0
-    for raw in items:
+    for n, raw in enumerate(items, start=1):
         if not isinstance(raw, dict):
             skipped += 1
+            continue
+        when = _json_date(raw.get("date_published")) or _json_date(raw.get("date_modified"))
+        problem = _item_problem(raw, when)
+        if problem:
+            dropped.append(f"item {n}: {problem}")
             continue
         title = strip_html(_text(raw.get("title")))
         link = _text(raw.get("url") or raw.get("external_url")) or None
@@ -158,7 +197,6 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed | None:
             continue
         summary = _text(raw.get("content_text")) or strip_html(str(raw.get("content_html") or ""))
         summary = summary or _text(raw.get("summary"))
-        when = _json_date(raw.get("date_published")) or _json_date(raw.get("date_modified"))
         item_lang = raw.get("language") if isinstance(raw.get("language"), str) else lang
         entries.append(
             FeedEntry(
@@ -171,7 +209,27 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed | None:
             )
         )
     version = "json1" + str(data.get("version", "")).rstrip("/").rsplit("/", 1)[-1].replace(".", "")
-    return ParsedFeed(_text(data.get("title")), version, tuple(entries), skipped, None, False)
+    title = _text(data.get("title"))
+    if _unencodable(title):
+        title = ""
+    return ParsedFeed(title, version, tuple(entries), skipped, None, False, tuple(dropped))
+
+
+def _defuse_surrogate(m: re.Match[bytes]) -> bytes:
+    ref = m.group(1)
+    try:
+        code = int(ref[1:], 16) if ref[:1] in (b"x", b"X") else int(ref)
+    except ValueError:
+        return m.group(0)
+    return b"&#xFDD0;" if 0xD800 <= code <= 0xDFFF else m.group(0)
+
+
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
@@ -182,6 +240,7 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
         if parsed is not None:
             return parsed
     hdrs.setdefault("content-location", url)
+    body = _CHARREF.sub(_defuse_surrogate, body)
     try:
         result = feedparser.parse(io.BytesIO(body), response_headers=hdrs)
     except Exception as exc:  # feedparser promises not to raise; a bug there must not stop a run
@@ -189,8 +248,13 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
     feed = result.get("feed", {})
     feed_lang = feed.get("language") if isinstance(feed, Mapping) else None
     entries: list[FeedEntry] = []
+    dropped: list[str] = []
     skipped = 0
-    for raw in result.get("entries", []):
+    for n, raw in enumerate(result.get("entries", []), start=1):
+        problem = _item_problem(raw, _when(raw))
+        if problem:
+            dropped.append(f"item {n}: {problem}")
+            continue
         item = _entry(raw, feed_lang)
         if item is None:
             skipped += 1
@@ -198,13 +262,15 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
             entries.append(item)
     problem = result.get("bozo_exception") if result.get("bozo") else None
     ctype = hdrs.get("content-type", "").split(";")[0].strip().lower()
+    title = _text(feed.get("title") if isinstance(feed, Mapping) else "")
     return ParsedFeed(
-        title=_text(feed.get("title") if isinstance(feed, Mapping) else ""),
+        title="" if _unencodable(title) or _BAD_CHAR in title else title,
         version=str(result.get("version") or ""),
         entries=tuple(entries),
         skipped=skipped,
         bozo=f"{type(problem).__name__}: {problem}"[:500] if problem is not None else None,
         looks_like_html=not result.get("version") and _looks_like_html(body, ctype),
+        dropped=tuple(dropped),
     )
 
 

@@ -263,10 +263,13 @@ class FetchRunner:
         if parsed.skipped:
             note = f"{parsed.skipped} entries without a title or a link/id"
             warning = f"{warning}; {note}" if warning else note
+        if parsed.dropped:  # bad items are left out and said here; the rest of the feed is stored
+            note = f"{len(parsed.dropped)} bad entries dropped: {'; '.join(parsed.dropped[:5])}"
+            warning = f"{warning}; {note}" if warning else note
         record = replace(
             base,
             entries=len(articles),
-            skipped=parsed.skipped,
+            skipped=parsed.skipped + len(parsed.dropped),
             warning=warning,
             etag=res.validators.etag,
             last_modified=res.validators.last_modified,
