@@ -121,6 +121,17 @@ def update_stories(store: Store, settings: Settings, progress: Progress = NO_PRO
     The clusterer is warmed with the stored assignments of the recent window first, so ids
     continue across runs; pickups are recognised by the deduper before clustering.
     """
+    if store.articles.count_unassigned() == 0:  # nothing to do: no write, no waiting
+        return 0
+    # One clusterer per database across processes: a second `stories`/`brief` waits here, then
+    # finds the articles assigned. Two at once assigned the same articles twice.
+    with store.claims.hold("cluster") as claim:
+        return _cluster_pending(store, settings, progress, claim.beat)
+
+
+def _cluster_pending(
+    store: Store, settings: Settings, progress: Progress, beat: Callable[[], None]
+) -> int:
     from belowthefold.dedup import Deduper
     from belowthefold.stories import StoryClusterer
 
@@ -148,6 +159,7 @@ def update_stories(store: Store, settings: Settings, progress: Progress = NO_PRO
         pairs.append((article, clusterer.add(article)))
         if len(pairs) >= settings.imports.batch_size:
             store.stories.save(pairs, dups, clusterer.take_merges())
+            beat()
             done += len(pairs)
             progress.advance("stories", len(pairs))
             pairs, dups = [], []

@@ -9,6 +9,7 @@ from types import TracebackType
 from belowthefold.errors import StoreError
 from belowthefold.store.articles import ArticleRepo
 from belowthefold.store.briefs import BriefRepo
+from belowthefold.store.claims import ClaimRepo
 from belowthefold.store.core_tx import transaction
 from belowthefold.store.feeds import FeedRepo
 from belowthefold.store.health import HealthRepo
@@ -51,6 +52,7 @@ class Store:
         self.briefs = BriefRepo(self.conn)
         self.feeds = FeedRepo(self.conn)
         self.search = SearchRepo(self.conn)
+        self.claims = ClaimRepo(self.conn)
 
     def __enter__(self) -> Store:
         return self

@@ -3,7 +3,7 @@
 Each entry is (version, name, sql). Never edit a released entry: add a new one.
 Numbers are reserved per feature so parallel work does not collide:
 1 core, 2 stories/dedup, 3 live fetching, 4 web search (FTS5), 5 ranking history,
-6 storyline merges, 7 article date integrity.
+6 storyline merges, 7 article date integrity, 8 claims and run states.
 """
 
 from __future__ import annotations
@@ -253,6 +253,23 @@ WHEN {_BAD_PUBLISHED.replace("published", "NEW.published")}
 BEGIN SELECT RAISE(ABORT, 'article published date is not UTC ISO text in 1900..2199'); END;
 """
 
+# Claims and run states (issue 12): one clusterer across processes (store/claims.py); a run
+# records who runs it, so one left unfinished by kill -9 is marked interrupted on the next start.
+CLAIMS_AND_RUN_STATES = """
+CREATE TABLE claims (
+    name TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    since TEXT NOT NULL,
+    heartbeat TEXT NOT NULL
+);
+ALTER TABLE runs ADD COLUMN host TEXT;
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN status TEXT NOT NULL DEFAULT 'done';
+UPDATE runs SET status = 'interrupted' WHERE finished_at IS NULL;
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core", CORE),
     (2, "stories", STORIES),
@@ -261,4 +278,5 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (5, "missed_history", MISSED_HISTORY),
     (6, "storyline_merges", STORYLINE_MERGES),
     (7, "article_dates", ARTICLE_DATES),
+    (8, "claims_and_run_states", CLAIMS_AND_RUN_STATES),
 ]

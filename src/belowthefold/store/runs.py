@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from belowthefold.models import RecordError
+from belowthefold.store.claims import alive
 from belowthefold.store.core_tx import transaction
+
+# A run on another host cannot be checked for life; one silent this long is taken as dead.
+FOREIGN_RUN_STALE_S = 24 * 3600
 
 
 def _now() -> str:
@@ -21,12 +27,39 @@ class RunRepo:
         self.conn = conn
 
     def begin(self, kind: str, detail: str = "") -> int:
+        """Start a run, first marking runs whose process died (kill -9) as interrupted."""
+        self.mark_interrupted()
         with transaction(self.conn):
             cur = self.conn.execute(
-                "INSERT INTO runs(kind, detail, started_at) VALUES (?, ?, ?)",
-                (kind, detail, _now()),
+                "INSERT INTO runs(kind, detail, started_at, host, pid, status) "
+                "VALUES (?, ?, ?, ?, ?, 'running')",
+                (kind, detail, _now(), socket.gethostname(), os.getpid()),
             )
         return int(cur.lastrowid or 0)
+
+    def mark_interrupted(self) -> int:
+        """Runs left 'running' by a process that is gone become 'interrupted'; returns how many."""
+        host = socket.gethostname()
+        now = datetime.now(UTC)
+        dead = []
+        for r in self.conn.execute(
+            "SELECT id, host, pid, started_at FROM runs WHERE status = 'running'"
+        ).fetchall():
+            if r["host"] == host:
+                gone = r["pid"] is None or not alive(int(r["pid"]))
+            else:
+                started = datetime.fromisoformat(r["started_at"])
+                gone = (now - started).total_seconds() > FOREIGN_RUN_STALE_S
+            if gone:
+                dead.append((now.isoformat(), r["id"]))
+        if dead:
+            with transaction(self.conn):
+                self.conn.executemany(
+                    "UPDATE runs SET status = 'interrupted', finished_at = ? "
+                    "WHERE id = ? AND status = 'running'",
+                    dead,
+                )
+        return len(dead)
 
     def add_errors(self, run_id: int, errors: Sequence[RecordError]) -> None:
         if not errors:
@@ -41,7 +74,8 @@ class RunRepo:
     def finish(self, run_id: int, read: int, inserted: int, unchanged: int, errors: int) -> None:
         with transaction(self.conn):
             self.conn.execute(
-                "UPDATE runs SET finished_at=?, read=?, inserted=?, unchanged=?, errors=? WHERE id=?",
+                "UPDATE runs SET finished_at=?, read=?, inserted=?, unchanged=?, errors=?, "
+                "status='done' WHERE id=?",
                 (_now(), read, inserted, unchanged, errors, run_id),
             )
 

@@ -33,10 +33,40 @@ class StoryRepo:
                 "INSERT OR REPLACE INTO duplicates(article_id, original_id, similarity) VALUES (?,?,?)",
                 [(d.article_id, d.original_id, d.similarity) for d in dups],
             )
+            touched = self._stories_of([article.id for article, _ in pairs])
             for article, a in pairs:
                 self._save_one(article, a)
+                touched.add(a.story_id)
             for old, new in merges:
                 self._merge_storyline(old, new)
+            self._recount(touched)
+
+    def _stories_of(self, article_ids: Sequence[str]) -> set[str]:
+        """The stories these articles are in now (a re-assignment leaves them one fewer)."""
+        out: set[str] = set()
+        for i in range(0, len(article_ids), 500):
+            chunk = list(article_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT story_id FROM assignments WHERE article_id IN ({marks})", chunk
+                )
+            )
+        return out
+
+    def _recount(self, story_ids: set[str]) -> None:
+        """Stories' article counts derived from assignments in the saving transaction itself, so
+        no interleaving of writers can make them disagree."""
+        ids = sorted(story_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute(
+                "UPDATE stories SET articles = (SELECT COUNT(*) FROM assignments a "
+                f"WHERE a.story_id = stories.id) WHERE id IN ({marks})",
+                chunk,
+            )
 
     def _merge_storyline(self, old: str, new: str) -> None:
         self.conn.execute("UPDATE assignments SET storyline_id=? WHERE storyline_id=?", (new, old))

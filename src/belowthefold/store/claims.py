@@ -1,0 +1,114 @@
+"""Claims: one holder of a named job (clustering) across every process using the database.
+
+A thread lock serialises one process only; two `stories` or `brief` processes clustering at
+once assigned the same articles twice. A claim is a row taken inside BEGIN IMMEDIATE, so two
+takers cannot both win. A holder killed with -9 leaves its row behind, so a claim is free again
+when its process is gone (same host) or its heartbeat is older than `stale_s` (any host).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from belowthefold.errors import StoreError
+from belowthefold.store.core_tx import transaction
+
+
+@dataclass(frozen=True)
+class ClaimOptions:
+    """How long to wait for another holder, how often to look, and when a silent one is dead."""
+
+    wait_s: float = 3600.0
+    poll_s: float = 0.2
+    stale_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A held claim: `beat()` tells waiters the holder is alive (call it once per batch)."""
+
+    name: str
+    beat: Callable[[], None]
+
+
+def alive(pid: int) -> bool:
+    """Whether a process of this host still runs (a claim or run of a dead one is abandoned)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+class ClaimRepo:
+    """The claims table; `hold` is the only way in."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.host = socket.gethostname()
+
+    def _try_take(self, name: str, token: str, stale_s: float) -> sqlite3.Row | None:
+        """Take the claim if free or abandoned; return the current holder's row if not."""
+        now = datetime.now(UTC)
+        with transaction(self.conn):
+            row: sqlite3.Row | None = self.conn.execute(
+                "SELECT * FROM claims WHERE name=?", (name,)
+            ).fetchone()
+            if row is not None:
+                age = (now - datetime.fromisoformat(row["heartbeat"])).total_seconds()
+                gone = row["host"] == self.host and not alive(int(row["pid"]))
+                if not gone and age < stale_s:
+                    return row
+            self.conn.execute(
+                "INSERT OR REPLACE INTO claims(name, token, host, pid, since, heartbeat) "
+                "VALUES (?,?,?,?,?,?)",
+                (name, token, self.host, os.getpid(), now.isoformat(), now.isoformat()),
+            )
+        return None
+
+    def holder(self, name: str) -> str | None:
+        """Who holds a claim, for people ('pid 123 on host since ...'), or None."""
+        row = self.conn.execute("SELECT * FROM claims WHERE name=?", (name,)).fetchone()
+        return None if row is None else f"pid {row['pid']} on {row['host']} since {row['since']}"
+
+    def _beat(self, name: str, token: str) -> None:
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE claims SET heartbeat=? WHERE name=? AND token=?",
+                (datetime.now(UTC).isoformat(), name, token),
+            )
+
+    def _release(self, name: str, token: str) -> None:
+        with transaction(self.conn):
+            self.conn.execute("DELETE FROM claims WHERE name=? AND token=?", (name, token))
+
+    @contextmanager
+    def hold(self, name: str, options: ClaimOptions | None = None) -> Iterator[Claim]:
+        """Wait until the claim is ours, hold it for the block, release it after.
+
+        Raises StoreError naming the holder when it is still held after `wait_s`.
+        """
+        opts = options or ClaimOptions()
+        token = uuid.uuid4().hex  # threads of one process exclude each other too
+        deadline = time.monotonic() + opts.wait_s
+        while (row := self._try_take(name, token, opts.stale_s)) is not None:
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    f"{name}: another process holds the database's {name} claim "
+                    f"(pid {row['pid']} on {row['host']} since {row['since']}); try again later"
+                )
+            time.sleep(opts.poll_s)
+        try:
+            yield Claim(name, lambda: self._beat(name, token))
+        finally:
+            self._release(name, token)

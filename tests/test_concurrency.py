@@ -1,0 +1,120 @@
+"""Several processes on one database, and processes killed with -9: nothing counted twice, no
+run left 'running' forever. Real processes, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from belowthefold.errors import StoreError
+from belowthefold.models import Article, Assignment
+from belowthefold.store import Store
+from belowthefold.store.claims import ClaimOptions
+from cli_support import run_cli
+
+
+def _holder(db: Path, seconds: float) -> subprocess.Popen[str]:
+    """A process that takes the cluster claim, says so, and holds it for `seconds`."""
+    code = textwrap.dedent(f"""
+        import sys, time
+        from belowthefold.store import Store
+        with Store({str(db)!r}) as s, s.claims.hold("cluster"):
+            print("held", flush=True)
+            time.sleep({seconds})
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_a_second_clusterer_waits_for_the_claim_and_names_its_holder(db_path: Path) -> None:
+    Store(db_path).close()
+    proc = _holder(db_path, 1.5)
+    with Store(db_path) as store:
+        with (
+            pytest.raises(StoreError, match=f"pid {proc.pid}"),
+            store.claims.hold("cluster", ClaimOptions(wait_s=0.3)),
+        ):
+            pass
+        started = time.monotonic()
+        with store.claims.hold("cluster", ClaimOptions(wait_s=30)):
+            assert proc.poll() is not None  # the holder had finished before we got it
+            waited = time.monotonic() - started
+        assert waited > 0.3
+    proc.wait()
+
+
+def test_a_claim_left_by_a_killed_process_is_free(db_path: Path) -> None:
+    Store(db_path).close()
+    proc = _holder(db_path, 60)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with Store(db_path) as store:
+        assert store.claims.holder("cluster") is not None  # the row survived kill -9
+        with store.claims.hold("cluster", ClaimOptions(wait_s=0.5)):
+            assert f"pid {os.getpid()}" in (store.claims.holder("cluster") or "")
+        assert store.claims.holder("cluster") is None
+
+
+def test_story_counts_stay_derived_when_an_article_is_assigned_twice(store: Store) -> None:
+    when = datetime(2025, 4, 1, tzinfo=UTC)
+    art = Article("a1", "Ferry strike", when)
+    store.articles.insert_batch([art], lambda a: (None, "other"), store.runs.begin("import"))
+    # two clusterers that both saw a1 unassigned: the second one's story wins, and the first
+    # story is left with no article instead of both claiming it
+    store.stories.save([(art, Assignment("a1", "s1", "l1"))])
+    store.stories.save([(art, Assignment("a1", "s2", "l2"))])
+    counts = dict(store.conn.execute("SELECT id, articles FROM stories").fetchall())
+    assert counts == {"s1": 0, "s2": 1}
+
+
+def test_two_stories_processes_at_once_assign_every_article_once(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    path = tmp_path / "many.jsonl"
+    start = datetime(2025, 4, 1, tzinfo=UTC)
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(4000):
+            when = start + timedelta(minutes=3 * i)
+            title = f"Harbour topic {i % 97} update {i} on ferry {i % 13}"
+            rec = {"title": title, "published": when.isoformat(), "outlet": f"O{i % 7}"}
+            fh.write(json.dumps(rec) + "\n")
+    imported = run_cli("--db", str(db), "import", str(path), "--no-stories", timeout=300)
+    assert imported.returncode == 0, imported.stderr
+    env = {**os.environ, "COLUMNS": "200", "BELOWTHEFOLD_IMPORTS__BATCH_SIZE": "200"}
+    cmd = [sys.executable, "-m", "belowthefold", "--db", str(db), "stories"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL) for _ in range(2)]
+    assert [p.wait(timeout=600) for p in procs] == [0, 0]
+    with Store(db) as store:
+        total, assigned, empty = store.conn.execute(
+            "SELECT (SELECT SUM(articles) FROM stories), (SELECT COUNT(*) FROM assignments), "
+            "(SELECT COUNT(*) FROM stories WHERE articles = 0)"
+        ).fetchone()
+    assert (total, assigned, empty) == (4000, 4000, 0)
+
+
+def test_a_run_killed_with_9_is_marked_interrupted_on_the_next_start(db_path: Path) -> None:
+    Store(db_path).close()
+    code = textwrap.dedent(f"""
+        import os, signal
+        from belowthefold.store import Store
+        s = Store({str(db_path)!r})
+        s.runs.begin("import", "killed mid-run")
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == -9
+    with Store(db_path) as store:
+        store.runs.begin("import", "the next one")
+        rows = store.conn.execute("SELECT detail, status FROM runs ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [
+        ("killed mid-run", "interrupted"),
+        ("the next one", "running"),
+    ]
