@@ -110,3 +110,30 @@ def test_large_file_streams_without_holding_it(tmp_path: Path) -> None:
     first = next(stream)
     assert isinstance(first, Article) and first.title == "item 0"
     assert sum(1 for _ in stream) == 19_999
+
+
+@pytest.mark.parametrize("param", ["ref", "source", "src", "share", "feature"])
+def test_parameters_that_name_pages_on_some_sites_keep_pages_apart(param: str) -> None:
+    one = canonical_url(f"https://a.example/item?{param}=1001")
+    two = canonical_url(f"https://a.example/item?{param}=2002")
+    assert one != two and one.endswith(f"?{param}=1001")
+
+
+def test_query_order_does_not_make_a_new_page() -> None:
+    assert canonical_url("https://a.example/p?b=2&a=1&utm_medium=x") == (
+        "https://a.example/p?a=1&b=2"
+    )
+    assert canonical_url("https://a.example/p?gclid=1&fbclid=2&gbraid=3") == "https://a.example/p"
+
+
+def test_ids_longer_than_the_column_are_hashed_whole_not_cut() -> None:
+    stem = "x" * 1200
+    a = to_article({"id": stem + "A", "title": "t", "published": "2025-01-01"})
+    b = to_article({"id": stem + "B", "title": "t", "published": "2025-01-01"})
+    assert a.id != b.id and max(len(a.id), len(b.id)) <= 1000
+    url = "https://a.example/" + "p" * 1200
+    c = to_article({"title": "t", "published": "2025-01-01", "url": url + "?a=1"})
+    d = to_article({"title": "t", "published": "2025-01-01", "url": url + "?a=2"})
+    assert c.id != d.id and c.url == url + "?a=1"
+    with pytest.raises(ValueError, match="longer than 4000"):
+        to_article({"title": "t", "published": "2025-01-01", "url": url * 4})

@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from belowthefold.errors import InputError
-from belowthefold.ingest.records import EARLIEST, canonical_url, check_value
+from belowthefold.ingest.records import EARLIEST, bounded_id, canonical_url, check_value
 from belowthefold.models import Article, Source
 from belowthefold.sources import host_of
 
@@ -312,7 +312,7 @@ def entry_to_article(
     assert when is not None
     ident = url or f"guid:{host_of(feed_url)}:{entry.guid or entry.link}"
     return Article(
-        id=ident[:1000],
+        id=bounded_id(ident),
         title=(title or entry.title)[:2000],
         published=when,
         url=url,

@@ -27,13 +27,17 @@ KNOWN_FIELDS = (
     "weight",
 )
 
-# Query parameters that identify a campaign or a click, never a page.
+# Query parameters that identify a campaign or a click on every site, never a page. Names that
+# some sites use for content (ref, source, src, share, feature: `?ref=1001` is a page there) stay.
 _TRACKING = re.compile(
-    r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|igshid|yclid|ocid|cmpid|"
-    r"smid|smtyp|ref|ref_src|referrer|src|source|share|at_medium|at_campaign|at_.*|itm_.*|"
-    r"ns_mchannel|ns_source|ns_campaign|ns_linkname|ns_fee|guccounter|guce_.*|taid|spm|feature)$",
+    r"^(utm_.*|fbclid|gclid|gbraid|wbraid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|igshid|yclid|"
+    r"_hsenc|_hsmi|mkt_tok|ocid|cmpid|smid|smtyp|ref_src|at_medium|at_campaign|itm_.*|"
+    r"ns_mchannel|ns_source|ns_campaign|ns_linkname|ns_fee|guccounter|guce_.*)$",
     re.IGNORECASE,
 )
+# Ids (and URLs as ids) longer than this are hashed whole: truncating made different ones equal.
+MAX_ID_CHARS = 1000
+MAX_URL_CHARS = 4000
 
 _GDELT_DT = re.compile(r"^(\d{4})(\d{2})(\d{2})T?(\d{2})(\d{2})(\d{2})Z?$")
 
@@ -52,7 +56,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def canonical_url(url: str) -> str:
-    """Scheme and host lower-cased, default port, fragment and tracking parameters removed."""
+    """Scheme and host lower-cased, default port, fragment and tracking parameters removed,
+    the other parameters sorted (their order never names a different page)."""
     url = url.strip()
     try:
         parts = urlsplit(url)
@@ -68,9 +73,9 @@ def canonical_url(url: str) -> str:
         else None
     )
     netloc = f"{host}:{port}" if port else host
-    query = [
+    query = sorted(
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
-    ]
+    )
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
@@ -184,14 +189,21 @@ def _extra(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def bounded_id(ident: str) -> str:
+    """An id as given when it fits the column, else a hash of all of it (never a prefix)."""
+    if len(ident) <= MAX_ID_CHARS:
+        return ident
+    return "h:" + hashlib.sha256(ident.encode("utf-8")).hexdigest()
+
+
 def article_id(
     record_id: str, url: str | None, outlet: str, title: str, published: datetime
 ) -> str:
     """The record's own id, else the canonical URL, else a hash of outlet + title + published."""
     if record_id:
-        return record_id
+        return bounded_id(record_id)
     if url:
-        return url
+        return bounded_id(url)
     key = f"{outlet.strip().lower()}\n{title.strip()}\n{published.isoformat()}"
     return "h:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
 
@@ -210,14 +222,16 @@ def to_article(record: dict[str, Any], limit: int = 200_000) -> Article:
         published, _ = parse_published(record["published"])
     except ValueError as exc:
         raise ValueError(f"impossible date {str(record['published'])[:100]!r}: {exc}") from exc
-    raw_url = _text(record, "url", 4000)
+    raw_url = _text(record, "url", MAX_URL_CHARS + 1)
+    if len(raw_url) > MAX_URL_CHARS:  # cut, two long URLs would become one article
+        raise ValueError(f"url longer than {MAX_URL_CHARS} characters")
     url = canonical_url(raw_url) if raw_url else None
     outlet = _text(record, "outlet", 300)
     domain = host_of(_text(record, "domain", 300)) or host_of(url)
     outlet = outlet or domain
     extra = _extra(record)
     return Article(
-        id=article_id(_text(record, "id", 1000), url, outlet, title, published),
+        id=article_id(_text(record, "id", 100_000), url, outlet, title, published),
         title=title,
         published=published,
         url=url,
