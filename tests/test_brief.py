@@ -98,7 +98,7 @@ def test_without_groups_the_brief_still_renders_and_says_why() -> None:
     brief = build_brief(BriefInputs(WEEK, "mainstream", tuple(b.articles), now=NOW), RankOptions())
     assert brief.missed == ()
     for fmt in ("md", "html", "json"):
-        assert "need source groups" in render(brief, fmt)
+        assert "has none besides" in render(brief, fmt)
 
 
 def test_an_empty_window_renders() -> None:

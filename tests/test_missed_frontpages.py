@@ -109,21 +109,17 @@ def test_front_page_stories_held_for_days_are_never_missed(
         pipeline.import_paths(store, [corpus], replace(settings.imports, format="jsonl"), sources)
         pipeline.update_stories(store, settings)
         inputs = pipeline.brief_inputs(store, settings, WEEK, "frontpage")
-        placed = {a.id: a for a in inputs.articles}
-        held_lines = {placed[a.id].storyline_id for a in held if a.id in placed}
-        assert len(held_lines) >= 3
+        held_titles = {a.title for a in held}
+        assert len(held_titles) >= 3
 
-        # Two audience outlets cap expected coverage at 2: a low listing bar keeps the ranker
-        # talking, so that silence cannot pass for correctness.
-        live = replace(settings.rank, min_shortfall=0.1)
-        brief = build_brief(inputs, live)
-        listed = {m.storyline_id for m in brief.missed}
+        # Judged by headline, not storyline id: a storyline may glue a buried story to a held one
+        # (issue 10), and the ranking decides per event.
+        brief = build_brief(inputs, settings.rank)
         titles = {a.title for m in brief.missed for a in m.articles}
-        assert not listed & held_lines, [
-            m.headline for m in brief.missed if m.storyline_id in held_lines
-        ]
+        assert not titles & held_titles, [m.headline for m in brief.missed]
         assert sum(t in titles for t in BURIED) >= 2, [m.headline for m in brief.missed]
 
-        careless = replace(live, held_days=10_000, held_items=1e9, dominant_n=0)
+        careless = replace(settings.rank, held_days=10_000, held_items=1e9, dominant_n=0,
+                           max_got_ratio=1e9)  # fmt: skip
         unguarded = build_brief(inputs, careless)
-        assert {m.storyline_id for m in unguarded.missed} & held_lines
+        assert {a.title for m in unguarded.missed for a in m.articles} & held_titles

@@ -106,15 +106,21 @@ class RankOptions:
     # 5%, not 10%: on real front pages a papal funeral split over a few storylines holds ~8%.
     dominant_share: float = 0.05
     official_groups: tuple[str, ...] = ("official", "wire", "wires", "specialist")
-    # Added by the ranking stage (issue 6); docs/method.md explains each.
-    min_shortfall: float = 0.5
+    # docs/method.md explains each.
     held_days: int = 2
     held_items: float = 4.0
     same_event_overlap: float = 0.3
+    # An audience headline is about an event when its TF-IDF cosine to one of the event's reports
+    # is at least this and they share `match_terms` terms (days within one).
+    match_similarity: float = 0.2
+    match_terms: int = 2
+    # Listed only when the audience gave it at most this fraction of its expected share.
+    max_got_ratio: float = 0.5
+    # The prior counts as this many stories against the learned curve.
+    prior_strength: float = 20.0
+    min_model_stories: int = 10
+    min_model_positives: int = 3
     min_archive_stories: int = 50
-    min_archive_positives: int = 10
-    archive_alpha: float = 0.01
-
 
 @dataclass(frozen=True)
 class FetchOptions:

@@ -259,12 +259,20 @@ def make_brief(
     versus: str | None = None,
     now: datetime | None = None,
     progress: Progress = NO_PROGRESS,
+    *,
+    record: bool = False,
 ) -> Brief:
-    """Run any pending stage, then build the window's brief (and remember what was missed)."""
+    """Run any pending stage, then build the window's brief.
+
+    `record` remembers what was missed (for "missed for the 2nd week"): only the verbs that
+    publish a brief (`brief`, `run`, `watch`) record, so opening last week's page in the web UI
+    never changes what this week's brief says.
+    """
     from belowthefold.brief import build_brief
 
     update_stories(store, settings, progress)
     inputs = brief_inputs(store, settings, window, audience, versus, now)
     brief = build_brief(inputs, settings.rank)
-    store.briefs.record(brief)
+    if record:
+        store.briefs.record(brief)
     return brief

@@ -123,19 +123,24 @@ def methods(audience: str, ranking: Ranking, options: RankOptions) -> tuple[str,
         f"never listed as missed, nor are storylines {audience} held: ran on {options.held_days} or more "
         f"days, or gave {options.held_items:g} typical items' worth of attention (a front-page "
         "headline up for days is one record with a large weight).",
-        f"Expected coverage: the number of {audience} outlets a story with the same reach elsewhere "
-        f"usually gets; {ranking.model.describe()}.",
-        "Reach: distinct outlets outside the audience (an outlet that only picked up a syndicated "
-        "copy counts half), groups, official, wire or specialist presence, days running.",
-        f"Score = shortfall × weight × (1 + pressure). Shortfall = expected − got audience outlets, "
-        f"at least {options.min_shortfall:.1f} to be listed; weight = log2(1 + outlets) + 0.5 per "
-        f"extra group + 0.5 with official, wire or specialist presence; pressure = mean {audience} pressure on the "
-        f"days the story ran. A story needs at least {options.min_outlets} outlets outside {audience}: "
-        "one outlet once is noise.",
+        f"Expected coverage: the share of {audience} attention a story with the same reach "
+        f"elsewhere usually gets; {ranking.model.describe()}.",
+        "Reach: for each group outside the audience, the doublings of the outlets there that "
+        "covered the story (an outlet that only picked up a syndicated copy counts half), summed "
+        "over groups, so one prolific group or one rewrite site does not decide.",
+        f"Score = shortfall × importance × (1 + pressure). Shortfall = expected − got share of "
+        f"{audience} attention (listed when it got at most {options.max_got_ratio:.0%} of what it "
+        "was expected to); importance = reach + 0.5 with official, wire or specialist presence "
+        f"+ 0.25 per doubling of the days it ran; pressure = mean {audience} pressure on the days "
+        f"the story ran. A story needs at least {options.min_outlets} outlets outside {audience}: "
+        f"one outlet once is noise. {audience.capitalize()}'s items count for a story when they "
+        "are in its stories or their headline is close to one of its reports (TF-IDF cosine "
+        f"at least {options.match_similarity:g}, within a day).",
         f"Crowd-out: the dominant storyline with the largest share of {audience} attention on the days "
         "the story ran. Variety: the share of a day's attention left to storylines beyond the top "
         "three (1 − pressure); displaced variety compares this window's mean with the weeks before. "
-        "Each storyline is listed once, by its highest-scoring story.",
+        "Each event is listed once: stories of one event (days within one, titles sharing "
+        "enough words) are joined before scoring.",
         f"{ranking.candidates} stor{'y' if ranking.candidates == 1 else 'ies'} met the thresholds "
         f"this window; at most {options.top_n} are listed.",
     )

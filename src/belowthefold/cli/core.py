@@ -341,6 +341,7 @@ def brief(
             audience or c.settings.rank.audience,
             versus,
             progress=progress,
+            record=True,
         )
     text = render(result, fmt)
     if output is None:

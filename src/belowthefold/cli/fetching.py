@@ -367,7 +367,12 @@ def run(
         _report(c, report)
         with progress_bars(c.err) as progress:
             result = pipeline.make_brief(
-                store, c.settings, window, audience or c.settings.rank.audience, progress=progress
+                store,
+                c.settings,
+                window,
+                audience or c.settings.rank.audience,
+                progress=progress,
+                record=True,
             )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(result, fmt), encoding="utf-8")

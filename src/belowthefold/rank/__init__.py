@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
-from belowthefold.rank.model import CoverageModel, StorySignals, fit_coverage_model, signals_of
+from belowthefold.rank.events import Event, events_of, same_event
+from belowthefold.rank.model import CoverageModel, fit_coverage_model
+from belowthefold.rank.reach import Reach, importance, reach_of
+from belowthefold.rank.reasons import crowded_out_by
 from belowthefold.rank.score import (
     Ranking,
     Variety,
     audience_variety,
-    crowded_out_by,
     missed_headlines,
     named_groups,
     rank_missed,
     shortfall_of,
-    story_weight,
 )
 
 __all__ = [
     "CoverageModel",
+    "Event",
     "Ranking",
-    "StorySignals",
+    "Reach",
     "Variety",
     "audience_variety",
     "crowded_out_by",
+    "events_of",
     "fit_coverage_model",
+    "importance",
     "missed_headlines",
     "named_groups",
     "rank_missed",
+    "reach_of",
+    "same_event",
     "shortfall_of",
-    "signals_of",
-    "story_weight",
 ]

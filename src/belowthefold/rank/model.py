@@ -1,187 +1,147 @@
-"""The coverage model: how many audience outlets a story with a given reach elsewhere usually gets.
+"""The coverage model: what share of the audience's attention a story with a given reach normally gets.
 
-Learned from the archive (the weeks before the window) as a Poisson regression of the number of
-audience outlets on the log of the story's signals outside the audience; where the archive is too
-short to learn from, a documented prior stands in: the audience covers a story in proportion to the
-share of the other outlets that covered it ("as the rest of the press did").
+Shares, not outlet counts, so it works for one audience outlet or fifty, with weights (headlines ×
+time on the page, airtime) or without. Two estimates, blended:
+
+* **the prior** ("as the rest of the press did"): the story's share of all the reach outside the
+  audience this window. It needs no archive and is never zero for a story with reach.
+* **the audience's usual treatment**: an isotonic (monotone) regression of the audience's share on
+  reach, over the stories of the archive's weeks and of this window outside the dominant
+  storylines. Monotone because more coverage elsewhere must never lower the expectation.
+
+The blend weighs the learned curve by how many stories it rests on against `prior_strength`
+pseudo-stories of the prior, so a short archive falls back smoothly, never to an empty list.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
-from belowthefold.attention import story_coverage
+import numpy as np
+
+from belowthefold.attention import dominant_storylines
 from belowthefold.config import RankOptions
-from belowthefold.models import BriefInputs, PlacedArticle, StoryCoverage
-
-FEATURES = ("log(1+outlets)", "log(1+groups)", "official", "log(days)")
+from belowthefold.models import BriefInputs, PlacedArticle
+from belowthefold.rank.events import events_of
+from belowthefold.rank.reach import reach_of
 
 
 @dataclass(frozen=True)
-class StorySignals:
-    """A story's reach outside the audience, and what the audience gave it."""
+class Row:
+    """One story the model learns from: its reach and the audience share it got."""
 
-    story_id: str
-    outlets: int
-    effective_outlets: float
-    groups: int
-    official: int
-    days: int
-    originals: int
-    audience_outlets: int
-    audience_total: int
-    official_outlets: tuple[str, ...] = ()
-
-    def features(self) -> tuple[float, ...]:
-        return (
-            math.log1p(self.effective_outlets),
-            math.log1p(self.groups),
-            float(self.official),
-            math.log(max(self.days, 1)),
-        )
+    reach: float
+    share: float
 
 
 @dataclass(frozen=True)
 class CoverageModel:
-    """Expected audience outlets for a story; `kind` says whether it was learned or the prior."""
+    """Expected audience share by reach; `kind` says what the learned part rests on."""
 
     kind: str
-    audience_outlets: int
-    other_outlets: int
-    intercept: float = 0.0
-    coefficients: tuple[float, ...] = ()
-    trained_on: int = 0
+    outside_reach: float
+    knots_x: tuple[float, ...] = ()
+    knots_y: tuple[float, ...] = ()
+    window_rows: int = 0
+    archive_rows: int = 0
     positives: int = 0
-    with_window: bool = False
+    prior_strength: float = 20.0
 
-    def expected(self, s: StorySignals) -> float:
-        """Expected distinct audience outlets, never more than the audience has."""
-        cap = float(self.audience_outlets)
-        if self.kind == "archive":
-            z = self.intercept + sum(
-                c * x for c, x in zip(self.coefficients, s.features(), strict=True)
-            )
-            return min(cap, math.exp(min(z, 50.0)))
-        if self.other_outlets <= 0:
-            return 0.0
-        return min(cap, cap * s.effective_outlets / self.other_outlets)
+    @property
+    def rows(self) -> int:
+        return self.window_rows + self.archive_rows
+
+    def prior(self, reach: float) -> float:
+        return reach / self.outside_reach if self.outside_reach > 0 else 0.0
+
+    def learned(self, reach: float) -> float | None:
+        if not self.knots_x:
+            return None
+        return float(np.interp(reach, self.knots_x, self.knots_y))
+
+    def expected(self, reach: float) -> float:
+        """Expected share of the audience's attention, in [0, 1]."""
+        prior = self.prior(reach)
+        learned = self.learned(reach)
+        if learned is None:
+            return min(1.0, prior)
+        n, k = float(self.rows), self.prior_strength
+        return min(1.0, (n * learned + k * prior) / (n + k))
 
     def describe(self) -> str:
-        """One sentence for the methods appendix."""
-        if self.kind == "archive":
-            where = (
-                "the archive and of this window outside the dominant storylines (the archive alone "
-                "was short)"
-                if self.with_window
-                else "the weeks before the window"
-            )
-            terms = ", ".join(
-                f"{n} {c:+.2f}" for n, c in zip(FEATURES, self.coefficients, strict=True)
-            )
-            return (
-                f"learned from {self.trained_on} stories of {where} ({self.positives} covered by "
-                f"the audience): Poisson "
-                f"regression, intercept {self.intercept:+.2f}, {terms}"
-            )
+        """The model in words, for the methods appendix."""
+        prior = (
+            "a story is expected to get the share of the audience's attention that it got of all "
+            "the coverage outside the audience"
+        )
+        if self.kind == "prior":
+            return f"{prior} (too few stories to learn the audience's own treatment from)"
+        where = (
+            f"{self.archive_rows} stories of the weeks before and {self.window_rows} of this window"
+            if self.archive_rows
+            else f"{self.window_rows} stories of this window (no archive yet)"
+        )
         return (
-            "prior (the archive was too short to learn from): the audience is "
-            f"expected to cover a story in proportion to the share of the {self.other_outlets} "
-            f"other outlets that did, times its {self.audience_outlets} outlets"
+            f"the audience's usual share for stories of the same reach, learned from {where} "
+            f"({self.positives} of them covered by the audience; a monotone fit, so wider reach "
+            f"never lowers the expectation), blended with the prior ({prior}) as if it were "
+            f"{self.prior_strength:g} more stories"
         )
 
 
-def _outside(story: StoryCoverage, audience: str) -> list[PlacedArticle]:
-    return [a for a in story.articles if a.group != audience]
+def _rows(
+    articles: Sequence[PlacedArticle], audience: str, options: RankOptions, exclude: Collection[str]
+) -> tuple[list[Row], float]:
+    """The stories of one stretch of days as rows, and the summed reach (the prior's base)."""
+    total = sum(max(a.weight, 0.0) for a in articles if a.group == audience)
+    rows: list[Row] = []
+    reach_sum = 0.0
+    for event in events_of(articles, audience, options, exclude):
+        r = reach_of(event.outside, event.matched, options)
+        value = r.value()
+        reach_sum += value
+        if total > 0 and value > 0:
+            rows.append(Row(value, r.audience_attention / total))
+    return rows, reach_sum
 
 
-def signals_of(
-    story: StoryCoverage, audience: str, options: RankOptions, audience_total: int
-) -> StorySignals:
-    """Reach outside the audience: pickup-only outlets count half (they repeat someone else)."""
-    outside = _outside(story, audience)
-    has_original: dict[str, bool] = {}
-    for a in outside:
-        has_original[a.outlet_key] = has_original.get(a.outlet_key, False) or not a.is_pickup
-    official = sorted(
-        {a.outlet or a.source or "" for a in outside if a.group in options.official_groups} - {""}
-    )
-    own = story.by_group.get(audience)
-    return StorySignals(
-        story_id=story.story_id,
-        outlets=len(has_original),
-        effective_outlets=sum(1.0 if o else 0.5 for o in has_original.values()),
-        groups=len({a.group for a in outside}),
-        official=1 if official else 0,
-        days=len({a.day for a in outside}) or len(story.days),
-        originals=sum(1 for a in outside if not a.is_pickup),
-        audience_outlets=own.outlets if own else 0,
-        audience_total=audience_total,
-        official_outlets=tuple(official),
-    )
-
-
-def _outlet_counts(articles: Sequence[PlacedArticle], audience: str) -> tuple[int, int]:
-    own = {a.outlet_key for a in articles if a.group == audience}
-    other = {a.outlet_key for a in articles if a.group != audience}
-    return len(own), len(other)
-
-
-def _rows(articles: Sequence[PlacedArticle], inputs: BriefInputs, options: RankOptions,
-          exclude: Collection[str]) -> list[StorySignals]:  # fmt: skip
-    total, _ = _outlet_counts(articles, inputs.audience)
-    if total == 0:
-        return []
-    rows = []
-    for story in story_coverage(articles):
-        if story.storyline_id in exclude:
-            continue
-        r = signals_of(story, inputs.audience, options, total)
-        if r.outlets > 0:
-            rows.append(r)
-    return rows
-
-
-def training_rows(
-    inputs: BriefInputs, options: RankOptions, exclude: Collection[str] = ()
-) -> tuple[list[StorySignals], bool]:
-    """The archive's stories; if too few, plus the window's own outside the dominant storylines.
-
-    The archive alone is preferred: it is out of sample. The window's stories join only when the
-    archive is short (empirical Bayes: how this audience treats stories of this reach this week);
-    the dominant storylines stay out because they are what the week is compared against. The
-    flag says whether the window was used.
-    """
-    archive = _rows(inputs.context, inputs, options, exclude)
-    if len(archive) >= options.min_archive_stories:
-        return archive, False
-    return archive + _rows(inputs.articles, inputs, options, exclude), True
+def _archive_weeks(inputs: BriefInputs) -> list[list[PlacedArticle]]:
+    """The archive in seven-day blocks ending where the window starts (shares are per week)."""
+    blocks: dict[int, list[PlacedArticle]] = {}
+    for a in inputs.context:
+        k = (inputs.window.start - a.day - timedelta(days=1)).days // 7
+        if k >= 0:
+            blocks.setdefault(k, []).append(a)
+    return [blocks[k] for k in sorted(blocks)]
 
 
 def fit_coverage_model(
     inputs: BriefInputs, options: RankOptions, exclude: Collection[str] = ()
 ) -> CoverageModel:
-    """Learn the model from the archive (see `training_rows`), or fall back to the prior."""
-    n_aud, n_other = _outlet_counts(inputs.articles, inputs.audience)
-    prior = CoverageModel("prior", n_aud, n_other)
-    rows, with_window = training_rows(inputs, options, exclude)
-    positives = sum(1 for r in rows if r.audience_outlets > 0)
-    if len(rows) < options.min_archive_stories or positives < options.min_archive_positives:
-        return prior
-    from sklearn.linear_model import PoissonRegressor  # heavy import: only when there is an archive
+    """Learn the audience's treatment from the archive and the window; the prior stands in below."""
+    window, outside_reach = _rows(inputs.articles, inputs.audience, options, exclude)
+    archive: list[Row] = []
+    for block in _archive_weeks(inputs):
+        floods = {d.storyline_id for d in dominant_storylines(block, inputs.audience, options)}
+        archive += _rows(block, inputs.audience, options, floods)[0]
+    rows = window + archive
+    positives = sum(1 for r in rows if r.share > 0)
+    base = CoverageModel("prior", outside_reach, prior_strength=options.prior_strength)
+    if len(rows) < options.min_model_stories or positives < options.min_model_positives:
+        return base
+    from sklearn.isotonic import IsotonicRegression  # heavy import: only when there is data
 
-    x = [r.features() for r in rows]
-    y = [r.audience_outlets for r in rows]
-    reg = PoissonRegressor(alpha=options.archive_alpha, max_iter=300)
-    reg.fit(x, y)
+    iso = IsotonicRegression(increasing=True, out_of_bounds="clip", y_min=0.0)
+    iso.fit([r.reach for r in rows], [r.share for r in rows])
     return CoverageModel(
-        kind="archive",
-        audience_outlets=n_aud,
-        other_outlets=n_other,
-        intercept=float(reg.intercept_),
-        coefficients=tuple(float(c) for c in reg.coef_),
-        trained_on=len(rows),
+        kind="archive" if len(archive) >= options.min_archive_stories else "window",
+        outside_reach=outside_reach,
+        knots_x=tuple(float(x) for x in iso.X_thresholds_),
+        knots_y=tuple(float(y) for y in iso.y_thresholds_),
+        window_rows=len(window),
+        archive_rows=len(archive),
         positives=positives,
-        with_window=with_window,
+        prior_strength=options.prior_strength,
     )

@@ -1,27 +1,21 @@
-"""Rank: the stories the audience's outlets under-covered, given their weight everywhere else.
+"""Rank: the stories the audience under-covered, given their weight everywhere else.
 
-For each story of the window we measure its reach outside the audience group (distinct outlets,
-original reports counting more than pickups, groups, official/wire presence, days running), ask a
-coverage model how many audience outlets a story with that reach usually gets, and compare with
-what it got. The score is the shortfall, scaled by the story's weight and by the audience's news
-pressure on the days it ran. `docs/method.md` explains every term.
+For each event of the window (the clusterer's stories, joined where they are one event) we measure
+its reach outside the audience group (`rank.reach`: each group once, originals over pickups), ask the
+coverage model (`rank.model`) what share of the audience's attention a story with that reach
+normally gets, and compare with the share the audience gave it (its items in the event's stories or
+close to its reports, `rank.events`). The score is the shortfall in shares, scaled by the story's
+importance and by the audience's news pressure on the days it ran. `docs/method.md` explains every
+term.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from belowthefold.attention import (
-    attention_by_storyline,
-    reliable_points,
-    story_coverage,
-    storyline_key,
-)
+from belowthefold.attention import attention_by_storyline
 from belowthefold.config import RankOptions
 from belowthefold.models import (
     OTHER_GROUP,
@@ -30,9 +24,11 @@ from belowthefold.models import (
     MissedHeadline,
     PlacedArticle,
     PressurePoint,
-    StoryCoverage,
 )
-from belowthefold.rank.model import CoverageModel, StorySignals, fit_coverage_model, signals_of
+from belowthefold.rank.events import Event, events_of
+from belowthefold.rank.model import CoverageModel, fit_coverage_model
+from belowthefold.rank.reach import Reach, importance, reach_of
+from belowthefold.rank.reasons import Expectation, crowded_out_by, missed_reasons
 
 
 @dataclass(frozen=True)
@@ -56,6 +52,14 @@ class Ranking:
     notes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Scored:
+    score: float
+    event: Event
+    reach: Reach
+    expectation: Expectation
+
+
 def named_groups(inputs: BriefInputs) -> list[str]:
     """Groups other than the audience and the catch-all `other`: what a comparison needs."""
     found = {a.group for a in inputs.articles} | set(inputs.groups)
@@ -72,167 +76,80 @@ def missed_headlines(
     return list(rank_missed(inputs, pressure, dominant, options).missed)
 
 
+def _no_groups_note(audience: str) -> str:
+    return (
+        f"Missed headlines compare {audience!r} with other source groups, and this window has "
+        f"none besides {audience!r} and {OTHER_GROUP!r}: give --sources a file whose sources carry "
+        "groups (wire, specialist, official, foreign, ...); examples/ has one for a GDELT week."
+    )
+
+
 def rank_missed(
     inputs: BriefInputs,
     pressure: Sequence[PressurePoint],
     dominant: Sequence[DominantStoryline],
     options: RankOptions,
 ) -> Ranking:
-    """Score every eligible story and keep the top `options.top_n`."""
+    """Score every eligible event and keep the top `options.top_n`."""
     audience = inputs.audience
-    model = fit_coverage_model(inputs, options, {d.storyline_id for d in dominant})
+    floods = {d.storyline_id for d in dominant}
+    model = fit_coverage_model(inputs, options, floods)
     variety = audience_variety(inputs, dominant, pressure)
     if not named_groups(inputs):
-        note = (
-            f"Missed headlines need source groups besides {audience!r} and {OTHER_GROUP!r}: "
-            "give --sources a file whose sources carry groups."
-        )
+        return Ranking((), model, variety, 0, (_no_groups_note(audience),))
+    own = [a for a in inputs.articles if a.group == audience]
+    total = sum(max(a.weight, 0.0) for a in own)
+    if total <= 0:
+        note = f"No {audience} items in this window: nothing to compare the other groups with."
         return Ranking((), model, variety, 0, (note,))
-    excluded = _excluded_storylines(inputs.articles, audience, dominant, options)
     own_pressure = {p.day: p for p in pressure if p.group == audience}
-    scored: list[tuple[float, StoryCoverage, StorySignals, float]] = []
-    for story in story_coverage(inputs.articles):
-        if story.storyline_id in excluded:
+    typical = _typical_weight(own)
+    scored: list[_Scored] = []
+    for event in events_of(inputs.articles, audience, options, floods):
+        r = reach_of(event.outside, event.matched, options)
+        if not _eligible(r, options) or _held(r, typical, options):
             continue
-        signals = signals_of(story, audience, options, model.audience_outlets)
-        if not _eligible(signals, options):
+        e = Expectation(model.expected(r.value()), r.audience_attention / total, total, len(own))
+        if e.got > options.max_got_ratio * e.expected or e.shortfall <= 0:
             continue
-        expected = model.expected(signals)
-        shortfall = shortfall_of(expected, signals.audience_outlets)
-        if shortfall < options.min_shortfall:
-            continue
-        factor = 1.0 + _mean_pressure(story.days, own_pressure)
-        score = shortfall * story_weight(signals) * factor
-        scored.append((score, story, signals, expected))
-    scored.sort(key=lambda t: (-t[0], t[1].story_id))
-    scored = _one_per_event(scored, options.same_event_overlap)
+        factor = 1.0 + _mean_pressure(event.days, own_pressure)
+        score = 100.0 * e.shortfall * importance(r) * factor
+        scored.append(_Scored(score, event, r, e))
+    scored.sort(key=lambda t: (-t.score, t.event.lead_story.story_id))
     missed = tuple(
-        _entry(i + 1, score, story, signals, expected, inputs, own_pressure, dominant, options)
-        for i, (score, story, signals, expected) in enumerate(scored[: options.top_n])
+        _entry(i + 1, item, inputs, own_pressure, dominant)
+        for i, item in enumerate(scored[: options.top_n])
     )
     return Ranking(missed, model, variety, len(scored))
 
 
-_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
-_COMMON = frozenset(
-    {
-        "after",
-        "amid",
-        "over",
-        "says",
-        "said",
-        "with",
-        "from",
-        "that",
-        "this",
-        "will",
-        "have",
-        "been",
-        "into",
-        "about",
-        "more",
-        "than",
-        "what",
-        "when",
-        "where",
-        "which",
-        "their",
-        "there",
-        "they",
-        "before",
-        "live",
-        "update",
-        "updates",
-        "watch",
-        "analysis",
-        "report",
-        "reports",
-        "news",
-    }
-)
-
-
-def _vocabulary(story: StoryCoverage) -> frozenset[str]:
-    return frozenset(
-        w for a in story.articles for w in _WORD.findall(a.title.lower()) if w not in _COMMON
-    )
-
-
-def same_event(a: StoryCoverage, b: StoryCoverage, threshold: float) -> bool:
-    """Two clusters that are one event: overlapping days and titles sharing enough words.
-
-    The clusterer sometimes splits an event (a wire's report and a ministry's statement); the
-    column should list it once. Jaccard similarity of the title vocabularies, days within one.
-    """
-    near = any(abs((x - y).days) <= 1 for x in a.days for y in b.days)
-    va, vb = _vocabulary(a), _vocabulary(b)
-    return near and bool(va and vb) and len(va & vb) / len(va | vb) >= threshold
-
-
-def _one_per_event(
-    scored: list[tuple[float, StoryCoverage, StorySignals, float]], threshold: float
-) -> list[tuple[float, StoryCoverage, StorySignals, float]]:
-    """Keep each storyline's (and each event's) best-scoring story: a column lists it once."""
-    seen: set[str] = set()
-    kept: list[tuple[float, StoryCoverage, StorySignals, float]] = []
-    for item in scored:
-        story = item[1]
-        if story.storyline_id in seen or any(same_event(story, k[1], threshold) for k in kept):
-            continue
-        seen.add(story.storyline_id)
-        kept.append(item)
-    return kept
-
-
-def shortfall_of(expected: float, got: int) -> float:
-    """How many audience outlets short of its expected coverage the story fell (never negative).
-
-    Absolute, not relative: a story expected in four audience outlets that got none is further
-    under-covered than one expected in one that got none, and the list should say so.
-    """
+def shortfall_of(expected: float, got: float) -> float:
+    """How far short of its expected share of attention the story fell (never negative)."""
     return max(0.0, expected - got)
 
 
-def story_weight(s: StorySignals) -> float:
-    """A story's weight outside the audience: doublings of outlets, plus breadth and authority.
-
-    log2 because the tenth outlet says less than the second; each further group adds half a
-    doubling, official/wire presence another half.
-    """
-    return math.log2(1.0 + s.effective_outlets) + 0.5 * max(0, s.groups - 1) + 0.5 * s.official
-
-
-def _eligible(s: StorySignals, options: RankOptions) -> bool:
+def _eligible(r: Reach, options: RankOptions) -> bool:
     """One outlet once is noise; so is a story seen in fewer groups than asked for."""
-    return s.outlets >= options.min_outlets and s.groups >= options.min_groups
+    return r.outlets >= options.min_outlets and r.groups >= options.min_groups
 
 
-def _excluded_storylines(
-    articles: Sequence[PlacedArticle],
-    audience: str,
-    dominant: Sequence[DominantStoryline],
-    options: RankOptions,
-) -> set[str]:
-    """Storylines the audience did not miss: dominant ones, and ones it held.
-
-    Held means the audience ran the storyline on `held_days` or more days, or gave it at least
-    `held_items` typical items' worth of attention (its summed weight over the audience's median
-    item weight): a front-page headline that stayed up for three days is one record, not three.
-    """
-    out = {d.storyline_id for d in dominant}
-    own = [a for a in articles if a.group == audience]
-    if not own:
-        return out
+def _typical_weight(own: Sequence[PlacedArticle]) -> float:
     weights = sorted(max(a.weight, 0.0) for a in own)
-    typical = weights[len(weights) // 2] or 1.0
-    days: dict[str, set[date]] = defaultdict(set)
-    attention: dict[str, float] = defaultdict(float)
-    for a in own:
-        days[storyline_key(a)].add(a.day)
-        attention[storyline_key(a)] += max(a.weight, 0.0)
-    out |= {k for k, v in days.items() if len(v) >= options.held_days}
-    out |= {k for k, v in attention.items() if v / typical >= options.held_items}
-    return out
+    return (weights[len(weights) // 2] if weights else 0.0) or 1.0
+
+
+def _held(r: Reach, typical: float, options: RankOptions) -> bool:
+    """The audience ran it: on `held_days` or more days, or `held_items` typical items' worth.
+
+    A front-page headline that stayed up for three days is one record with a large weight, so
+    attention is measured against the audience's median item weight, not counted in records.
+    Judged on the event's own items (its stories and the headlines close to its reports), not on
+    its storyline: a storyline can hold unrelated stories, and one held headline in it must not
+    hide the others.
+    """
+    return r.audience_days >= options.held_days or (
+        r.audience_attention / typical >= options.held_items
+    )
 
 
 def _mean_pressure(days: Sequence[date], own: Mapping[date, PressurePoint]) -> float:
@@ -242,132 +159,33 @@ def _mean_pressure(days: Sequence[date], own: Mapping[date, PressurePoint]) -> f
 
 def _entry(
     rank: int,
-    score: float,
-    story: StoryCoverage,
-    s: StorySignals,
-    expected: float,
+    item: _Scored,
     inputs: BriefInputs,
     own_pressure: Mapping[date, PressurePoint],
     dominant: Sequence[DominantStoryline],
-    options: RankOptions,
 ) -> MissedHeadline:
-    crowd = crowded_out_by(story.days, inputs.articles, inputs.audience, dominant)
-    weeks = inputs.history.get(story.story_id, 0) + 1
-    reasons = missed_reasons(story, s, expected, inputs.audience, own_pressure, crowd, weeks)
+    event, r = item.event, item.reach
+    story = event.lead_story
+    crowd = crowded_out_by(event.days, inputs.articles, inputs.audience, dominant)
+    weeks = max(inputs.history.get(s, 0) for s in event.story_ids) + 1
+    reasons = missed_reasons(
+        event, r, item.expectation, inputs.audience, own_pressure, crowd, weeks
+    )
     coverage = {g: 0 for g in sorted({*inputs.groups, inputs.audience} - {""})}
-    coverage.update({g: c.outlets for g, c in story.by_group.items()})
+    coverage.update(dict(r.by_group))
+    coverage[inputs.audience] = len({a.outlet_key for a in event.matched})
     return MissedHeadline(
         rank=rank,
         story_id=story.story_id,
         storyline_id=story.storyline_id,
         headline=story.headline,
-        score=round(score, 4),
+        score=round(item.score, 4),
         reasons=reasons,
         coverage=coverage,
-        articles=story.articles,
+        articles=event.articles,
         crowded_out_by=crowd[0] if crowd else None,
         weeks_missed=weeks,
     )
-
-
-def crowded_out_by(
-    days: Sequence[date],
-    articles: Sequence[PlacedArticle],
-    audience: str,
-    dominant: Sequence[DominantStoryline],
-) -> tuple[str, float] | None:
-    """The dominant storyline with the largest share of the audience's attention on these days."""
-    wanted = set(days)
-    own = [a for a in articles if a.group == audience and a.day in wanted]
-    totals = attention_by_storyline(own)
-    total = sum(totals.values())
-    if total <= 0 or not dominant:
-        return None
-    best = max(dominant, key=lambda d: totals.get(d.storyline_id, 0.0))
-    share = totals.get(best.storyline_id, 0.0) / total
-    return (best.headline, share) if share > 0 else None
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def short_day(d: date) -> str:
-    return f"{d.strftime('%b')} {d.day}"
-
-
-def _copied(story: StoryCoverage) -> str:
-    """ " of the AP story": whose report the pickups mostly copied, when we know the original."""
-    copied = Counter(a.original_id for a in story.articles if a.original_id)
-    if not copied:
-        return ""
-    original, _ = copied.most_common(1)[0]
-    outlet = next((a.outlet for a in story.articles if a.id == original and a.outlet), None)
-    return f" of the {outlet} story" if outlet else ""
-
-
-def missed_reasons(
-    story: StoryCoverage,
-    s: StorySignals,
-    expected: float,
-    audience: str,
-    own_pressure: Mapping[date, PressurePoint],
-    crowd: tuple[str, float] | None,
-    weeks: int,
-) -> tuple[str, ...]:
-    """Plain-words reasons, each with the numbers behind it."""
-    first = (
-        f"{s.outlets} outlets in {s.groups} group{'s' if s.groups != 1 else ''}; "
-        f"{s.audience_outlets} of {s.audience_total} {audience} outlets"
-    )
-    peak = _peak_pressure(story.days, own_pressure)
-    if peak is not None:
-        day, value, is_high = peak
-        first += f"; {audience} pressure {value:.2f} on {short_day(day)}"
-        first += ", the week's high" if is_high else ""
-    out = [first]
-    out.append(
-        f"expected about {expected:.1f} {audience} outlets for a story with this reach, got "
-        f"{s.audience_outlets}"
-    )
-    span = _span(story.days)
-    out.append(
-        f"ran {len(story.days)} day{'s' if len(story.days) != 1 else ''} ({span}); "
-        f"{story.originals} original report{'s' if story.originals != 1 else ''}, "
-        f"{story.pickups} pickup{'s' if story.pickups != 1 else ''}{_copied(story)}"
-    )
-    if s.official:
-        out.append(
-            f"official, wire or specialist sources covered it: {', '.join(s.official_outlets)}"
-        )
-    if crowd is not None:
-        out.append(f"ran while “{crowd[0]}” held {crowd[1]:.0%} of {audience} coverage")
-    if weeks >= 2:
-        out.append(f"missed for the {ordinal(weeks)} week")
-    return tuple(out)
-
-
-def _span(days: Sequence[date]) -> str:
-    if not days:
-        return ""
-    if len(days) == 1:
-        return short_day(days[0])
-    return f"{short_day(days[0])}–{short_day(days[-1])}"
-
-
-def _peak_pressure(
-    days: Sequence[date], own: Mapping[date, PressurePoint]
-) -> tuple[date, float, bool] | None:
-    """The audience's highest pressure on the story's days, and whether it was the window's high."""
-    reliable = reliable_points(list(own.values()))
-    wanted = set(days)
-    points = [p for p in reliable if p.day in wanted]
-    if not points:
-        return None
-    best = max(points, key=lambda p: (p.value, p.day))
-    week_high = max(p.value for p in reliable)
-    return best.day, best.value, math.isclose(best.value, week_high)
 
 
 def audience_variety(
