@@ -146,13 +146,14 @@ def _matches(
     audience: Sequence[PlacedArticle],
     events: Sequence[list[PlacedArticle]],
     options: RankOptions,
-) -> list[set[int]]:
-    """For each event, the audience items whose headline is close to one of its reports.
+) -> dict[int, int]:
+    """Each audience item's event: the one with the report closest to its headline, if close.
 
     Close means a TF-IDF cosine of at least `match_similarity` *and* `match_terms` shared terms:
-    one rare word in common ("coalition" in a report's lead) is not the same event.
+    one rare word in common ("coalition" in a report's lead) is not the same event. One event
+    per item, so the audience's shares of attention add up to what it gave.
     """
-    out: list[set[int]] = [set() for _ in events]
+    out: dict[int, int] = {}
     outside = [a for items in events for a in items]
     if not audience or not outside:
         return out
@@ -173,11 +174,12 @@ def _matches(
     owner = [e for e, items in enumerate(events) for _ in items]
     slack = timedelta(days=1)
     coo = sims.tocoo()
+    best: dict[int, float] = {}
     for i, j, v in zip(coo.row, coo.col, coo.data, strict=True):
         if v < options.match_similarity or shared[i, j] < options.match_terms:
             continue
-        if abs(audience[i].day - outside[j].day) <= slack:
-            out[owner[j]].add(int(i))
+        if abs(audience[i].day - outside[j].day) <= slack and v > best.get(int(i), 0.0):
+            best[int(i)], out[int(i)] = float(v), owner[j]
     return out
 
 
@@ -196,14 +198,18 @@ def events_of(
     joined = _joined(stories, options.same_event_overlap)
     own = [a for a in articles if a.group == audience]
     outside = [[a for s in group for a in s.articles if a.group != audience] for group in joined]
-    near = _matches(own, outside, options)
-    by_story: dict[str, set[int]] = defaultdict(set)
+    owner = _matches(own, outside, options)
+    # An item in one of an event's stories belongs to that event, whatever its headline says.
+    event_of_story = {s.story_id: e for e, group in enumerate(joined) for s in group}
     for i, a in enumerate(own):
-        by_story[a.story_id or ""].add(i)
+        if (a.story_id or "") in event_of_story:
+            owner[i] = event_of_story[a.story_id or ""]
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, e in sorted(owner.items()):
+        members[e].append(i)
     events = []
-    for group, reports, hits in zip(joined, outside, near, strict=True):
-        in_story = {i for s in group for i in by_story.get(s.story_id, ())}
-        matched = tuple(own[i] for i in sorted(in_story | hits))
+    for e, (group, reports) in enumerate(zip(joined, outside, strict=True)):
+        matched = tuple(own[i] for i in members.get(e, ()))
         group.sort(key=lambda s: (-s.outlets, -len(s.articles), s.story_id))
         events.append(Event(tuple(group), tuple(reports), matched))
     return events

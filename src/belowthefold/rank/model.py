@@ -94,21 +94,33 @@ class CoverageModel:
 def _rows(
     articles: Sequence[PlacedArticle], audience: str, options: RankOptions, exclude: Collection[str]
 ) -> tuple[list[Row], float]:
-    """The stories of one stretch of days as rows, and the summed reach (the prior's base)."""
-    total = sum(max(a.weight, 0.0) for a in articles if a.group == audience)
+    """The stories of one stretch of days as rows, and the summed reach (the prior's base).
+
+    The base counts every event, the dominant ones included: the prior compares a story's reach
+    with all the reach outside the audience, as its share compares with all the audience gave.
+    """
+    total = _attention(articles, audience)
     rows: list[Row] = []
     reach_sum = 0.0
-    for event in events_of(articles, audience, options, exclude):
+    for event in events_of(articles, audience, options):
         r = reach_of(event.outside, event.matched, options)
         value = r.value()
         reach_sum += value
-        if total > 0 and value > 0:
+        if total > 0 and value > 0 and not event.storyline_ids & set(exclude):
             rows.append(Row(value, r.audience_attention / total))
     return rows, reach_sum
 
 
+def _attention(articles: Sequence[PlacedArticle], audience: str) -> float:
+    return sum(max(a.weight, 0.0) for a in articles if a.group == audience)
+
+
 def _archive_weeks(inputs: BriefInputs) -> list[list[PlacedArticle]]:
-    """The archive in seven-day blocks ending where the window starts (shares are per week)."""
+    """The archive in seven-day blocks ending where the window starts (shares are per week).
+
+    A block with less than half the window's audience attention (the archive's first, partial
+    week; a week a feed was down) is left out: its shares would overstate the usual ones.
+    """
     blocks: dict[int, list[PlacedArticle]] = {}
     for a in inputs.context:
         k = (inputs.window.start - a.day - timedelta(days=1)).days // 7
@@ -123,7 +135,10 @@ def fit_coverage_model(
     """Learn the audience's treatment from the archive and the window; the prior stands in below."""
     window, outside_reach = _rows(inputs.articles, inputs.audience, options, exclude)
     archive: list[Row] = []
+    volume = _attention(inputs.articles, inputs.audience)
     for block in _archive_weeks(inputs):
+        if _attention(block, inputs.audience) < 0.5 * volume:
+            continue  # a partial or thin week: its shares are not comparable
         floods = {d.storyline_id for d in dominant_storylines(block, inputs.audience, options)}
         archive += _rows(block, inputs.audience, options, floods)[0]
     rows = window + archive
