@@ -53,8 +53,8 @@ def file_route(path: Path, ctype: str = "application/xml") -> Route:
 
 
 @contextmanager
-def serve(routes: dict[str, Route] | None = None) -> Iterator[Served]:
-    """Start a threaded server on a free port; stop it on exit."""
+def serve(routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> Iterator[Served]:
+    """Start a threaded server on a free port of `host` (a loopback address); stop it on exit."""
     served = Served("", dict(routes or {}))
 
     class Handler(BaseHTTPRequestHandler):
@@ -74,9 +74,9 @@ def serve(routes: dict[str, Route] | None = None) -> Iterator[Served]:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((host, 0), Handler)
     server.daemon_threads = True
-    served.base = f"http://127.0.0.1:{server.server_address[1]}"
+    served.base = f"http://{host}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -21,6 +21,7 @@ from fetchserver import Served, file_route, rss, send, serve
 FIX = Path(__file__).parent / "fixtures" / "feeds"
 FAST_ENV = {
     "BELOWTHEFOLD_FETCH__PER_HOST_DELAY_S": "0",
+    "BELOWTHEFOLD_FETCH__ALLOW_PRIVATE_ADDRESSES": "1",  # the test server is on 127.0.0.1
     "BELOWTHEFOLD_FETCH__DEADLINE_S": "10",
     "BELOWTHEFOLD_FETCH__BACKOFF_S": "0.01",
     "BELOWTHEFOLD_FETCH__RETRIES": "0",

@@ -63,6 +63,7 @@ def test_every_feedparser_fixture_is_stored_or_recorded(shared_dir: Path, tmp_pa
             retries=0,
             respect_robots=False,
             concurrency=8,
+            allow_private_addresses=True,  # the corpus is served on 127.0.0.1
         )
         with Store(tmp_path / "corpus.db") as store, Fetcher(opts) as fetcher:
             report = FetchRunner(store, opts, fetcher).run(sources)

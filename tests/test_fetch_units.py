@@ -27,7 +27,14 @@ from belowthefold.store import Store
 from fetchserver import rss, send, serve
 
 FIX = Path(__file__).parent / "fixtures" / "feeds"
-OPTS = FetchOptions(per_host_delay_s=0.0, timeout_s=5.0, deadline_s=5.0, backoff_s=0.01)
+# The test server is on 127.0.0.1: these tests opt in to private addresses.
+OPTS = FetchOptions(
+    per_host_delay_s=0.0,
+    timeout_s=5.0,
+    deadline_s=5.0,
+    backoff_s=0.01,
+    allow_private_addresses=True,
+)
 FEED = rss([("Compressed", "https://z.example/1", "Mon, 07 Apr 2025 09:00:00 GMT")])
 
 
@@ -141,6 +148,7 @@ def test_ctrl_c_stops_watch_cleanly_mid_fetch(tmp_path: Path) -> None:
                 [Source(f"S{i}", "g", (), (srv.url(f"/f{i}"),)) for i in range(40)]
             )
         env = {**os.environ, "BELOWTHEFOLD_FETCH__PER_HOST_DELAY_S": "0", "COLUMNS": "200"}
+        env["BELOWTHEFOLD_FETCH__ALLOW_PRIVATE_ADDRESSES"] = "1"  # served on 127.0.0.1
         proc = subprocess.Popen(
             [sys.executable, "-m", "belowthefold", "--db", str(db), "watch", "--every", "1h"],
             env=env,

@@ -142,6 +142,8 @@ class FetchOptions:
     frontpage_max_gap_h: float = 6.0
     extract_min_chars: int = 100
     extract_favor: str = "balanced"
+    # Connect to loopback/private/link-local addresses too (tests serving on 127.0.0.1 opt in).
+    allow_private_addresses: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 import httpcore
 import httpx
 
+from belowthefold.fetch.addresses import Allowed, GuardedBackend, Resolver, is_public_address
+
 
 class RequestDeadlines:
     """The current request's deadline (monotonic seconds) per worker thread."""
@@ -100,15 +102,23 @@ class _Backend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def deadline_transport(deadlines: RequestDeadlines) -> httpx.BaseTransport:
-    """httpx's own transport with the deadline-aware backend slipped under its connection pool.
+def deadline_transport(
+    deadlines: RequestDeadlines,
+    resolve: Resolver | None = None,
+    allowed: Allowed = is_public_address,
+) -> tuple[httpx.BaseTransport, bool]:
+    """httpx's own transport with the deadline-aware backend slipped under its connection pool,
+    and under it, unless `resolve` is None, the backend that connects to public addresses only.
 
-    httpx offers no public hook for the network backend; where its internals differ from what
-    we expect, the plain transport is returned (per-operation timeouts still apply).
+    Returns (transport, guarded). httpx offers no public hook for the network backend; where its
+    internals differ from what we expect, the plain transport comes back with guarded False
+    (per-operation timeouts still apply; the Fetcher then checks each hop's host itself).
     """
     transport = httpx.HTTPTransport(retries=0)
     pool = getattr(transport, "_pool", None)
     inner = getattr(pool, "_network_backend", None)
     if isinstance(pool, httpcore.ConnectionPool) and isinstance(inner, httpcore.NetworkBackend):
-        pool._network_backend = _Backend(inner, deadlines)
-    return transport
+        backend = inner if resolve is None else GuardedBackend(inner, resolve, allowed)
+        pool._network_backend = _Backend(backend, deadlines)
+        return transport, resolve is not None
+    return transport, False

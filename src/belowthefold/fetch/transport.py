@@ -21,6 +21,14 @@ import httpx
 
 from belowthefold.config import FetchOptions
 from belowthefold.errors import FetchError
+from belowthefold.fetch.addresses import (
+    Allowed,
+    PrivateAddressError,
+    Resolver,
+    address_problem,
+    is_public_address,
+    resolve_host,
+)
 from belowthefold.fetch.deadline import RequestDeadlines, deadline_transport
 
 # Error kinds recorded per fetch; the CLI and docs list these.
@@ -38,6 +46,7 @@ KINDS = (
     "invalid_url",
     "internal",
     "cancelled",
+    "private_address",
 )
 
 
@@ -194,13 +203,27 @@ class Fetcher:
         options: FetchOptions,
         transport: httpx.BaseTransport | None = None,
         clock: Clock | None = None,
+        resolve: Resolver = resolve_host,
+        allowed: Allowed = is_public_address,
     ) -> None:
+        """`resolve` and `allowed` are the address guard's seams: which addresses a host has,
+        and which of them may be connected to (public ones; ignored with allow_private_addresses).
+        """
         self.options = options
         self.clock: Clock = clock or SystemClock()
         timeout = httpx.Timeout(options.timeout_s, connect=min(options.timeout_s, 10.0))
         self._deadlines = RequestDeadlines()
+        self._resolve = resolve
+        self._allowed = allowed
+        guard = None if options.allow_private_addresses else resolve
+        guarded = False
+        if transport is None:
+            transport, guarded = deadline_transport(self._deadlines, guard, allowed)
+        # Without the guarded backend (a swapped transport, other httpx internals) every hop's
+        # host is still checked before its request; only DNS rebinding then slips through.
+        self._check_hops = guard is not None and not guarded
         self.client = httpx.Client(
-            transport=transport or deadline_transport(self._deadlines),
+            transport=transport,
             timeout=timeout,
             follow_redirects=False,
             headers={"User-Agent": options.user_agent, "Accept-Encoding": "gzip, deflate"},
@@ -238,6 +261,8 @@ class Fetcher:
             if current in seen:
                 raise FetchError("redirects", f"redirect loop at {current[:200]}")
             seen.add(current)
+            if self._check_hops:
+                self._check_address(current)
             before = self.clock.monotonic()
             self._check_robots(current)
             deadline.end += self.clock.monotonic() - before  # robots.txt has its own deadline
@@ -249,6 +274,12 @@ class Fetcher:
         raise FetchError(
             "redirects", f"more than {self.options.max_redirects} redirects from {url[:200]}"
         )
+
+    def _check_address(self, url: str) -> None:
+        host = urlsplit(url).hostname or ""
+        problem = address_problem(host, self._resolve, self._allowed)[1]
+        if problem:
+            raise FetchError("private_address", f"refused: {problem}")
 
     # -- robots -----------------------------------------------------------------------------
 
@@ -423,8 +454,11 @@ class Fetcher:
                     f"no complete answer within {self.options.deadline_s:g}s (slow server)",
                 ) from exc
             raise FetchError("timeout", f"timed out: {type(exc).__name__}") from exc
+        except httpx.ConnectError as exc:
+            if isinstance(exc.__cause__, PrivateAddressError):  # raised by the guarded backend
+                raise FetchError("private_address", str(exc)[:300]) from exc
+            raise FetchError("connect", f"{type(exc).__name__}: {exc}"[:300]) from exc
         except (
-            httpx.ConnectError,
             httpx.RemoteProtocolError,
             httpx.ReadError,
             httpx.WriteError,

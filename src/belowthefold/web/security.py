@@ -6,12 +6,12 @@ Kept apart from the pages so each rule is small enough to read and test on its o
 from __future__ import annotations
 
 import hmac
-import ipaddress
-import socket
-from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# One address rule for adding a feed here and for every connection the fetcher makes.
+from belowthefold.fetch.addresses import Resolver, address_problem, is_public_address, resolve_host
 
 # No inline script anywhere (the JS is a file); styles come from our stylesheet only, and the
 # SVG charts use presentation attributes, which CSP does not treat as inline style.
@@ -25,7 +25,7 @@ CSP_BRIEF = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 SAFE_SCHEMES = ("http", "https")
 
-Resolver = Callable[[str], Sequence[str]]
+__all__ = ["Resolver", "feed_url_problem", "is_public_address", "resolve_host", "safe_href"]
 
 
 def safe_href(url: str | None) -> str | None:
@@ -54,30 +54,6 @@ def token_matches(expected: str | None, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
 
 
-def resolve_host(host: str) -> list[str]:
-    """Every address a host name resolves to (IP literals resolve to themselves)."""
-    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    return sorted({str(info[4][0]) for info in infos})
-
-
-def is_public_address(address: str) -> bool:
-    """False for loopback, private, link-local, multicast, reserved and unspecified addresses."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (
-        ip.is_loopback
-        or ip.is_private
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
-
-
 def feed_url_problem(url: str, allow_private: bool, resolve: Resolver = resolve_host) -> str | None:
     """Why a feed URL may not be added from the web, or None when it may.
 
@@ -93,16 +69,7 @@ def feed_url_problem(url: str, allow_private: bool, resolve: Resolver = resolve_
         return "feed URL must be http(s) with a host"
     if allow_private:
         return None
-    try:
-        addresses = resolve(host)
-    except (OSError, UnicodeError) as exc:
-        return f"cannot resolve {host}: {exc}"
-    if not addresses:
-        return f"cannot resolve {host}"
-    bad = [a for a in addresses if not is_public_address(a)]
-    if bad:
-        return f"{host} resolves to a loopback, private or link-local address ({bad[0]})"
-    return None
+    return address_problem(host, resolve)[1]
 
 
 class SecurityHeaders:
