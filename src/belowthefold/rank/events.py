@@ -13,10 +13,11 @@ is close in content to one of the event's reports (TF-IDF cosine over the window
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from belowthefold.attention import story_coverage
 from belowthefold.config import RankOptions
@@ -138,6 +139,77 @@ def _joined(stories: Sequence[StoryCoverage], threshold: float) -> list[list[Sto
     return list(groups.values())
 
 
+Encoder = Callable[[list[str]], Any]
+
+
+def _main_language(stories: Sequence[StoryCoverage]) -> str | None:
+    langs = Counter(a.lang for s in stories for a in s.articles if a.lang)
+    return langs.most_common(1)[0][0] if langs else None
+
+
+def _join_languages(
+    groups: list[list[StoryCoverage]], encoder: Encoder, options: RankOptions
+) -> list[list[StoryCoverage]]:
+    """Join an event reported in another language to the event it is about.
+
+    TF-IDF gives a Spanish and an English report of one port explosion no shared term, so the
+    Spanish one would stand alone with no audience coverage and be listed as missed. Events with
+    a report outside the window's main language are compared, by the mean of their titles'
+    multilingual embeddings, with the events they overlap in days; every pair at cosine
+    `join_dense` or more is joined (the Spanish report and both English fragments it matches). Only events with at least `min_outlets` articles take
+    part: the rest cannot be listed, and encoding them would cost time for nothing.
+    """
+    import numpy as np
+
+    main = _main_language([s for g in groups for s in g])
+    big = [
+        i for i, g in enumerate(groups) if sum(len(s.articles) for s in g) >= options.min_outlets
+    ]
+    foreign = [
+        i for i in big if any(a.lang and a.lang != main for s in groups[i] for a in s.articles)
+    ]
+    if not foreign or len(big) < 2:
+        return groups
+    titles = [[a.title for s in groups[i] for a in s.articles] for i in big]
+    flat = encoder([t for ts in titles for t in ts])
+    vectors, k = [], 0
+    for ts in titles:
+        v = np.asarray(flat[k : k + len(ts)]).mean(axis=0)
+        vectors.append(v / (np.linalg.norm(v) or 1.0))
+        k += len(ts)
+    sims = np.asarray(vectors) @ np.asarray(vectors).T
+    position = {g: n for n, g in enumerate(big)}
+    days = [{d for s in g for d in s.days} for g in groups]
+    target: dict[int, int] = {}
+    for i in foreign:
+        a = position[i]
+        for b in range(len(big)):
+            j = big[b]
+            if j != i and sims[a, b] >= options.join_dense and _near(days[i], days[j]):
+                ri, rj = _root(target, i), _root(target, j)
+                if ri != rj:
+                    target[ri] = rj
+    return _merge(groups, target)
+
+
+def _near(a: set[date], b: set[date]) -> bool:
+    return any(abs((x - y).days) <= 1 for x in a for y in b)
+
+
+def _root(target: dict[int, int], i: int) -> int:
+    while i in target:
+        i = target[i]
+    return i
+
+
+def _merge(groups: list[list[StoryCoverage]], target: dict[int, int]) -> list[list[StoryCoverage]]:
+    """Apply `target` (group -> group it joined; a forest, so roots are well defined)."""
+    merged: dict[int, list[StoryCoverage]] = defaultdict(list)
+    for i, g in enumerate(groups):
+        merged[_root(target, i)].extend(g)
+    return list(merged.values())
+
+
 def _doc(a: PlacedArticle) -> str:
     return f"{a.title}. {a.text[:300]}" if a.text else a.title
 
@@ -146,14 +218,14 @@ def _matches(
     audience: Sequence[PlacedArticle],
     events: Sequence[list[PlacedArticle]],
     options: RankOptions,
-) -> dict[int, int]:
-    """Each audience item's event: the one with the report closest to its headline, if close.
+) -> dict[int, set[int]]:
+    """Each audience item's events: those with a report close to its headline.
 
     Close means a TF-IDF cosine of at least `match_similarity` *and* `match_terms` shared terms:
-    one rare word in common ("coalition" in a report's lead) is not the same event. One event
-    per item, so the audience's shares of attention add up to what it gave.
+    one rare word in common ("coalition" in a report's lead) is not the same event. An item may
+    count for several events: a front page's saga headline covers each of its fragments.
     """
-    out: dict[int, int] = {}
+    out: dict[int, set[int]] = defaultdict(set)
     outside = [a for items in events for a in items]
     if not audience or not outside:
         return out
@@ -174,12 +246,11 @@ def _matches(
     owner = [e for e, items in enumerate(events) for _ in items]
     slack = timedelta(days=1)
     coo = sims.tocoo()
-    best: dict[int, float] = {}
     for i, j, v in zip(coo.row, coo.col, coo.data, strict=True):
         if v < options.match_similarity or shared[i, j] < options.match_terms:
             continue
-        if abs(audience[i].day - outside[j].day) <= slack and v > best.get(int(i), 0.0):
-            best[int(i)], out[int(i)] = float(v), owner[j]
+        if abs(audience[i].day - outside[j].day) <= slack:
+            out[int(i)].add(owner[j])
     return out
 
 
@@ -188,28 +259,35 @@ def events_of(
     audience: str,
     options: RankOptions,
     exclude: Collection[str] = (),
+    encoder: Encoder | None = None,
 ) -> list[Event]:
-    """The window's events with outside coverage, outside the `exclude`d storylines."""
-    stories = [
-        s
-        for s in story_coverage(articles)
-        if s.storyline_id not in exclude and any(g != audience for g in s.by_group)
-    ]
+    """The window's events with outside coverage, outside the `exclude`d storylines.
+
+    With a multilingual `encoder`, events reported in another language join the event they are
+    about (`_join_languages`); without one, stories join by shared title words only.
+    """
+    stories = [s for s in story_coverage(articles) if any(g != audience for g in s.by_group)]
     joined = _joined(stories, options.same_event_overlap)
+    if encoder is not None:
+        joined = _join_languages(joined, encoder, options)
+    # Dropped after joining: a Japanese report of the pope's death joins the flood, then goes.
+    dropped = set(exclude)
+    joined = [g for g in joined if not any(s.storyline_id in dropped for s in g)]
     own = [a for a in articles if a.group == audience]
     outside = [[a for s in group for a in s.articles if a.group != audience] for group in joined]
     owner = _matches(own, outside, options)
+    members: dict[int, set[int]] = defaultdict(set)
+    for i, events_hit in owner.items():
+        for e in events_hit:
+            members[e].add(i)
     # An item in one of an event's stories belongs to that event, whatever its headline says.
     event_of_story = {s.story_id: e for e, group in enumerate(joined) for s in group}
     for i, a in enumerate(own):
         if (a.story_id or "") in event_of_story:
-            owner[i] = event_of_story[a.story_id or ""]
-    members: dict[int, list[int]] = defaultdict(list)
-    for i, e in sorted(owner.items()):
-        members[e].append(i)
+            members[event_of_story[a.story_id or ""]].add(i)
     events = []
     for e, (group, reports) in enumerate(zip(joined, outside, strict=True)):
-        matched = tuple(own[i] for i in members.get(e, ()))
+        matched = tuple(own[i] for i in sorted(members.get(e, ())))
         group.sort(key=lambda s: (-s.outlets, -len(s.articles), s.story_id))
         events.append(Event(tuple(group), tuple(reports), matched))
     return events

@@ -24,7 +24,7 @@ import numpy as np
 from belowthefold.attention import dominant_storylines
 from belowthefold.config import RankOptions
 from belowthefold.models import BriefInputs, PlacedArticle
-from belowthefold.rank.events import events_of
+from belowthefold.rank.events import Encoder, events_of
 from belowthefold.rank.reach import reach_of
 
 
@@ -92,7 +92,11 @@ class CoverageModel:
 
 
 def _rows(
-    articles: Sequence[PlacedArticle], audience: str, options: RankOptions, exclude: Collection[str]
+    articles: Sequence[PlacedArticle],
+    audience: str,
+    options: RankOptions,
+    exclude: Collection[str],
+    encoder: Encoder | None = None,
 ) -> tuple[list[Row], float]:
     """The stories of one stretch of days as rows, and the summed reach (the prior's base).
 
@@ -102,7 +106,7 @@ def _rows(
     total = _attention(articles, audience)
     rows: list[Row] = []
     reach_sum = 0.0
-    for event in events_of(articles, audience, options):
+    for event in events_of(articles, audience, options, (), encoder):
         r = reach_of(event.outside, event.matched, options)
         value = r.value()
         reach_sum += value
@@ -133,7 +137,9 @@ def fit_coverage_model(
     inputs: BriefInputs, options: RankOptions, exclude: Collection[str] = ()
 ) -> CoverageModel:
     """Learn the audience's treatment from the archive and the window; the prior stands in below."""
-    window, outside_reach = _rows(inputs.articles, inputs.audience, options, exclude)
+    window, outside_reach = _rows(
+        inputs.articles, inputs.audience, options, exclude, inputs.encoder
+    )
     archive: list[Row] = []
     volume = _attention(inputs.articles, inputs.audience)
     for block in _archive_weeks(inputs):

@@ -105,7 +105,7 @@ def rank_missed(
     own_pressure = {p.day: p for p in pressure if p.group == audience}
     typical = _typical_weight(own)
     scored: list[_Scored] = []
-    for event in events_of(inputs.articles, audience, options, floods):
+    for event in events_of(inputs.articles, audience, options, floods, inputs.encoder):
         r = reach_of(event.outside, event.matched, options)
         if not _eligible(r, options) or _held(r, typical, options):
             continue
