@@ -114,6 +114,9 @@ class RankOptions:
     # is at least this and they share `match_terms` terms (days within one).
     match_similarity: float = 0.2
     match_terms: int = 2
+    # With a multilingual encoder, an event with a report in another language joins the event
+    # whose titles' mean embedding is at least this close (USE v3: same event ~0.65, else <0.4).
+    join_dense: float = 0.5
     # Listed only when the audience gave it at most this fraction of its expected share.
     max_got_ratio: float = 0.5
     # The prior counts as this many stories against the learned curve.
@@ -121,6 +124,7 @@ class RankOptions:
     min_model_stories: int = 10
     min_model_positives: int = 3
     min_archive_stories: int = 50
+
 
 @dataclass(frozen=True)
 class FetchOptions:

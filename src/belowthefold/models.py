@@ -6,7 +6,7 @@ Datetimes are timezone-aware UTC throughout; days are UTC calendar days.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -270,3 +270,6 @@ class BriefInputs:
     history: Mapping[str, int] = field(default_factory=dict)
     versus: str | None = None
     now: datetime | None = None
+    # A multilingual sentence encoder (texts -> unit vectors), where one is installed: the ranking
+    # uses it to join an event reported in several languages. A seam, not data.
+    encoder: Callable[[list[str]], Any] | None = None
