@@ -24,7 +24,7 @@ import numpy as np
 from belowthefold.attention import dominant_storylines
 from belowthefold.config import RankOptions
 from belowthefold.models import BriefInputs, PlacedArticle
-from belowthefold.rank.events import Encoder, events_of
+from belowthefold.rank.events import Event, events_of
 from belowthefold.rank.reach import reach_of
 
 
@@ -92,25 +92,21 @@ class CoverageModel:
 
 
 def _rows(
-    articles: Sequence[PlacedArticle],
-    audience: str,
-    options: RankOptions,
-    exclude: Collection[str],
-    encoder: Encoder | None = None,
+    events: Sequence[Event], total: float, options: RankOptions, exclude: Collection[str]
 ) -> tuple[list[Row], float]:
-    """The stories of one stretch of days as rows, and the summed reach (the prior's base).
+    """The events of one stretch of days as rows, and the summed reach (the prior's base).
 
     The base counts every event, the dominant ones included: the prior compares a story's reach
     with all the reach outside the audience, as its share compares with all the audience gave.
     """
-    total = _attention(articles, audience)
     rows: list[Row] = []
     reach_sum = 0.0
-    for event in events_of(articles, audience, options, (), encoder):
+    dropped = set(exclude)
+    for event in events:
         r = reach_of(event.outside, event.matched, options)
         value = r.value()
         reach_sum += value
-        if total > 0 and value > 0 and not event.storyline_ids & set(exclude):
+        if total > 0 and value > 0 and not event.storyline_ids & dropped:
             rows.append(Row(value, r.audience_attention / total))
     return rows, reach_sum
 
@@ -134,19 +130,28 @@ def _archive_weeks(inputs: BriefInputs) -> list[list[PlacedArticle]]:
 
 
 def fit_coverage_model(
-    inputs: BriefInputs, options: RankOptions, exclude: Collection[str] = ()
+    inputs: BriefInputs,
+    options: RankOptions,
+    exclude: Collection[str] = (),
+    events: Sequence[Event] | None = None,
 ) -> CoverageModel:
-    """Learn the audience's treatment from the archive and the window; the prior stands in below."""
-    window, outside_reach = _rows(
-        inputs.articles, inputs.audience, options, exclude, inputs.encoder
-    )
+    """Learn the audience's treatment from the archive and the window; the prior stands in below.
+
+    `events` are the window's events when the caller has them already (the ranking does: joining
+    languages encodes titles, which should happen once per brief).
+    """
+    audience = inputs.audience
+    if events is None:
+        events = events_of(inputs.articles, audience, options, (), inputs.encoder)
+    volume = _attention(inputs.articles, audience)
+    window, outside_reach = _rows(events, volume, options, exclude)
     archive: list[Row] = []
-    volume = _attention(inputs.articles, inputs.audience)
     for block in _archive_weeks(inputs):
-        if _attention(block, inputs.audience) < 0.5 * volume:
+        total = _attention(block, audience)
+        if total < 0.5 * volume:
             continue  # a partial or thin week: its shares are not comparable
-        floods = {d.storyline_id for d in dominant_storylines(block, inputs.audience, options)}
-        archive += _rows(block, inputs.audience, options, floods)[0]
+        floods = {d.storyline_id for d in dominant_storylines(block, audience, options)}
+        archive += _rows(events_of(block, audience, options), total, options, floods)[0]
     rows = window + archive
     positives = sum(1 for r in rows if r.share > 0)
     base = CoverageModel("prior", outside_reach, prior_strength=options.prior_strength)

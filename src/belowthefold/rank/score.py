@@ -93,7 +93,8 @@ def rank_missed(
     """Score every eligible event and keep the top `options.top_n`."""
     audience = inputs.audience
     floods = {d.storyline_id for d in dominant}
-    model = fit_coverage_model(inputs, options, floods)
+    events = events_of(inputs.articles, audience, options, (), inputs.encoder)
+    model = fit_coverage_model(inputs, options, floods, events)
     variety = audience_variety(inputs, dominant, pressure)
     if not named_groups(inputs):
         return Ranking((), model, variety, 0, (_no_groups_note(audience),))
@@ -105,7 +106,9 @@ def rank_missed(
     own_pressure = {p.day: p for p in pressure if p.group == audience}
     typical = _typical_weight(own)
     scored: list[_Scored] = []
-    for event in events_of(inputs.articles, audience, options, floods, inputs.encoder):
+    for event in events:
+        if event.storyline_ids & floods:
+            continue
         r = reach_of(event.outside, event.matched, options)
         if not _eligible(r, options) or _held(r, typical, options):
             continue
