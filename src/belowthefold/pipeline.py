@@ -16,6 +16,7 @@ from pathlib import Path
 from belowthefold.config import ImportOptions, Settings
 from belowthefold.errors import WindowError
 from belowthefold.ingest import iter_file
+from belowthefold.ingest.records import EARLIEST, LATEST
 from belowthefold.models import (
     Article,
     Assignment,
@@ -174,6 +175,15 @@ def _cluster_pending(
 # --- windows ---------------------------------------------------------------------------------
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+# Windows stay inside the dates articles may have: the year 1 or 9999 has no news, and date
+# arithmetic around them overflows.
+FIRST_DAY, LAST_DAY = EARLIEST.date(), LATEST.date() - timedelta(days=1)
+
+
+def _in_range(d: date, what: str) -> date:
+    if not FIRST_DAY <= d <= LAST_DAY:
+        raise WindowError(f"{what} {d.isoformat()} is outside {FIRST_DAY.year}..{LAST_DAY.year}")
+    return d
 
 
 def parse_window(
@@ -187,12 +197,12 @@ def parse_window(
         raise WindowError("give either --week or --from/--to, not both")
     if start or end:
         try:
-            s = date.fromisoformat(start) if start else None
-            e = date.fromisoformat(end) if end else None
+            s = _in_range(date.fromisoformat(start), "--from") if start else None
+            e = _in_range(date.fromisoformat(end), "--to") if end else None
         except ValueError as exc:
             raise WindowError(f"dates must look like 2025-04-03: {exc}") from exc
-        s = s or (e - timedelta(days=6) if e else None)
-        e = e or (s + timedelta(days=6) if s else None)
+        s = s or (max(FIRST_DAY, e - timedelta(days=6)) if e else None)
+        e = e or (min(LAST_DAY, s + timedelta(days=6)) if s else None)
         assert s is not None and e is not None
         if e < s:
             raise WindowError(f"--to {e} is before --from {s}")
@@ -209,6 +219,8 @@ def parse_window(
         monday = date.fromisocalendar(year, num, 1)
     except ValueError as exc:
         raise WindowError(f"no such ISO week {week!r}: {exc}") from exc
+    _in_range(monday, f"week {week!r} starts on")
+    _in_range(monday + timedelta(days=6), f"week {week!r} ends on")
     return Window(monday, monday + timedelta(days=6), f"{year}-W{num:02d}")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +13,7 @@ from starlette.routing import Route
 from belowthefold.errors import WindowError
 from belowthefold.pipeline import parse_window
 from belowthefold.web import admin
-from belowthefold.web.pages import int_param, load_brief
+from belowthefold.web.pages import load_brief
 from belowthefold.web.state import state_of
 from belowthefold.web.views import story_dict, story_view, week_label
 
@@ -77,11 +75,25 @@ def pressure_json(request: Request) -> Response:
     )
 
 
+def _bounded(name: str, value: str | None, default: int, low: int, high: int) -> int:
+    """An integer query parameter within the bounds the OpenAPI schema states, else 400 (pages
+    clamp instead; an API client should hear that it asked for something else)."""
+    if value is None or value == "":
+        return default
+    try:
+        n = int(value)
+    except ValueError as exc:
+        raise HTTPException(400, f"{name} must be an integer") from exc
+    if not low <= n <= high:
+        raise HTTPException(400, f"{name} must be between {low} and {high}")
+    return n
+
+
 def search_json(request: Request) -> Response:
     state = state_of(request)
     q = request.query_params.get("q", "")[:500]
-    limit = int_param(request.query_params.get("limit"), 20, 1, 200)
-    offset = int_param(request.query_params.get("offset"), 0, 0, 100_000)
+    limit = _bounded("limit", request.query_params.get("limit"), 20, 1, 200)
+    offset = _bounded("offset", request.query_params.get("offset"), 0, 0, 100_000)
     with state.store() as store:
         hits = store.search.search(q, limit=limit, offset=offset)
         total = store.search.count(q)
@@ -134,16 +146,7 @@ def sources_json(request: Request) -> Response:
 
 async def sources_add_json(request: Request) -> Response:
     state = state_of(request)
-    admin.require_token(state, request.headers.get("x-admin-token"))
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError as exc:
-        raise HTTPException(400, f"body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise HTTPException(400, "body must be a JSON object")
-    fields: dict[str, Any] = {k: v for k, v in body.items() if isinstance(v, str)}
-    if isinstance(body.get("domains"), list):
-        fields["domains"] = ",".join(str(d) for d in body["domains"])
+    fields = await admin.json_fields(state, request)
     source = admin.source_from_fields(fields)
     await run_in_threadpool(admin.add_source, state, source)
     return JSONResponse({"added": source.name}, status_code=201)

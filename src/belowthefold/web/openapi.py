@@ -17,14 +17,29 @@ _ARTICLE: dict[str, Any] = {
 }
 
 
-def _q(name: str, desc: str, required: bool = False, kind: str = "string") -> dict[str, Any]:
+def _q(
+    name: str, desc: str, required: bool = False, kind: str = "string", **bounds: int
+) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
         "required": required,
         "description": desc,
-        "schema": {"type": kind},
+        "schema": {"type": kind, **bounds},
     }
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    """The error answers a route gives, each with the Error body (the contract lists them all)."""
+    why = {
+        400: "bad input",
+        403: "read-only server, or wrong or missing admin token",
+        404: "not found",
+        413: "body too large",
+        415: "unsupported body type",
+    }
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {str(c): {"description": why[c], "content": body} for c in codes}
 
 
 def _p(name: str, desc: str) -> dict[str, Any]:
@@ -91,8 +106,8 @@ def schema() -> dict[str, Any]:
                     "summary": "Full-text search over titles and text; every word must match.",
                     "parameters": [
                         _q("q", "Words to find.", True),
-                        _q("limit", "1-200", kind="integer"),
-                        _q("offset", "Skip this many.", kind="integer"),
+                        _q("limit", "1-200", kind="integer", minimum=1, maximum=200),
+                        _q("offset", "Skip this many.", kind="integer", minimum=0, maximum=100_000),
                     ],
                     "responses": _ok("Matches"),
                 }
@@ -113,16 +128,27 @@ def schema() -> dict[str, Any]:
                                     "type": "object",
                                     "required": ["name", "group"],
                                     "properties": {
-                                        "name": {"type": "string"},
-                                        "group": {"type": "string"},
-                                        "feed": {"type": "string"},
+                                        "name": {
+                                            "type": "string",
+                                            "minLength": 1,
+                                            "maxLength": 300,
+                                        },
+                                        "group": {
+                                            "type": "string",
+                                            "minLength": 1,
+                                            "maxLength": 100,
+                                        },
+                                        "feed": {"type": "string", "maxLength": 2000},
                                         "domains": {"type": "array", "items": {"type": "string"}},
                                     },
                                 }
                             }
                         }
                     },
-                    "responses": {"201": {"description": "added"}},
+                    "responses": {
+                        "201": {"description": "added"},
+                        **_errors(400, 403, 413),
+                    },
                 },
             },
             "/api/sources/{name}": {
@@ -130,7 +156,7 @@ def schema() -> dict[str, Any]:
                     "summary": "Remove a source (admin token required).",
                     "security": admin,
                     "parameters": [_p("name", "Source name.")],
-                    "responses": _ok("removed"),
+                    "responses": {**_ok("removed"), **_errors(403, 404)},
                 }
             },
             "/feeds/missed.atom": {

@@ -139,9 +139,7 @@ def sources_page(request: Request) -> Response:
 
 async def sources_add(request: Request) -> Response:
     state = state_of(request)
-    form = await request.form()
-    fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    admin.require_token(state, request.headers.get("x-admin-token") or fields.get("token"))
+    fields = await admin.form_fields(state, request)
     source = admin.source_from_fields(fields)
     await run_in_threadpool(admin.add_source, state, source)
     return _back(f"added {source.name}")
@@ -149,9 +147,7 @@ async def sources_add(request: Request) -> Response:
 
 async def sources_remove(request: Request) -> Response:
     state = state_of(request)
-    form = await request.form()
-    fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    admin.require_token(state, request.headers.get("x-admin-token") or fields.get("token"))
+    fields = await admin.form_fields(state, request)
     name = fields.get("name", "").strip()
     removed = await run_in_threadpool(admin.remove_source, state, name)
     if not removed:
