@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from belowthefold.config import ImportOptions, Settings
-from belowthefold.errors import WindowError
+from belowthefold.errors import InputError, WindowError
 from belowthefold.ingest import iter_file
 from belowthefold.ingest.records import EARLIEST, LATEST
 from belowthefold.models import (
@@ -27,7 +27,13 @@ from belowthefold.models import (
     RecordError,
     Window,
 )
-from belowthefold.sources import SourceIndex, load_sources
+from belowthefold.sources import (
+    NO_RULES,
+    GroupRules,
+    SourceIndex,
+    load_sources,
+    parse_sources_file,
+)
 from belowthefold.store import Store
 
 Tick = Callable[[int], None]
@@ -58,13 +64,19 @@ NO_PROGRESS = Progress()
 
 def apply_sources(store: Store, sources_path: Path) -> int:
     """Store the sources file and regroup every article by it; returns articles regrouped."""
-    sources, raw = load_sources(sources_path)
-    store.sources.replace_all(sources, raw)
-    return store.articles.regroup(SourceIndex.build(sources).resolve)
+    parsed, raw = load_sources(sources_path)
+    store.sources.replace_all(parsed.sources, raw)
+    return store.articles.regroup(SourceIndex.build(parsed.sources, parsed.rules).resolve)
+
+
+def stored_rules(store: Store) -> GroupRules:
+    """The grouping rules of the stored sources file: its text is where they live."""
+    raw = store.sources.raw_file()
+    return parse_sources_file(raw, "stored sources file").rules if raw else NO_RULES
 
 
 def source_index(store: Store) -> SourceIndex:
-    return SourceIndex.build(store.sources.all())
+    return SourceIndex.build(store.sources.all(), stored_rules(store))
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -83,6 +95,26 @@ def _batched(
         yield batch
 
 
+# A folder given with one of these formats stands for its files of that kind; a front-page
+# folder (and a folder under --format auto) is one input that its own reader walks.
+_FOLDER_SUFFIXES = {"gdelt": (".csv",), "csv": (".csv",), "jsonl": (".jsonl", ".ndjson", ".json")}
+
+
+def input_files(paths: Sequence[Path], fmt: str) -> list[Path]:
+    """The files to read: each path, with a folder of GDELT/CSV/JSONL files expanded, sorted."""
+    out: list[Path] = []
+    for path in paths:
+        suffixes = _FOLDER_SUFFIXES.get(fmt)
+        if not path.is_dir() or suffixes is None:
+            out.append(path)
+            continue
+        found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+        if not found:
+            raise InputError(f"no {'/'.join(suffixes)} files under {path} for --format {fmt}")
+        out.extend(found)
+    return out
+
+
 def import_paths(
     store: Store,
     paths: Sequence[Path],
@@ -91,10 +123,11 @@ def import_paths(
     progress: Progress = NO_PROGRESS,
 ) -> ImportSummary:
     """Import files into the store, batch by batch; bad records are kept as errors, not fatal."""
+    given, paths = paths, input_files(paths, options.format)
     if sources_path is not None:
         apply_sources(store, sources_path)
     index = source_index(store)
-    run_id = store.runs.begin("import", " ".join(str(p) for p in paths))
+    run_id = store.runs.begin("import", " ".join(str(p) for p in given))
     read = inserted = n_errors = 0
     errors: list[RecordError] = []
     for path in paths:

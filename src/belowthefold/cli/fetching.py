@@ -52,9 +52,10 @@ def catalog_sources() -> list[Source]:
 
 
 def _save_sources(store: Store, sources: Sequence[Source]) -> int:
-    """Store the full list, keep the sources file text in step, regroup articles by it."""
-    store.sources.replace_all(sources, dump_sources(sources))
-    return store.articles.regroup(SourceIndex.build(sources).resolve)
+    """Store the full list, keep the sources file text (and its rules) in step, regroup by it."""
+    rules = pipeline.stored_rules(store)
+    store.sources.replace_all(sources, dump_sources(sources, rules))
+    return store.articles.regroup(SourceIndex.build(sources, rules).resolve)
 
 
 def _merge(existing: Sequence[Source], new: Sequence[Source]) -> list[Source]:
