@@ -218,6 +218,10 @@ class MissedHeadline:
     facts: tuple[str, ...] = ()
     crowded_out_by: str | None = None
     weeks_missed: int = 1
+    # The crowding storyline's share of the audience's attention on the story's days.
+    crowded_share: float = 0.0
+    # One or two plain sentences for the column: what happened, who covered it, who did not.
+    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,10 @@ class Brief:
     versus_dominant: tuple[DominantStoryline, ...] = ()
     versus_missed: tuple[MissedHeadline, ...] = ()
     methods: tuple[str, ...] = ()
+    # The column's opening paragraph: what dominated, how hard, and what that left for the rest.
+    lead: str = ""
+    # The audience's outlets by name, for sentences that speak of "the BBC" rather than a group.
+    audience_outlets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from belowthefold.attention import daily_pressure, dominant_storylines
+from belowthefold.brief.column import audience_name, dominated_lead, missed_summary
 from belowthefold.brief.facts import extract_facts, lead_of
 from belowthefold.config import RankOptions
 from belowthefold.models import (
@@ -26,7 +28,10 @@ def build_brief(inputs: BriefInputs, options: RankOptions) -> Brief:
     pressure = daily_pressure(inputs.articles, inputs.window.days(), groups)
     dominant = _with_facts_dominant(dominant_storylines(inputs.articles, audience, options))
     ranking = rank_missed(inputs, pressure, dominant, options)
-    missed = tuple(_with_facts(m) for m in ranking.missed)
+    outlets = _outlets(inputs, audience)
+    name = audience_name(outlets, audience)
+    lang = _language(inputs, audience)
+    missed = tuple(_with_facts(m, audience, name, lang) for m in ranking.missed)
     notes = list(ranking.notes) + _notes(inputs, ranking, dominant)
     versus_dominant: tuple[DominantStoryline, ...] = ()
     versus_missed: tuple[MissedHeadline, ...] = ()
@@ -36,7 +41,11 @@ def build_brief(inputs: BriefInputs, options: RankOptions) -> Brief:
             _with_facts_dominant(dominant_storylines(inputs.articles, inputs.versus, options))
         )
         vs_ranking = rank_missed(vs_inputs, pressure, versus_dominant, options)
-        versus_missed = tuple(_with_facts(m) for m in vs_ranking.missed)
+        vs_name = audience_name(_outlets(inputs, inputs.versus), inputs.versus)
+        vs_lang = _language(inputs, inputs.versus)
+        versus_missed = tuple(
+            _with_facts(m, inputs.versus, vs_name, vs_lang) for m in vs_ranking.missed
+        )
         notes += _versus_notes(audience, inputs.versus, missed, versus_missed)
     return Brief(
         window=inputs.window,
@@ -52,7 +61,19 @@ def build_brief(inputs: BriefInputs, options: RankOptions) -> Brief:
         versus_dominant=versus_dominant,
         versus_missed=versus_missed,
         methods=methods(audience, ranking, options),
+        lead=dominated_lead(dominant, pressure, audience, name),
+        audience_outlets=outlets,
     )
+
+
+def _outlets(inputs: BriefInputs, group: str) -> tuple[str, ...]:
+    """The group's outlets by name, most items first (the column speaks of "BBC News")."""
+    counts: dict[str, int] = {}
+    for a in inputs.articles:
+        if a.group == group and (a.outlet or a.source):
+            key = a.outlet or a.source or ""
+            counts[key] = counts.get(key, 0) + 1
+    return tuple(sorted(counts, key=lambda k: (-counts[k], k)))
 
 
 def _groups(inputs: BriefInputs) -> list[str]:
@@ -61,8 +82,19 @@ def _groups(inputs: BriefInputs) -> list[str]:
     return [inputs.audience] + [g for g in present if g != inputs.audience]
 
 
-def _with_facts(m: MissedHeadline) -> MissedHeadline:
-    return replace(m, lead=lead_of(m.articles), facts=extract_facts(m.articles).lines())
+def _language(inputs: BriefInputs, group: str) -> str | None:
+    """The group's most common article language: the language its column is read in."""
+    langs = Counter(a.lang for a in inputs.articles if a.group == group and a.lang)
+    return langs.most_common(1)[0][0] if langs else None
+
+
+def _with_facts(m: MissedHeadline, audience: str, name: str, lang: str | None) -> MissedHeadline:
+    return replace(
+        m,
+        lead=lead_of(m.articles, lang=lang),
+        facts=extract_facts(m.articles).lines(),
+        summary=missed_summary(m, audience, name, lang),
+    )
 
 
 def _with_facts_dominant(items: list[DominantStoryline]) -> list[DominantStoryline]:

@@ -73,7 +73,6 @@ _NOT_NAMES = {
     "When", "While", "Officials", "Residents", "Local", "Its", "Their", "His", "Her", "There",
     "Reuters", "AP", "AFP", "Read", "More", "Photo", "Video", "Updated", "Breaking", "Live",
 }  # fmt: skip
-_SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 
 
 @dataclass(frozen=True)
@@ -102,10 +101,16 @@ class Facts:
         return tuple(out)
 
 
-def sentences(text: str) -> list[str]:
-    """Split prose into sentences (abbreviation-tolerant enough for news leads)."""
+def sentences(text: str, lang: str | None = None) -> list[str]:
+    """Split prose into sentences with sentencex (~300 languages, abbreviation lists per language).
+
+    A regex split ends sentences at "U.S.", "Mr." and "Jan.", and a lead then reads "Treasury
+    Secretary Scott Bessent met… Bessent said…"; sentencex knows those abbreviations.
+    """
+    from sentencex import segment
+
     clean = re.sub(r"\s+", " ", text).strip()
-    return [s.strip() for s in _SENTENCE.split(clean) if s.strip()] if clean else []
+    return [s.strip() for s in segment(lang or "en", clean) if s.strip()] if clean else []
 
 
 def figures(text: str) -> list[str]:
@@ -286,15 +291,31 @@ def _figures_first_with_context(counter: Counter[str], n: int) -> tuple[str, ...
     return tuple(k for k, _ in ranked[:n])
 
 
-def lead_of(articles: Sequence[PlacedArticle], max_sentences: int = 3, max_chars: int = 420) -> str:
-    """Two or three sentences from the earliest original report that has text; else the titles."""
-    ordered = sorted(articles, key=lambda a: (a.is_pickup, a.published, a.id))
+def lead_of(
+    articles: Sequence[PlacedArticle],
+    max_sentences: int = 3,
+    max_chars: int = 420,
+    lang: str | None = None,
+) -> str:
+    """Two or three sentences from the earliest original report that has text; else the titles.
+
+    Reports in `lang` (the audience's language) come first: an English column quotes the English
+    report of an event before the Chinese one, whichever was earlier.
+    """
+    ordered = reading_order(articles, lang)
     for a in ordered:
-        sents = [s for s in sentences(a.text) if len(s) > 25]
+        sents = [s for s in sentences(a.text, a.lang) if len(s) > 25]
         if sents:
             return _clip(sents, max_sentences, max_chars)
     titles = _distinct(a.title for a in ordered)
     return _clip([t if t.endswith((".", "?", "!")) else t + "." for t in titles], 2, max_chars)
+
+
+def reading_order(articles: Sequence[PlacedArticle], lang: str | None) -> list[PlacedArticle]:
+    """Originals before pickups, the reader's language first, then earliest first."""
+    return sorted(
+        articles, key=lambda a: (a.is_pickup, bool(lang) and a.lang != lang, a.published, a.id)
+    )
 
 
 def _clip(sents: Sequence[str], n: int, max_chars: int) -> str:

@@ -7,8 +7,11 @@ import base64
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from belowthefold.brief.chart import chart_png
+from belowthefold.brief.column import coverage_shares
 from belowthefold.brief.view import (
     day_label,
+    health_gaps,
+    health_sorted,
     peak_of,
     pressure_table,
     references,
@@ -29,7 +32,13 @@ def environment() -> Environment:
     env.filters["day"] = day_label
     env.filters["pct"] = lambda v: f"{float(v):.0%}"
     env.filters["num"] = lambda v: f"{float(v):.2f}"
-    env.globals.update(timeline=timeline, references=references)
+    env.globals.update(
+        timeline=timeline,
+        references=references,
+        coverage_shares=coverage_shares,
+        health_sorted=health_sorted,
+        health_gaps=health_gaps,
+    )
     return env
 
 

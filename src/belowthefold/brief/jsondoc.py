@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from belowthefold.brief.column import coverage_shares
 from belowthefold.models import (
     Brief,
     DominantStoryline,
@@ -67,9 +68,12 @@ def missed_dict(m: MissedHeadline) -> dict[str, Any]:
         "score": m.score,
         "reasons": list(m.reasons),
         "coverage": dict(m.coverage),
+        "coverage_shares": {g: round(v, 4) for g, v in coverage_shares(m.coverage)},
+        "summary": m.summary,
         "lead": m.lead,
         "facts": list(m.facts),
         "crowded_out_by": m.crowded_out_by,
+        "crowded_share": round(m.crowded_share, 4),
         "weeks_missed": m.weeks_missed,
         "articles": _articles(m.articles),
     }
@@ -96,6 +100,8 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         "versus": brief.versus,
         "groups": list(brief.groups),
         "generated_at": brief.generated_at.isoformat(),
+        "lead": brief.lead,
+        "audience_outlets": list(brief.audience_outlets),
         "pressure": [pressure_dict(p) for p in brief.pressure],
         "dominant": [dominant_dict(d) for d in brief.dominant],
         "missed": [missed_dict(m) for m in brief.missed],

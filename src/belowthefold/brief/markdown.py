@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from belowthefold.brief.column import coverage_shares
 from belowthefold.brief.view import (
     day_label,
+    health_gaps,
     peak_of,
     pressure_table,
     references,
@@ -42,6 +44,8 @@ def render_markdown(brief: Brief) -> str:
 
 def _dominant_section(brief: Brief) -> list[str]:
     out = ["## What dominated", ""]
+    if brief.lead:
+        out += [esc(brief.lead), ""]
     if not brief.dominant:
         out += [f"No storyline dominated {esc(brief.audience)} coverage this window.", ""]
     for d in brief.dominant:
@@ -102,9 +106,13 @@ def _missed_section(brief: Brief, missed: Sequence[MissedHeadline], audience: st
 
 
 def _missed(m: MissedHeadline) -> list[str]:
-    out = [f"### {m.rank}. {esc(m.headline)}", "", f"_score {m.score:.2f}_", ""]
+    out = [f"### {m.rank}. {esc(m.headline)}", ""]
+    if m.summary:
+        out += [esc(m.summary), ""]
+    bar = " · ".join(f"{esc(g)} {v:.0%}" for g, v in coverage_shares(m.coverage) if v > 0)
+    out += [f"Coverage by group (share of its outlets): {bar} · _score {m.score:.2f}_", ""]
     if m.lead:
-        out += [esc(m.lead), ""]
+        out += [f"> {esc(m.lead)}", ""]
     out += ["**Why it counts as missed**", "", *[f"- {esc(r)}" for r in m.reasons], ""]
     if m.facts:
         out += ["**Key facts**", "", *[f"- {esc(f)}" for f in m.facts], ""]
@@ -146,11 +154,21 @@ def _health_section(brief: Brief) -> list[str]:
     out = ["## Source completeness", ""]
     if not brief.health:
         return [*out, "No per-source fetch records for this window (imported files only).", ""]
+    gaps = health_gaps(brief.health)
+    names = ", ".join(esc(h.source) for h in gaps[:5])
+    more = f" and {len(gaps) - 5} more" if len(gaps) > 5 else ""
+    out += [
+        f"{len(brief.health)} sources; {len(gaps)} with gaps (days without articles or fetch "
+        f"errors){': ' + names + more if gaps else ''}.",
+        "",
+    ]
+    if not gaps:
+        return out
     out += [
         "| source | group | articles | days without | errors | last error |",
         "|---|---|---:|---:|---:|---|",
     ]
-    for h in brief.health:
+    for h in gaps:
         out.append(
             f"| {esc(h.source)} | {esc(h.group)} | {h.articles} | {h.days_without} | {h.errors} | "
             f"{esc(h.last_error or '')} |"

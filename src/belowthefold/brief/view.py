@@ -9,7 +9,7 @@ from datetime import date
 from urllib.parse import quote, urlsplit
 
 from belowthefold.attention import reliable_points
-from belowthefold.models import Brief, PlacedArticle, PressurePoint
+from belowthefold.models import Brief, PlacedArticle, PressurePoint, SourceHealth
 
 
 def safe_url(url: str | None) -> str | None:
@@ -98,3 +98,13 @@ def week_title(brief: Brief) -> str:
         f"{w.start.strftime('%b')} {w.start.day} – {w.end.strftime('%b')} {w.end.day}, {w.end.year}"
     )
     return f"{w.label} ({span})" if w.label and ".." not in w.label else span
+
+
+def health_sorted(health: Sequence[SourceHealth]) -> list[SourceHealth]:
+    """Sources with gaps first (errors, then days without articles), then by name."""
+    return sorted(health, key=lambda h: (-h.errors, -h.days_without, h.source.lower()))
+
+
+def health_gaps(health: Sequence[SourceHealth]) -> list[SourceHealth]:
+    """The sources a reader should check before trusting "missed": errors or silent days."""
+    return [h for h in health_sorted(health) if h.errors or h.days_without]

@@ -187,6 +187,7 @@ def _entry(
         coverage=coverage,
         articles=event.articles,
         crowded_out_by=crowd[0] if crowd else None,
+        crowded_share=crowd[1] if crowd else 0.0,
         weeks_missed=weeks,
     )
 
