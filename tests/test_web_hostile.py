@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
-from tests.web_support import build_db, fixed_clock
+from tests.web_support import WEEK, build_db, fixed_clock
 
 from belowthefold.config import Settings
 from belowthefold.web import create_app
@@ -167,3 +169,33 @@ def test_a_valid_admin_json_source_is_still_added(admin: TestClient) -> None:
     assert response.status_code == 201, response.text
     form = admin.post("/sources/add", data={"name": "Gamma", "group": "foreign", "token": TOKEN})
     assert form.status_code in (200, 303), form.text[:300]
+
+
+def test_the_first_request_for_a_brief_under_load_gets_a_prompt_answer(settings: Settings) -> None:
+    app = create_app(settings, clock=fixed_clock)
+    state = app.state.web
+    state.options = replace(state.options, first_build_wait_s=0.3)
+    answers: list[tuple[int, str | None]] = []
+
+    def ask(c: TestClient) -> None:
+        r = c.get(f"/api/weeks/{WEEK}/brief")
+        answers.append((r.status_code, r.headers.get("retry-after")))
+
+    with TestClient(app) as c:
+        state._build.acquire()  # another brief's long build holds the builder (load)
+        try:
+            worker = threading.Thread(target=ask, args=(c,))
+            started = time.monotonic()
+            worker.start()
+            worker.join(5)
+            waited = time.monotonic() - started
+        finally:
+            state._build.release()
+        worker.join(30)
+        assert answers[:1] == [(503, "5")] and waited < 5
+        for _ in range(300):  # the background build finishes once the builder is free
+            r = c.get(f"/api/weeks/{WEEK}/brief")
+            if r.status_code == 200:
+                break
+            time.sleep(0.1)
+        assert r.status_code == 200 and r.json()["week"] == WEEK

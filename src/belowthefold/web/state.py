@@ -7,10 +7,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
@@ -45,6 +48,9 @@ class WebOptions:
     resolve: Resolver = field(default=resolve_host)
     cache_size: int = 32
     refresh_interval_s: float = 2.0
+    # The first request for a brief waits this long for it, then hears 503 + Retry-After while
+    # it is built in the background (under load, building in line made requests time out).
+    first_build_wait_s: float = 10.0
 
 
 class WebState:
@@ -53,8 +59,9 @@ class WebState:
     Briefs are cached per (window, audience) with the data stamp they were built at, because
     building one ranks a whole week. When an import or fetch changes the stamp, the cached brief
     is still served at once and rebuilt in the background (stale while revalidating): a page
-    never waits for `make_brief` to cluster thousands of freshly imported articles. Only the
-    first request for a window and audience builds in line. One lock serialises building:
+    never waits for `make_brief` to cluster thousands of freshly imported articles. The first
+    request for a window and audience starts a background build and waits for it at most
+    `first_build_wait_s`, then answers 503 with Retry-After. One lock serialises building:
     `make_brief` clusters pending articles, and two builders at once would assign them twice.
     """
 
@@ -65,6 +72,7 @@ class WebState:
         self._build = threading.Lock()  # one make_brief at a time
         self._briefs: OrderedDict[tuple[str, str, str], _Cached] = OrderedDict()
         self._refreshing: set[tuple[str, str, str]] = set()
+        self._pending: dict[tuple[str, str, str], Future[Brief]] = {}
         self._groups: tuple[str, frozenset[str]] = ("", frozenset())
 
     @property
@@ -97,12 +105,46 @@ class WebState:
             if cached.stamp != stamp and age >= self.options.refresh_interval_s:
                 self._refresh_later(key, window, audience)
             return cached.brief
-        with self._build:
+        pending = self._build_soon(key, window, audience)
+        try:
+            return pending.result(timeout=self.options.first_build_wait_s)
+        except FutureTimeout:
+            raise HTTPException(
+                503,
+                f"the brief for {window.label} is being built; try again in a few seconds",
+                headers={"Retry-After": "5"},
+            ) from None
+
+    def _build_soon(
+        self, key: tuple[str, str, str], window: Window, audience: str
+    ) -> Future[Brief]:
+        """The build of a brief not cached yet: one per key, in a background thread."""
+        with self._mutex:
+            pending = self._pending.get(key)
+            if pending is not None:
+                return pending
+            pending = self._pending[key] = Future()
+        threading.Thread(
+            target=self._first_build, args=(key, window, audience, pending), daemon=True
+        ).start()
+        return pending
+
+    def _first_build(
+        self, key: tuple[str, str, str], window: Window, audience: str, pending: Future[Brief]
+    ) -> None:
+        try:
+            with self._build, self.store() as store:
+                with self._mutex:
+                    cached = self._briefs.get(key)
+                brief = (
+                    cached.brief if cached else self._build_and_keep(store, key, window, audience)
+                )
+            pending.set_result(brief)
+        except Exception as exc:  # the waiting request re-raises it; a later one builds again
+            pending.set_exception(exc)
+        finally:
             with self._mutex:
-                cached = self._briefs.get(key)
-            if cached is not None:
-                return cached.brief
-            return self._build_and_keep(store, key, window, audience)
+                self._pending.pop(key, None)
 
     def _build_and_keep(
         self, store: Store, key: tuple[str, str, str], window: Window, audience: str
