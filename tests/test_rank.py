@@ -242,3 +242,19 @@ def test_an_event_split_by_the_clusterer_is_listed_once() -> None:
     assert len(listed) == 2 and "dams" in listed
     apart = [m.story_id for m in _rank(_inputs(b), replace(OPTS, same_event_overlap=1.01))]
     assert sorted(apart) == ["cholera-a", "cholera-b", "dams"]
+
+
+def test_the_missed_headline_is_in_the_audiences_language() -> None:
+    b = Builder()
+    tariff_week(b)
+    b.articles[:] = [replace(a, lang="en") for a in b.articles]
+    for outlet, group in OUTSIDE[:3]:
+        b.articles.append(replace(b.add("Explosión en un puerto iraní", 3, outlet, group, "port",
+                                        hour=6), lang="es"))  # fmt: skip
+        b.articles.pop(-2)
+    for outlet, group in OUTSIDE[3:]:
+        b.articles.append(replace(b.add("Blast at Iranian port", 3, outlet, group, "port"),
+                                  lang="en"))  # fmt: skip
+        b.articles.pop(-2)
+    (m,) = _rank(_inputs(b))
+    assert m.headline == "Blast at Iranian port"

@@ -11,6 +11,7 @@ term.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -119,8 +120,9 @@ def rank_missed(
         score = 100.0 * e.shortfall * importance(r) * factor
         scored.append(_Scored(score, event, r, e))
     scored.sort(key=lambda t: (-t.score, t.event.lead_story.story_id))
+    lang = _language(own)
     missed = tuple(
-        _entry(i + 1, item, inputs, own_pressure, dominant)
+        _entry(i + 1, item, inputs, own_pressure, dominant, lang)
         for i, item in enumerate(scored[: options.top_n])
     )
     return Ranking(missed, model, variety, len(scored))
@@ -155,6 +157,26 @@ def _held(r: Reach, typical: float, options: RankOptions) -> bool:
     )
 
 
+def _language(own: Sequence[PlacedArticle]) -> str | None:
+    """The audience's most common language: the one its column is read in."""
+    langs = Counter(a.lang for a in own if a.lang)
+    return langs.most_common(1)[0][0] if langs else None
+
+
+def _headline(event: Event, lang: str | None) -> str:
+    """The lead story's headline, unless it is in another language than the audience reads.
+
+    An English column names the Iran port blast by an English report, not the earliest Spanish
+    one; without a report in the audience's language the lead story's headline stands.
+    """
+    headline = event.lead_story.headline
+    first = next((a for a in event.lead_story.articles if a.title == headline), None)
+    if lang is None or first is None or first.lang in (None, lang):
+        return headline
+    ours = [a for a in event.outside if a.lang == lang and not a.is_pickup]
+    return min(ours, key=lambda a: (a.published, a.id)).title if ours else headline
+
+
 def _mean_pressure(days: Sequence[date], own: Mapping[date, PressurePoint]) -> float:
     values = [own[d].value for d in days if d in own]
     return sum(values) / len(values) if values else 0.0
@@ -166,6 +188,7 @@ def _entry(
     inputs: BriefInputs,
     own_pressure: Mapping[date, PressurePoint],
     dominant: Sequence[DominantStoryline],
+    lang: str | None,
 ) -> MissedHeadline:
     event, r = item.event, item.reach
     story = event.lead_story
@@ -181,7 +204,7 @@ def _entry(
         rank=rank,
         story_id=story.story_id,
         storyline_id=story.storyline_id,
-        headline=story.headline,
+        headline=_headline(event, lang),
         score=round(item.score, 4),
         reasons=reasons,
         coverage=coverage,
