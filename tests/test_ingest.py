@@ -137,3 +137,13 @@ def test_ids_longer_than_the_column_are_hashed_whole_not_cut() -> None:
     assert c.id != d.id and c.url == url + "?a=1"
     with pytest.raises(ValueError, match="longer than 4000"):
         to_article({"title": "t", "published": "2025-01-01", "url": url * 4})
+
+
+def test_unknown_fields_are_capped_like_title_and_text() -> None:
+    record = {"title": "t", "published": "2025-01-01", "blob": "x" * 1_000_000}
+    record["list"] = list(range(100_000))
+    record.update({f"f{i}": i for i in range(500)})
+    a = to_article(record)
+    assert len(a.extra["blob"]) == 10_000
+    assert isinstance(a.extra["list"], str) and len(a.extra["list"]) == 10_000
+    assert len(a.extra) == 100
