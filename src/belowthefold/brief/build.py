@@ -147,34 +147,29 @@ def _versus_notes(
 def methods(audience: str, ranking: Ranking, options: RankOptions) -> tuple[str, ...]:
     """The methods appendix: what each number means and which model produced the expectations."""
     return (
-        "News pressure: for each group and day, the share of that group's attention (summed article "
-        "weights) held by the day's three largest storylines (Eisensee & Strömberg 2007). "
-        "Concentration is 1 minus the normalised entropy of storyline shares.",
-        f"Dominant storylines: up to {options.dominant_n} storylines holding at least "
-        f"{options.dominant_share:.0%} of {audience} attention over the window; their stories are "
-        f"never listed as missed, nor are storylines {audience} held: ran on {options.held_days} or more "
-        f"days, or gave {options.held_items:g} typical items' worth of attention (a front-page "
-        "headline up for days is one record with a large weight).",
-        f"Expected coverage: the share of {audience} attention a story with the same reach "
-        f"elsewhere usually gets; {ranking.model.describe()}.",
-        "Reach: for each group outside the audience, the doublings of the outlets there that "
-        "covered the story (an outlet that only picked up a syndicated copy counts half), summed "
-        "over groups, so one prolific group or one rewrite site does not decide.",
-        f"Score = shortfall × importance × (1 + pressure). Shortfall = expected − got share of "
-        f"{audience} attention (listed when it got at most {options.max_got_ratio:.0%} of what it "
-        "was expected to); importance = reach + 0.5 with official, wire or specialist presence "
-        f"+ 0.25 per doubling of the days it ran; pressure = mean {audience} pressure on the days "
-        f"the story ran. A story needs at least {options.min_outlets} outlets outside {audience}: "
-        f"one outlet once is noise. {audience.capitalize()}'s items count for a story when they "
-        "are in its stories or their headline is close to one of its reports (TF-IDF cosine "
-        f"at least {options.match_similarity:g}, within a day).",
-        f"Crowd-out: the dominant storyline with the largest share of {audience} attention on the days "
-        "the story ran. Variety: the share of a day's attention left to storylines beyond the top "
-        "three (1 − pressure); displaced variety compares this window's mean with the weeks before. "
-        "Each event is listed once: stories of one event (days within one, titles sharing "
-        "enough words) are joined before scoring.",
-        f"{ranking.candidates} stor{'y' if ranking.candidates == 1 else 'ies'} met the thresholds "
-        f"this window; at most {options.top_n} are listed.",
+        "News pressure: each day, the share of a group's attention (its items, weighted by time "
+        "on the page or airtime where the input says) that went to the day's three biggest "
+        "storylines (Eisensee & Strömberg 2007). 0.3 is an ordinary day; near 1, one story "
+        "crowded out the rest.",
+        f"What dominated: up to {options.dominant_n} storylines holding at least "
+        f"{options.dominant_share:.0%} of {audience}'s attention over the window. Their stories "
+        "are never listed as missed.",
+        f"Who covered a story: its reports outside {audience}, counted per group (each group "
+        "once, so nine papers rewriting one agency report do not outweigh a wire, a ministry and "
+        "a specialist site; an outlet that only republished a syndicated copy counts half). "
+        f"{audience.capitalize()}'s items count for a story when they belong to it or their "
+        "headline says the same thing as one of its reports, within a day; reports of one event "
+        "in several languages are one event.",
+        f"What {audience} would normally have given it: {ranking.model.describe()}.",
+        f"Missed: {audience} gave it at most {options.max_got_ratio:.0%} of that, on fewer than "
+        f"{options.held_days} days and less than {options.held_items:g} typical items' worth; "
+        f"at least {options.min_outlets} outlets elsewhere ran it (one outlet once is noise). The "
+        "list is ordered by the shortfall, times the story's weight (how widely it ran, official, "
+        "wire or specialist sources, days running), times the pressure on its days.",
+        "Crowded out by: the dominant storyline with the largest share of "
+        f"{audience}'s attention on the days the story ran.",
+        f"{ranking.candidates} stor{'y' if ranking.candidates == 1 else 'ies'} qualified this "
+        f"window; at most {options.top_n} are listed. docs/method.md has every formula.",
     )
 
 

@@ -15,6 +15,7 @@ pseudo-stories of the prior, so a short archive falls back smoothly, never to an
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -71,24 +72,34 @@ class CoverageModel:
         return min(1.0, (n * learned + k * prior) / (n + k))
 
     def describe(self) -> str:
-        """The model in words, for the methods appendix."""
-        prior = (
-            "a story is expected to get the share of the audience's attention that it got of all "
-            "the coverage outside the audience"
+        """The model in words, for the methods appendix, with two worked examples."""
+        examples = "; ".join(
+            f"{label} would usually get {self.expected(reach):.1%} of it"
+            for label, reach in EXAMPLES
         )
         if self.kind == "prior":
-            return f"{prior} (too few stories to learn the audience's own treatment from)"
+            return (
+                "with too few stories to learn this audience's habits from, a story is expected "
+                "to get the same share of the audience's attention as its share of all the "
+                f"coverage elsewhere: {examples}"
+            )
         where = (
             f"{self.archive_rows} stories of the weeks before and {self.window_rows} of this window"
             if self.archive_rows
-            else f"{self.window_rows} stories of this window (no archive yet)"
+            else f"{self.window_rows} stories of this window (there is no archive yet)"
         )
         return (
-            f"the audience's usual share for stories of the same reach, learned from {where} "
-            f"({self.positives} of them covered by the audience; a monotone fit, so wider reach "
-            f"never lowers the expectation), blended with the prior ({prior}) as if it were "
-            f"{self.prior_strength:g} more stories"
+            f"learned from how the audience treated {where}, {self.positives} of which it "
+            "covered: the wider a story ran elsewhere, the more attention the audience usually "
+            f"gave it (never less), so {examples}"
         )
+
+
+# Reach of two typical stories, for the methods appendix: sum over groups of log2(1 + outlets).
+EXAMPLES = (
+    ("a story in 2 outlets of one group", math.log2(3.0)),
+    ("one in 2 outlets in each of 3 groups", 3 * math.log2(3.0)),
+)
 
 
 def _rows(
