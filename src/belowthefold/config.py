@@ -41,7 +41,7 @@ class ClusterOptions:
     Defaults were chosen by measurement on AllSides labels (docs/clustering.md).
     """
 
-    representation: str = "tfidf"
+    representation: str = "auto"
     story_threshold: float = 0.17
     storyline_threshold: float = 0.12
     window_days: float = 3.0
@@ -65,8 +65,13 @@ class ClusterOptions:
     lead_chars: int = 600
     char_ngrams: int = 0
     common_term_share: float = 0.01
-    dense_weight: float = 0.3
-    dense_story_threshold: float = 0.33
+    # Dense (multilingual USE v3 by default): weight and bar chosen on the probe val split,
+    # dense_alone_threshold on devweek-2025w17's cross-language pairs (docs/clustering.md).
+    dense_weight: float = 0.2
+    dense_story_threshold: float = 0.24
+    dense_candidates: int = 10
+    dense_alone_threshold: float = 0.4
+    dense_chars: int = 300
     model_path: str = ""
     # Flood linking (stories/burst.py): a strongly bursting title term joins its storyline.
     burst_linking: bool = True

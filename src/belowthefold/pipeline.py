@@ -8,10 +8,11 @@ open batch and a re-run picks up where it stopped.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from belowthefold.config import ImportOptions, Settings
 from belowthefold.errors import InputError, WindowError
@@ -35,6 +36,9 @@ from belowthefold.sources import (
     parse_sources_file,
 )
 from belowthefold.store import Store
+
+if TYPE_CHECKING:
+    from belowthefold.stories import StoryClusterer
 
 Tick = Callable[[int], None]
 CONTEXT_WEEKS = 4
@@ -180,17 +184,18 @@ def _cluster_pending(
     clusterer = StoryClusterer(settings.cluster)
     deduper = Deduper(settings.dedup)
     recent = store.stories.recent(first - lookback)
-    clusterer.warm(recent)
+    clusterer.warm(recent, _vectors(store, clusterer, [a for a, _ in recent]))
     deduper.warm(a for a, _ in recent)
     progress.total("stories", pending)
     done = 0
     pairs: list[tuple[Article, Assignment]] = []
     dups: list[DupLink] = []
-    for article in store.articles.unassigned(batch=settings.imports.batch_size):
+    unassigned = store.articles.unassigned(batch=settings.imports.batch_size)
+    for article, vector in _with_vectors(store, clusterer, unassigned, settings.imports.batch_size):
         link = deduper.add(article)
         if link is not None:
             dups.append(link)
-        pairs.append((article, clusterer.add(article)))
+        pairs.append((article, clusterer.add(article, vector)))
         if len(pairs) >= settings.imports.batch_size:
             store.stories.save(pairs, dups, clusterer.take_merges())
             beat()
@@ -203,6 +208,37 @@ def _cluster_pending(
         progress.advance("stories", len(pairs))
     store.stories.refresh_storyline_counts()
     return done
+
+
+def _vectors(
+    store: Store, clusterer: StoryClusterer, articles: Sequence[Article]
+) -> dict[str, Any]:
+    """Dense vectors of `articles`: the stored ones, the rest encoded in one batch and stored."""
+    name = clusterer.encoder_name
+    if name is None or not articles:
+        return {}
+    found = store.vectors.get([a.id for a in articles], name)
+    missing = [a for a in articles if a.id not in found]
+    if missing:
+        fresh = dict(zip((a.id for a in missing), clusterer.encode(missing), strict=True))
+        store.vectors.put(name, fresh)
+        found.update(fresh)
+    return found
+
+
+def _with_vectors(
+    store: Store, clusterer: StoryClusterer, articles: Iterable[Article], size: int
+) -> Iterator[tuple[Article, Any]]:
+    """`articles` in order, each with its dense vector (None without an encoder), batch by batch."""
+    batch: list[Article] = []
+    for article in articles:
+        batch.append(article)
+        if len(batch) >= size:
+            vectors = _vectors(store, clusterer, batch)
+            yield from ((a, vectors.get(a.id)) for a in batch)
+            batch = []
+    vectors = _vectors(store, clusterer, batch)
+    yield from ((a, vectors.get(a.id)) for a in batch)
 
 
 # --- windows ---------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from belowthefold.models import Article
 from belowthefold.stories import StoryClusterer
 from belowthefold.stories.represent import Encoder
 
-GOLD_FORMATS = ("jsonl", "allsides", "probe")
+GOLD_FORMATS = ("jsonl", "allsides", "probe", "labelled")
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,8 @@ class ClusteringReport:
     bcubed: PRF
     pairwise: PRF
     seconds: float
+    # Pairs of articles in different languages only (None when the gold has one language).
+    cross_language: PRF | None = None
 
     @property
     def docs_per_s(self) -> float:
@@ -83,6 +85,7 @@ class ClusteringReport:
             "predicted_storylines": self.predicted_storylines,
             "bcubed": self.bcubed.as_dict(),
             "pairwise": self.pairwise.as_dict(),
+            "cross_language": self.cross_language.as_dict() if self.cross_language else None,
             "seconds": round(self.seconds, 3),
             "docs_per_s": round(self.docs_per_s, 1),
         }
@@ -117,6 +120,32 @@ def pairwise(predicted: Sequence[str], gold: Sequence[str]) -> PRF:
     pp = pairs(Counter(predicted).values())
     gp = pairs(Counter(gold).values())
     return PRF(tp / pp if pp else 1.0, tp / gp if gp else 1.0)
+
+
+def cross_language_pairs(
+    predicted: Sequence[str], gold: Sequence[str], langs: Sequence[str]
+) -> PRF | None:
+    """Pairwise precision and recall over pairs of articles in different languages.
+
+    What a monolingual clusterer cannot do: a Japanese and an English report of one event share
+    no term. None when no gold story holds two languages (nothing to measure).
+    """
+
+    def pairs(keys: Sequence[tuple[str, ...]]) -> int:
+        """Pairs with equal key but different language: all pairs minus same-language ones."""
+        total = Counter(k[:-1] for k in keys)
+        same = Counter(keys)
+        return sum(n * (n - 1) // 2 for n in total.values()) - sum(
+            n * (n - 1) // 2 for n in same.values()
+        )
+
+    both = list(zip(predicted, gold, langs, strict=True))
+    gp = pairs([(g, lang) for _, g, lang in both])
+    if gp == 0:
+        return None
+    pp = pairs([(p, lang) for p, _, lang in both])
+    tp = pairs([(p, g, lang) for p, g, lang in both])
+    return PRF(tp / pp if pp else 1.0, tp / gp)
 
 
 # -- gold readers -------------------------------------------------------------------------------
@@ -196,6 +225,23 @@ def read_allsides_gold(path: Path) -> Iterator[GoldArticle]:
         yield GoldArticle(to_article(rec), story)
 
 
+def read_labelled_gold(folder: Path) -> Iterator[GoldArticle]:
+    """A folder of `articles.jsonl` (import records) and `labels.json` (`articles`: id -> story).
+
+    The shape of `../shared/data/devweek-2025w17`: real articles in seven languages, labelled
+    by story; unlabelled articles are left out.
+    """
+    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))["articles"]
+    with (folder / "articles.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            story = labels.get(str(rec.get("id")))
+            if story is not None:
+                yield GoldArticle(to_article(rec), str(story))
+
+
 _PROBE_ITEM = re.compile(r"TITLE=>\s*(.*?)\s*ARTICLE=>\s*(.*)", re.DOTALL)
 
 
@@ -227,6 +273,8 @@ def read_probe_gold(path: Path, start: datetime | None = None) -> Iterator[GoldA
 
 def read_gold(path: Path, fmt: str = "auto") -> list[GoldArticle]:
     """Gold articles of `path` in the order the clusterer gets them (published, then hash)."""
+    if fmt == "auto" and path.is_dir():
+        fmt = "labelled"
     if fmt == "auto":
         fmt = "probe" if path.suffix in (".source", ".target") else "jsonl"
         if fmt == "jsonl" and path.exists():
@@ -240,6 +288,8 @@ def read_gold(path: Path, fmt: str = "auto") -> list[GoldArticle]:
         items = list(read_jsonl_gold(path))
     elif fmt == "allsides":
         items = list(read_allsides_gold(path))
+    elif fmt == "labelled":
+        items = list(read_labelled_gold(path))
     elif fmt == "probe":
         return list(read_probe_gold(path))
     else:
@@ -256,10 +306,15 @@ def evaluate(
     """Stream `gold` through a fresh StoryClusterer and score its stories against the labels."""
     clusterer = StoryClusterer(options, encoder=encoder)
     t0 = time.perf_counter()
-    assignments = [clusterer.add(g.article) for g in gold]
+    vectors = clusterer.encode([g.article for g in gold])
+    assignments = [
+        clusterer.add(g.article, None if vectors is None else vectors[i])
+        for i, g in enumerate(gold)
+    ]
     seconds = time.perf_counter() - t0
     predicted = [a.story_id for a in assignments]
     labels = [g.story for g in gold]
+    langs = [g.article.lang or "" for g in gold]
     return ClusteringReport(
         representation=options.representation,
         articles=len(gold),
@@ -269,6 +324,7 @@ def evaluate(
         bcubed=bcubed(predicted, labels),
         pairwise=pairwise(predicted, labels),
         seconds=seconds,
+        cross_language=cross_language_pairs(predicted, labels, langs),
     )
 
 

@@ -18,6 +18,7 @@ from belowthefold.store.runs import RunRepo
 from belowthefold.store.search import SearchRepo
 from belowthefold.store.sources import SourceRepo
 from belowthefold.store.stories import StoryRepo
+from belowthefold.store.vectors import VectorRepo
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -53,6 +54,7 @@ class Store:
         self.feeds = FeedRepo(self.conn)
         self.search = SearchRepo(self.conn)
         self.claims = ClaimRepo(self.conn)
+        self.vectors = VectorRepo(self.conn)
 
     def __enter__(self) -> Store:
         return self

