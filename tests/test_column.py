@@ -92,3 +92,14 @@ def test_the_lead_prefers_the_readers_language() -> None:
     placed = [replace(first, lang="zh"), replace(second, lang="en")]
     assert lead_of(placed, lang="en").startswith("China launched")
     assert lead_of(placed).startswith("神舟")
+
+
+def test_without_groups_the_brief_says_what_dominated_across_all_outlets() -> None:
+    b = Builder()
+    tariff_week(b)
+    b.articles[:] = [replace(a, group="other") for a in b.articles]
+    brief = build_brief(BriefInputs(WEEK, "mainstream", tuple(b.articles)), RankOptions())
+    assert brief.dominant and brief.dominant[0].headline.startswith("Tariff shock")
+    assert "of all outlets' attention" in brief.lead
+    assert brief.missed == () and "--sources" in brief.missed_note
+    assert brief.missed_note in render(brief, "md").replace("\\", "")

@@ -257,6 +257,8 @@ class Brief:
     lead: str = ""
     # The audience's outlets by name, for sentences that speak of "the BBC" rather than a group.
     audience_outlets: tuple[str, ...] = ()
+    # Why the missed list is empty when it is, in plain words (what the brief needs).
+    missed_note: str = ""
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,13 @@ def build_brief(inputs: BriefInputs, options: RankOptions) -> Brief:
     inputs = replace(inputs, audience=audience)
     groups = _groups(inputs)
     pressure = daily_pressure(inputs.articles, inputs.window.days(), groups)
-    dominant = _with_facts_dominant(dominant_storylines(inputs.articles, audience, options))
+    dominant = _with_facts_dominant(_dominant(inputs, audience, options))
     ranking = rank_missed(inputs, pressure, dominant, options)
     outlets = _outlets(inputs, audience)
-    name = audience_name(outlets, audience)
+    name = audience_name(outlets, audience) if outlets else "all outlets"
     lang = _language(inputs, audience)
     missed = tuple(_with_facts(m, audience, name, lang) for m in ranking.missed)
-    notes = list(ranking.notes) + _notes(inputs, ranking, dominant)
+    notes = _notes(inputs, ranking, dominant)
     versus_dominant: tuple[DominantStoryline, ...] = ()
     versus_missed: tuple[MissedHeadline, ...] = ()
     if inputs.versus and inputs.versus != audience:
@@ -63,7 +63,20 @@ def build_brief(inputs: BriefInputs, options: RankOptions) -> Brief:
         methods=methods(audience, ranking, options),
         lead=dominated_lead(dominant, pressure, audience, name),
         audience_outlets=outlets,
+        missed_note=" ".join(ranking.notes),
     )
+
+
+def _dominant(inputs: BriefInputs, audience: str, options: RankOptions) -> list[DominantStoryline]:
+    """The audience's dominant storylines; with no audience items, those across all outlets.
+
+    A GDELT file imported without a sources file has no groups: the brief still says what
+    dominated the news, and the missed section says what it needs to say more.
+    """
+    if any(a.group == audience for a in inputs.articles):
+        return dominant_storylines(inputs.articles, audience, options)
+    everyone = [replace(a, group=audience) for a in inputs.articles]
+    return dominant_storylines(everyone, audience, options)
 
 
 def _outlets(inputs: BriefInputs, group: str) -> tuple[str, ...]:
@@ -111,7 +124,8 @@ def _notes(inputs: BriefInputs, ranking: Ranking, dominant: list[DominantStoryli
         out.append("No articles in this window: import some first (belowthefold import).")
     elif own == 0:
         out.append(
-            f"No {audience} articles in this window: check the audience name and the sources file."
+            f"No {audience} articles in this window: what dominated is measured across all "
+            "outlets. Check the audience name and the sources file."
         )
     v = ranking.variety
     if dominant and v.dominant_share > 0:

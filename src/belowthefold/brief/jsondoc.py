@@ -108,6 +108,7 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         "versus_dominant": [dominant_dict(d) for d in brief.versus_dominant],
         "versus_missed": [missed_dict(m) for m in brief.versus_missed],
         "notes": list(brief.notes),
+        "missed_note": brief.missed_note,
         "methods": list(brief.methods),
         "health": [health_dict(h) for h in brief.health],
     }

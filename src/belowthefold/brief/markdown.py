@@ -46,7 +46,7 @@ def _dominant_section(brief: Brief) -> list[str]:
     out = ["## What dominated", ""]
     if brief.lead:
         out += [esc(brief.lead), ""]
-    if not brief.dominant:
+    if not brief.dominant and not brief.lead:
         out += [f"No storyline dominated {esc(brief.audience)} coverage this window.", ""]
     for d in brief.dominant:
         out += _dominant(d, brief.audience)
@@ -99,7 +99,8 @@ def _pressure_section(brief: Brief) -> list[str]:
 def _missed_section(brief: Brief, missed: Sequence[MissedHeadline], audience: str) -> list[str]:
     out = [f"## The headlines {esc(audience)} missed", ""]
     if not missed:
-        out += ["No story met the thresholds for a missed headline this window.", ""]
+        note = brief.missed_note if audience == brief.audience else ""
+        out += [esc(note or "No story met the thresholds for a missed headline this window."), ""]
     for m in missed:
         out += _missed(m)
     return out

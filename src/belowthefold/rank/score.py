@@ -81,7 +81,8 @@ def _no_groups_note(audience: str) -> str:
     return (
         f"Missed headlines compare {audience!r} with other source groups, and this window has "
         f"none besides {audience!r} and {OTHER_GROUP!r}: give --sources a file whose sources carry "
-        "groups (wire, specialist, official, foreign, ...); examples/ has one for a GDELT week."
+        "groups (wire, specialist, official, foreign, ...); examples/gdelt-week.sources.toml "
+        "groups a GDELT week by domain, country and language."
     )
 
 
