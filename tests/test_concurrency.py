@@ -3,9 +3,13 @@ run left 'running' forever. Real processes, a real SQLite file."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pickle
+import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -18,6 +22,7 @@ import pytest
 from belowthefold.errors import StoreError
 from belowthefold.models import Article, Assignment
 from belowthefold.store import Store
+from belowthefold.store.checkpoint import FORMAT, dump_state, fingerprint, load_state
 from belowthefold.store.claims import ClaimOptions
 from cli_support import run_cli
 
@@ -118,3 +123,92 @@ def test_a_run_killed_with_9_is_marked_interrupted_on_the_next_start(db_path: Pa
         ("killed mid-run", "interrupted"),
         ("the next one", "running"),
     ]
+
+
+def _topical_articles(path: Path, n: int) -> None:
+    """Titles drawn from overlapping topic vocabularies, so the clusterer makes real choices."""
+    rng = random.Random(12)
+    words = [f"w{i}" for i in range(600)]
+    topics = [rng.sample(words, 8) for _ in range(80)]
+    start = datetime(2025, 4, 1, tzinfo=UTC)
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            topic = topics[min(int(rng.expovariate(0.08)), 79)]
+            title = " ".join(rng.sample(topic, 4) + rng.sample(words, 2))
+            when = start + timedelta(minutes=20 * i + rng.randrange(3))
+            fh.write(
+                json.dumps({"title": title, "published": when.isoformat(), "id": f"a{i}"}) + "\n"
+            )
+
+
+def _clustering(db: Path) -> tuple[list[tuple[str, ...]], ...]:
+    with Store(db) as store:
+        return tuple(
+            [tuple(r) for r in store.conn.execute(sql).fetchall()]
+            for sql in (
+                "SELECT article_id, story_id, storyline_id FROM assignments ORDER BY article_id",
+                "SELECT id, storyline_id, articles FROM stories ORDER BY id",
+                "SELECT id, merged_into, stories FROM storylines ORDER BY id",
+                "SELECT article_id, original_id FROM duplicates ORDER BY article_id",
+            )
+        )
+
+
+def test_kill_9_mid_clustering_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
+    n = 3000
+    data = tmp_path / "topical.jsonl"
+    _topical_articles(data, n)
+    env = {
+        **os.environ,
+        "COLUMNS": "200",
+        "BELOWTHEFOLD_IMPORTS__BATCH_SIZE": "100",
+        "BELOWTHEFOLD_CLUSTER__REPRESENTATION": "tfidf",
+    }
+    dbs = {name: tmp_path / f"{name}.db" for name in ("clean", "killed")}
+    for db in dbs.values():
+        imported = run_cli("--db", str(db), "import", str(data), "--no-stories", env=env)
+        assert imported.returncode == 0, imported.stderr
+    stories = [sys.executable, "-m", "belowthefold", "--db"]
+    assert (
+        subprocess.run([*stories, str(dbs["clean"]), "stories"], env=env, check=False).returncode
+        == 0
+    )
+    for share in (0.15, 0.4, 0.65, 0.85):  # four kill -9s, each after some batches committed
+        proc = subprocess.Popen([*stories, str(dbs["killed"]), "stories"], env=env)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+            with contextlib.suppress(sqlite3.Error):
+                conn = sqlite3.connect(dbs["killed"], timeout=0.1)
+                done = conn.execute("SELECT COUNT(*) FROM assignments").fetchone()[0]
+                conn.close()
+                if done >= share * n:
+                    break
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert 0 < len(_clustering(dbs["killed"])[0]) < n
+    assert (
+        subprocess.run([*stories, str(dbs["killed"]), "stories"], env=env, check=False).returncode
+        == 0
+    )
+    clean, killed = _clustering(dbs["clean"]), _clustering(dbs["killed"])
+    assert len(clean[0]) == n
+    for got, want in zip(killed, clean, strict=True):
+        assert got == want
+
+
+class _Hostile:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_hostile_checkpoint_in_the_database_never_runs_code(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    print_ = fingerprint("x")
+    blob = FORMAT + print_.encode() + b"\n" + pickle.dumps(_Hostile(marker))
+    assert load_state(blob, print_) is None and not marker.exists()
+    assert load_state(dump_state({"ok": [1, 2.5]}, print_), print_) == {"ok": [1, 2.5]}
+    assert load_state(dump_state({"ok": 1}, print_), fingerprint("other options")) is None

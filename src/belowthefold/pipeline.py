@@ -36,8 +36,10 @@ from belowthefold.sources import (
     parse_sources_file,
 )
 from belowthefold.store import Store
+from belowthefold.store.checkpoint import dump_state, fingerprint, load_state
 
 if TYPE_CHECKING:
+    from belowthefold.dedup import Deduper
     from belowthefold.stories import StoryClusterer
 
 Tick = Callable[[int], None]
@@ -183,9 +185,14 @@ def _cluster_pending(
     )
     clusterer = StoryClusterer(settings.cluster)
     deduper = Deduper(settings.dedup)
-    recent = store.stories.recent(first - lookback)
-    clusterer.warm(recent, _vectors(store, clusterer, [a for a, _ in recent]))
-    deduper.warm(a for a, _ in recent)
+    print_ = fingerprint(settings.cluster, settings.dedup)
+    resumed = _resumed(store, print_, clusterer)
+    if resumed is not None:  # a run killed mid-way: go on from the state its last batch committed
+        clusterer, deduper = resumed
+    else:
+        recent = store.stories.recent(first - lookback)
+        clusterer.warm(recent, _vectors(store, clusterer, [a for a, _ in recent]))
+        deduper.warm(a for a, _ in recent)
     progress.total("stories", pending)
     done = 0
     pairs: list[tuple[Article, Assignment]] = []
@@ -197,17 +204,45 @@ def _cluster_pending(
             dups.append(link)
         pairs.append((article, clusterer.add(article, vector)))
         if len(pairs) >= settings.imports.batch_size:
-            store.stories.save(pairs, dups, clusterer.take_merges())
+            store.stories.save(
+                pairs, dups, clusterer.take_merges(), _checkpoint(clusterer, deduper, print_)
+            )
             beat()
             done += len(pairs)
             progress.advance("stories", len(pairs))
             pairs, dups = [], []
-    if pairs:
-        store.stories.save(pairs, dups, clusterer.take_merges())
-        done += len(pairs)
-        progress.advance("stories", len(pairs))
+    store.stories.save(pairs, dups, clusterer.take_merges(), done=True)  # drops the checkpoint
+    done += len(pairs)
+    progress.advance("stories", len(pairs))
     store.stories.refresh_storyline_counts()
     return done
+
+
+def _checkpoint(clusterer: StoryClusterer, deduper: Deduper, print_: str) -> bytes:
+    """The clusterer's and deduper's state after a batch, for the batch's own transaction."""
+    encoder = clusterer.encoder
+    clusterer.encoder = None  # a model: rebuilt from the options on resume, never stored
+    try:
+        return dump_state((clusterer, deduper), print_)
+    finally:
+        clusterer.encoder = encoder
+
+
+def _resumed(
+    store: Store, print_: str, fresh: StoryClusterer
+) -> tuple[StoryClusterer, Deduper] | None:
+    """The state an interrupted run committed last, with `fresh`'s encoder, or None."""
+    from belowthefold.dedup import Deduper
+
+    blob = store.stories.checkpoint()
+    state = load_state(blob, print_) if blob else None
+    if not (isinstance(state, tuple) and len(state) == 2):
+        return None
+    clusterer, deduper = state
+    if not (isinstance(clusterer, type(fresh)) and isinstance(deduper, Deduper)):
+        return None
+    clusterer.encoder = fresh.encoder
+    return clusterer, deduper
 
 
 def _vectors(

@@ -22,13 +22,25 @@ class StoryRepo:
         pairs: Sequence[tuple[Article, Assignment]],
         dups: Sequence[DupLink] = (),
         merges: Sequence[tuple[str, str]] = (),
+        checkpoint: bytes | None = None,
+        done: bool = False,
     ) -> None:
         """Store one batch of assignments, pickup links and storyline merges in one transaction.
 
         Merges are applied after the batch's assignments, in order, so a chain a -> b -> c ends
-        with every article of a and b in c; the old storylines stay as redirects.
+        with every article of a and b in c; the old storylines stay as redirects. `checkpoint`
+        (the clusterer's state after this batch) commits with it, so kill -9 can resume exactly;
+        `done` deletes it with the run's last batch.
         """
         with transaction(self.conn):
+            if checkpoint is not None:
+                self.conn.execute(
+                    "INSERT INTO settings(key, value) VALUES('cluster_checkpoint', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (checkpoint,),
+                )
+            if done:
+                self.conn.execute("DELETE FROM settings WHERE key = 'cluster_checkpoint'")
             self.conn.executemany(
                 "INSERT OR REPLACE INTO duplicates(article_id, original_id, similarity) VALUES (?,?,?)",
                 [(d.article_id, d.original_id, d.similarity) for d in dups],
@@ -104,6 +116,13 @@ class StoryRepo:
             "last_published = MAX(last_published, excluded.last_published)",
             (a.storyline_id, article.title, when, when),
         )
+
+    def checkpoint(self) -> bytes | None:
+        """The state an interrupted clustering run committed last, if one was interrupted."""
+        r = self.conn.execute(
+            "SELECT value FROM settings WHERE key = 'cluster_checkpoint'"
+        ).fetchone()
+        return None if r is None or not isinstance(r[0], bytes) else r[0]
 
     def refresh_storyline_counts(self) -> None:
         with transaction(self.conn):
