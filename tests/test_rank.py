@@ -70,7 +70,16 @@ def test_one_outlet_once_is_noise() -> None:
     _story(b, "lone-scoop", [("Al Jazeera", "foreign")], 3)
     assert _rank(_inputs(b)) == []
     # ...and --min-outlets 1 lets it through.
-    assert [m.story_id for m in _rank(_inputs(b), replace(OPTS, min_outlets=1))] == ["lone-scoop"]
+    alone = replace(OPTS, min_outlets=1, min_groups=1)
+    assert [m.story_id for m in _rank(_inputs(b), alone)] == ["lone-scoop"]
+
+
+def test_a_story_only_one_group_ran_is_that_groups_story() -> None:
+    b = Builder()
+    tariff_week(b)
+    _story(b, "foreign-only", OUTSIDE[:3], 3)
+    assert _rank(_inputs(b)) == []
+    assert [m.story_id for m in _rank(_inputs(b), replace(OPTS, min_groups=1))] == ["foreign-only"]
 
 
 def test_a_story_the_audience_ran_for_days_is_not_missed() -> None:
@@ -89,8 +98,8 @@ def test_wider_reach_and_higher_pressure_score_higher() -> None:
     for k in range(6):
         b.add(f"calm day {k}", 5, "CNN", "mainstream", f"calm-{k + 2}")
     _story(b, "wide", OUTSIDE, 5)
-    _story(b, "narrow", OUTSIDE[:3], 5)
-    _story(b, "pressed", OUTSIDE[:3], 3)
+    _story(b, "narrow", OUTSIDE[2:], 5)
+    _story(b, "pressed", OUTSIDE[2:], 3)
     ranked = [m.story_id for m in _rank(_inputs(b))]
     assert ranked.index("wide") < ranked.index("narrow")
     assert ranked.index("pressed") < ranked.index("narrow")
@@ -236,11 +245,13 @@ def test_an_event_split_by_the_clusterer_is_listed_once() -> None:
         b.add("Cholera outbreak kills 46 in Tessara camps", 3, outlet, group, "cholera-a")
     for outlet, group in OUTSIDE[3:]:
         b.add("Tessara camps cholera outbreak: 46 dead", 3, outlet, group, "cholera-b")
-    for outlet, group in OUTSIDE[:3]:
+    for outlet, group in OUTSIDE[2:]:
         b.add("Dam safety review rates 41 dams unsafe", 3, outlet, group, "dams")
     listed = [m.story_id for m in _rank(_inputs(b))]
     assert len(listed) == 2 and "dams" in listed
-    apart = [m.story_id for m in _rank(_inputs(b), replace(OPTS, same_event_overlap=1.01))]
+    apart = [
+        m.story_id for m in _rank(_inputs(b), replace(OPTS, same_event_overlap=1.01, min_groups=1))
+    ]
     assert sorted(apart) == ["cholera-a", "cholera-b", "dams"]
 
 

@@ -105,7 +105,9 @@ class RankOptions:
 
     audience: str = "mainstream"
     min_outlets: int = 2
-    min_groups: int = 1
+    # A story only one group ran (nine foreign papers, nine domestic sites rewriting one item) is
+    # that group's story, not a headline the audience missed: at least two groups elsewhere.
+    min_groups: int = 2
     top_n: int = 10
     dominant_n: int = 3
     # 5%, not 10%: on real front pages a papal funeral split over a few storylines holds ~8%.

