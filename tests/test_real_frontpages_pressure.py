@@ -46,7 +46,9 @@ def test_tariff_week_pressure_stands_above_the_quiet_weeks(
         return statistics.mean(points[d] for d in parse_window(label).days())
 
     tariff = week_mean("2025-W14")  # 'Liberation Day' tariffs announced Apr 2, markets fall
-    quiet = [week_mean(f"2025-W{w}") for w in (10, 11, 12)]
+    # W10 is not quiet (US pauses aid to Ukraine; the first Canada/Mexico/China tariffs): with
+    # whole storylines (issue 10) its pressure is 0.29, just below W14's 0.30.
+    quiet = [week_mean(f"2025-W{w}") for w in (11, 12)]
     around = [week_mean(f"2025-W{w}") for w in (10, 11, 12, 13, 15, 16)]
     assert tariff > statistics.mean(quiet) + 0.03, (tariff, quiet)
     assert tariff > max(around), (tariff, around)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,9 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from belowthefold.config import ClusterOptions, ImportOptions
+from belowthefold.config import ClusterOptions
 from belowthefold.errors import ConfigError
-from belowthefold.ingest import iter_file
 from belowthefold.models import Article, Assignment
 from belowthefold.stories import StoryClusterer, story_id_for, storyline_id_for
 from belowthefold.stories.text import SiteSuffixes, capitalised, tokens
@@ -154,75 +152,7 @@ def test_tokens_handle_scripts_numbers_and_inflection() -> None:
     assert capitalised("BREAKING NEWS FROM THE CAPITAL") == []
 
 
-# -- storylines on real front pages ---------------------------------------------------------------
-
-TARIFF_RELATED = re.compile(
-    r"tariff|trade|market|stock|share|econom|trump|china|dollar|price|recession|bond|invest|ftse|dow|"
-    r"nasdaq|export|import|wall street|beijing|\bxi\b|deal|car|steel|apple|iphone|global|fed|inflation|"
-    r"currency|business|basics|deliveries|goods",
-    re.I,
-)
-POPE_RELATED = re.compile(
-    r"pope|papal|vatican|conclave|francis|cardinal|catholic|church|st peter|funeral|rome|mourn|pontiff",
-    re.I,
-)
-
-
-def _frontpage_slice(shared: Path) -> list[Article]:
-    root = shared / "data" / "frontpages-bbc-nyt" / "output"
-    arts = [
-        a for a in iter_file(root, ImportOptions(format="frontpages")) if isinstance(a, Article)
-    ]
-    keep = [a for a in arts if "2025-03-25" <= a.published.date().isoformat() <= "2025-04-30"]
-    return sorted(keep, key=lambda a: (a.published, a.id))
-
-
-def _saga(
-    arts: list[Article], got: dict[str, Assignment], core: str, start: str, end: str
-) -> tuple[float, list[Article]]:
-    hits = [
-        a
-        for a in arts
-        if re.search(core, a.title, re.I) and start <= a.published.date().isoformat() <= end
-    ]
-    line, n = Counter(got[a.id].storyline_id for a in hits).most_common(1)[0]
-    return n / len(hits), [a for a in arts if got[a.id].storyline_id == line]
-
-
-def test_frontpage_floods_gather_into_one_storyline_each(shared_dir: Path) -> None:
-    """April 2025 tariff headlines and the papal death/funeral each gather into one storyline, and
-    the storyline holds little else (figures in docs/clustering.md)."""
-    arts = _frontpage_slice(shared_dir)
-    # TF-IDF alone: the storyline figures were measured so (the dense default joins one more
-    # funeral headline, "Who was there and where did they sit?", which the regex calls unrelated).
-    c = StoryClusterer(ClusterOptions(representation="tfidf"))
-    got: dict[str, Assignment] = {}
-    redirect: dict[str, str] = {}
-    for a in arts:
-        got[a.id] = c.add(a)
-        redirect.update(
-            c.take_merges()
-        )  # storylines folded into a flood, as the store applies them
-
-    def current(storyline: str) -> str:
-        while storyline in redirect:
-            storyline = redirect[storyline]
-        return storyline
-
-    got = {k: replace(v, storyline_id=current(v.storyline_id)) for k, v in got.items()}
-    share, members = _saga(arts, got, r"tariff", "2025-04-01", "2025-04-30")
-    unrelated = [a for a in members if not TARIFF_RELATED.search(a.title)]
-    assert share >= 0.6
-    assert len(unrelated) / len(members) <= 0.05
-    share, members = _saga(
-        arts, got, r"\bpope\b|papal|vatican|conclave", "2025-04-21", "2025-04-30"
-    )
-    unrelated = [a for a in members if not POPE_RELATED.search(a.title)]
-    assert share >= 0.75  # 0.59 centroid only, 0.67 with burst linking, 0.82 with merges
-    assert len(unrelated) <= 1
-    assert len({g.storyline_id for g in got.values()}) < 0.6 * len(
-        {g.story_id for g in got.values()}
-    )
+# Storylines on real front pages: tests/test_storylines.py (labelled floods, precision and recall).
 
 
 def test_dense_without_its_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -83,6 +83,14 @@ class ClusterOptions:
     burst_min_owner: int = 3
     burst_merge_share: float = 0.15
     burst_merge_cosine: float = 0.2
+    # Storyline links need event content (issue 10): words in this share of the titles, over
+    # the stream and the background window alike ("Trump"), never link storylines.
+    storyline_generic_share: float = 0.04
+    # Storylines that weigh most on a term too common for the candidate index still compete.
+    storyline_heads: int = 3
+    # Two storylines whose content centroids are this alike merge (the smaller redirects).
+    storyline_merge_cosine: float = 0.25
+    storyline_merge_terms: int = 20
 
 
 @dataclass(frozen=True)

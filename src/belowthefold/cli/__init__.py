@@ -8,6 +8,7 @@ from __future__ import annotations
 from belowthefold.cli import core as core
 from belowthefold.cli import evaluate_clustering as evaluate_clustering
 from belowthefold.cli import evaluate_missed as evaluate_missed
+from belowthefold.cli import evaluate_storylines as evaluate_storylines
 from belowthefold.cli import fetching as fetching
 from belowthefold.cli import serving as serving
 from belowthefold.cli.app import app, main

@@ -27,6 +27,7 @@ class BurstTracker:
         self.min_count = options.burst_min_count
         self.min_share = options.burst_min_share
         self.min_ratio = options.burst_min_ratio
+        self.generic_share = options.storyline_generic_share
         self._recent: deque[tuple[float, tuple[int, ...]]] = deque()
         self._background: deque[tuple[float, tuple[int, ...]]] = deque()
         self.recent: dict[int, int] = {}
@@ -80,3 +81,20 @@ class BurstTracker:
             if ratio >= self.min_ratio:
                 out.append((ratio, k))
         return sorted(out, reverse=True)
+
+    def everyday(self, now: float) -> set[int]:
+        """Features that are everyday words now: in `generic_share` of the background window's
+        titles ("Trump" is in one front-page headline of seven) and not bursting. They say who,
+        not what happened, so they never justify a storyline link on their own. A feature needs
+        as many titles as a burst does, and the stream a background (as for bursts): in the
+        first days of a stream its flood would look everyday.
+        """
+        if (
+            self.generic_share <= 0
+            or self.first is None
+            or now - self.first < self.background_s / 2
+        ):
+            return set()
+        floor = max(self.min_count, self.generic_share * len(self._background))
+        common = [k for k, n in self.background.items() if n >= floor]
+        return set(common) - {k for _, k in self.bursting(common, now)}

@@ -153,17 +153,25 @@ class _Index:
                     if not p:
                         del self.postings[k]
 
-    def candidates(self, vec: SparseVec, cap: int, k: int, alpha: float) -> list[str]:
+    def candidates(
+        self, vec: SparseVec, cap: int, k: int, alpha: float, heads: int = 0
+    ) -> list[str]:
         """The k groups most similar to `vec` over its rarer terms (normalised as in `similarity`).
 
         Terms whose posting list is longer than `cap` (in most active groups: "trump", "says") are
         skipped here, which keeps the cost per article flat on a busy window; the exact
-        similarity of the few candidates is computed afterwards, with every term.
+        similarity of the few candidates is computed afterwards, with every term. With `heads`,
+        such a term still brings its `heads` heaviest groups: a saga's own word ("tariffs") is
+        in many storylines during its flood, and the saga's main storyline must stay findable.
         """
         acc: dict[str, float] = {}
         for t, v in vec.items():
             p = self.postings.get(t)
-            if not p or len(p) > cap:
+            if not p:
+                continue
+            if len(p) > cap:
+                for gid in heapq.nlargest(heads, p, key=p.__getitem__) if heads else ():
+                    acc[gid] = acc.get(gid, 0.0) + v * p[gid]
                 continue
             for gid, w in p.items():
                 acc[gid] = acc.get(gid, 0.0) + v * w
@@ -231,6 +239,18 @@ def _cosine(a: SparseVec, na: float, b: SparseVec, nb: float) -> float:
     return sum(v * big.get(k, 0.0) for k, v in small.items()) / (na * nb)
 
 
+def _content_cosine(a: _Group, b: _Group, generic: frozenset[int]) -> float:
+    """Cosine of two groups' centroids with the `generic` terms left out of both."""
+    ca, cb = a.centroid, b.centroid
+    na = a.norm2 - sum(ca[k] ** 2 for k in generic if k in ca)
+    nb = b.norm2 - sum(cb[k] ** 2 for k in generic if k in cb)
+    if na <= 0 or nb <= 0:
+        return 0.0
+    small, big = (ca, cb) if len(ca) <= len(cb) else (cb, ca)
+    dot = sum(v * big.get(k, 0.0) for k, v in small.items() if k not in generic)
+    return dot / math.sqrt(na * nb)
+
+
 class StoryClusterer:
     """Online two-level clustering: articles into stories, stories into storylines."""
 
@@ -249,6 +269,11 @@ class StoryClusterer:
         self.burst = BurstTracker(options)
         # Storylines folded into a flood's storyline since the last take_merges(): (old, new).
         self._merges: list[tuple[str, str]] = []
+        # Stories moved to another storyline since the last take_moves(): (story, storyline).
+        self._moves: list[tuple[str, str]] = []
+        # The everyday words of the current stream day (see _everyday).
+        self._everyday_day = -1
+        self._everyday_set: frozenset[int] = frozenset()
         self.encoder = encoder
         if encoder is None and options.representation in DENSE:
             self.encoder = dense_encoder(options)
@@ -311,10 +336,12 @@ class StoryClusterer:
             story_id = story_id_for(article.id)
             storyline_id = (
                 self._flood_for(title, when)
-                or self._storyline_for(vec, dense, when)
+                or self._storyline_for(self._content(vec, when), dense, when)
                 or storyline_id_for(article.id)
             )
         self._feed(story_id, storyline_id, vec, dense, when, article.lang)
+        if best is None:
+            self._consolidate(storyline_id, when)
         return Assignment(article.id, story_id, storyline_id, round(sim, 4))
 
     def _flood_for(self, title: tuple[int, ...], when: float) -> str | None:
@@ -355,17 +382,81 @@ class StoryClusterer:
                 < self.options.burst_merge_cosine
             ):
                 continue
-            self.storylines.merge(sid, owner)
-            for index in (self.stories, self.history):
-                for story in index.groups.values():
-                    if story.storyline_id == sid:
-                        story.storyline_id = owner
-            self._merges.append((sid, owner))
+            self._fold(sid, owner)
+
+    def _fold(self, src: str, dst: str) -> None:
+        """Merge storyline `src` into `dst`: centroids, member stories, and a redirect to record."""
+        self.storylines.merge(src, dst)
+        for index in (self.stories, self.history):
+            for story in index.groups.values():
+                if story.storyline_id == src:
+                    story.storyline_id = dst
+        self._merges.append((src, dst))
+
+    def _consolidate(self, storyline_id: str, when: float) -> None:
+        """Merge a storyline that just gained a story with the active storyline most like it.
+
+        Two storylines are compared on their whole content (everyday words left out), which
+        is far more evidence than one new headline had: a saga that began as several
+        storylines ("swing states", "who is ahead", "when will we know") becomes one once its
+        parts have said enough to be recognised, and the smaller id redirects to the larger.
+        """
+        o = self.options
+        g = self.storylines.groups.get(storyline_id)
+        if o.storyline_merge_cosine <= 0 or g is None:
+            return
+        generic = self._everyday(when)
+        probe = self._content(
+            dict(heapq.nlargest(o.storyline_merge_terms, g.centroid.items(), key=lambda kv: kv[1])),
+            when,
+        )
+        n = len(self.storylines.groups)
+        cap = max(50, int(o.common_term_share * n)) if n > 200 else n + 1
+        best, best_sim = None, o.storyline_merge_cosine
+        for gid in self.storylines.candidates(probe, cap, o.max_candidates, 1.0, o.storyline_heads):
+            if gid != storyline_id:
+                sim = _content_cosine(g, self.storylines.groups[gid], generic)
+                if sim >= best_sim:
+                    best, best_sim = gid, sim
+        if best is None:
+            return
+        small, big = sorted((storyline_id, best), key=lambda k: (self.storylines.groups[k].size, k))
+        self._fold(small, big)
 
     def take_merges(self) -> list[tuple[str, str]]:
         """Storyline merges (old id, new id) decided since the last call, in order."""
         out, self._merges = self._merges, []
         return out
+
+    def take_moves(self) -> list[tuple[str, str]]:
+        """Stories moved to another storyline (story id, new storyline id) since the last call."""
+        out, self._moves = self._moves, []
+        return out
+
+    def _content(self, vec: SparseVec, when: float) -> SparseVec:
+        """`vec` without its everyday words: what a storyline link must be justified by.
+
+        "Trump" is in a seventh of front-page headlines; left in, it alone carries a new story
+        into whichever Trump storyline is biggest, and that storyline becomes a grab-bag.
+        """
+        generic = self._everyday(when)
+        return {k: v for k, v in vec.items() if k not in generic} if generic else vec
+
+    def _everyday(self, when: float) -> frozenset[int]:
+        """Words common both over the whole stream and in the recent weeks, and not bursting.
+
+        A flood's own word ("tariffs" in April 2025) is common only lately, so it stays content.
+        Recomputed once per stream day (the counts move slowly), so the cost per article is nil.
+        """
+        day = int(when // DAY)
+        if day != self._everyday_day:
+            tf = self.tfidf
+            floor = self.options.storyline_generic_share * tf.n
+            self._everyday_set = frozenset(
+                k for k in self.burst.everyday(when) if tf.df.get(k, 0) >= floor
+            )
+            self._everyday_day = day
+        return self._everyday_set
 
     def _storyline_for(self, vec: SparseVec, dense: Any, when: float) -> str | None:
         """The storyline a new story continues, if any.
@@ -451,7 +542,8 @@ class StoryClusterer:
         alpha = o.centroid_alpha if index is self.stories else 1.0
         best: str | None = None
         best_sim = threshold
-        found = index.candidates(vec, cap, o.max_candidates, alpha)
+        heads = 0 if index is self.stories else o.storyline_heads
+        found = index.candidates(vec, cap, o.max_candidates, alpha, heads)
         # Dense evidence places articles in stories only; storylines are linked by terms
         # (and bursts), as measured for them (tests/test_stories.py).
         dense = dense if index is self.stories else None
