@@ -9,7 +9,6 @@ many stories (announcement, market fall, retaliation) and must be seen whole.
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -22,6 +21,7 @@ from belowthefold.models import (
     PressurePoint,
     StoryCoverage,
 )
+from belowthefold.stories.naming import story_name, storyline_name
 
 TOP_K = 3
 
@@ -116,11 +116,8 @@ def _group_coverage(articles: Sequence[PlacedArticle]) -> GroupCoverage:
 
 
 def headline_of(articles: Sequence[PlacedArticle]) -> str:
-    """The earliest original report's title (pickups only if nothing else); why: pickups rewrite."""
-    originals = [a for a in articles if not a.is_pickup] or list(articles)
-    if not originals:
-        return ""
-    return min(originals, key=lambda a: (a.published, a.id)).title
+    """A story's name, by the one rule every view uses (stories/naming.py)."""
+    return story_name(articles)
 
 
 def _coverage(key: str, articles: list[PlacedArticle]) -> StoryCoverage:
@@ -204,28 +201,6 @@ def dominant_storylines(
     return out
 
 
-_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
-
-
 def _storyline_headline(items: Sequence[PlacedArticle]) -> str:
-    """The storyline's most representative original headline: the one whose words recur most.
-
-    Each original title scores, over its distinct words of four letters or more, the summed share
-    of the storyline's titles that use the word, over the square root of its word count (so
-    neither a long nor a short title wins by length); ties go to the earliest. An explainer
-    ("How the next pope is chosen") loses to the title that names the event.
-    """
-    originals = [a for a in items if not a.is_pickup] or list(items)
-    words = [set(_WORD.findall(a.title.lower())) for a in originals]
-    df: dict[str, int] = defaultdict(int)
-    for ws in words:
-        for w in ws:
-            df[w] += 1
-
-    def score(i: int) -> tuple[float, float]:
-        ws = words[i]
-        mean = sum(df[w] for w in ws) / (math.sqrt(len(ws)) * len(originals)) if ws else 0.0
-        return (mean, -originals[i].published.timestamp())
-
-    best = max(range(len(originals)), key=score) if originals else None
-    return originals[best].title if best is not None else ""
+    """A storyline's name, by the one rule every view uses (stories/naming.py)."""
+    return storyline_name(items)

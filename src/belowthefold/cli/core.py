@@ -201,6 +201,8 @@ def stories(
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 40,
 ) -> None:
     """Stories and storylines in the window, largest first."""
+    from belowthefold.stories.naming import story_name, storyline_name
+
     c = get(ctx)
     window = _window(week, start, end)
     items = _placed(c, window)
@@ -217,10 +219,18 @@ def stories(
         line_stories.setdefault(line, set()).add(sid)
     ranked = sorted(by_story.items(), key=lambda kv: -len(kv[1]))
 
+    line_items: dict[str, list[PlacedArticle]] = {}
+    story_items: dict[str, list[PlacedArticle]] = {}
+    for a in items:
+        line_items.setdefault(a.storyline_id or a.story_id or a.id, []).append(a)
+        story_items.setdefault(a.story_id or a.id, []).append(a)
+
     def line_headline(line: str) -> str:
-        """A storyline is headed by the first title of its largest story in the window."""
-        biggest = max(line_stories[line], key=lambda s: len(by_story[s]))
-        return by_story[biggest][0]
+        """A storyline's name in the window, by the rule the brief and web use too."""
+        return storyline_name(line_items[line])
+
+    def story_headline(sid: str) -> str:
+        return story_name(story_items[sid])
 
     sagas = [
         {
@@ -233,7 +243,12 @@ def stories(
     ]
     if fmt == "json":
         stories_json = [
-            {"story_id": s, "storyline_id": story_line[s], "articles": len(t), "headline": t[0]}
+            {
+                "story_id": s,
+                "storyline_id": story_line[s],
+                "articles": len(t),
+                "headline": story_headline(s),
+            }
             for s, t in ranked
         ]
         c.out.print_json(
@@ -253,7 +268,7 @@ def stories(
     c.out.print(saga_table)
     table = Table("storyline", "story", "articles", "headline", title=f"Stories {window.label}")
     for sid, titles in ranked[:limit]:
-        table.add_row(story_line[sid], sid, str(len(titles)), titles[0])
+        table.add_row(story_line[sid], sid, str(len(titles)), story_headline(sid))
     c.out.print(table)
     c.out.print(f"{len(by_story)} stories in {len(lines)} storylines, {len(items)} articles")
 

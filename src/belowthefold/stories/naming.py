@@ -1,0 +1,74 @@
+"""One rule for what a story and a storyline are called, wherever they are shown.
+
+The brief, `stories`, the web pages and the API all name a group by these functions, so one
+storyline is never "Trump deep sea mining order violates law" in one place and "US growth
+forecast hit by tariffs" in another. A name is representative: the most central original
+headline (the one whose words the group's other titles share most), of the storyline's biggest
+story, in the audience's language when one is asked for and present, never a side story.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+from belowthefold.models import PlacedArticle
+
+_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+
+
+def central_title(articles: Sequence[PlacedArticle]) -> str:
+    """The original headline whose words recur most across the group's titles ("" if empty).
+
+    Each original title scores, over its distinct words of four letters or more, the summed
+    share of the group's titles that use the word, over the square root of its word count (so
+    neither a long nor a short title wins by length); ties go to the earliest. Pickups are used
+    only when nothing else is there, since they rewrite. An explainer ("How the next pope is
+    chosen") loses to the title that names the event.
+    """
+    originals = sorted(
+        [a for a in articles if not a.is_pickup] or list(articles),
+        key=lambda a: (a.published, a.id),
+    )
+    if not originals:
+        return ""
+    words = [set(_WORD.findall(a.title.lower())) for a in originals]
+    df: dict[str, int] = defaultdict(int)
+    for ws in words:
+        for w in ws:
+            df[w] += 1
+
+    def score(i: int) -> tuple[float, int]:
+        ws = words[i]
+        mean = sum(df[w] for w in ws) / (math.sqrt(len(ws)) * len(originals)) if ws else 0.0
+        return (mean, -i)
+
+    return originals[max(range(len(originals)), key=score)].title
+
+
+def story_name(articles: Sequence[PlacedArticle]) -> str:
+    """A story's name: its most central original headline."""
+    return central_title(articles)
+
+
+def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -> str:
+    """A storyline's name: the most central headline of its biggest story.
+
+    The biggest story is the one with the most attention (weight, then articles, then the
+    earliest); with `lang`, only articles in that language count where the storyline has any,
+    so an English brief names a multilingual saga in English.
+    """
+    pool = [a for a in articles if lang and a.lang == lang] or list(articles)
+    if not pool:
+        return ""
+    stories: dict[str, list[PlacedArticle]] = defaultdict(list)
+    for a in pool:
+        stories[a.story_id or f"article:{a.id}"].append(a)
+
+    def size(items: Sequence[PlacedArticle]) -> tuple[float, int, float]:
+        first = min(a.published for a in items).timestamp()
+        return (sum(max(a.weight, 0.0) for a in items), len(items), -first)
+
+    return central_title(max(stories.values(), key=size))

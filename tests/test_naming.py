@@ -1,0 +1,60 @@
+"""One rule names a story and a storyline: the brief, `stories`, the web and the API agree."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from _placed import Builder
+from belowthefold.attention import dominant_storylines, headline_of, story_coverage
+from belowthefold.config import RankOptions
+from belowthefold.stories.naming import story_name, storyline_name
+
+
+def _pope() -> Builder:
+    b = Builder()
+    b.add("Watch: Pope blesses crowd on Easter Sunday", 0, "BBC News", "mainstream", "s0", "L")
+    for i, t in enumerate(
+        [
+            "Pope Francis dies aged 88",
+            "Vatican announces death of Pope Francis aged 88",
+            "World mourns Pope Francis, who died aged 88",
+            "How the next pope is chosen",
+        ]
+    ):
+        b.add(t, 1, "BBC News", "mainstream", "s1", "L", hour=8 + i)
+    b.add("Zelensky and Trump meet at the Vatican", 5, "BBC News", "mainstream", "s2", "L")
+    b.add("Zelensky and Trump talks at funeral", 5, "CNN", "mainstream", "s2", "L")
+    return b
+
+
+def test_a_storyline_is_named_by_the_central_headline_of_its_biggest_story() -> None:
+    """Not the first headline (an Easter blessing), not a side story (a meeting at the funeral)."""
+    assert storyline_name(_pope().articles) == "Pope Francis dies aged 88"
+
+
+def test_the_audience_language_names_a_multilingual_storyline() -> None:
+    b = _pope()
+    arts = [replace(a, lang="en") for a in b.articles]
+    arts += [
+        replace(a, lang="it", id=f"it{i}", title=f"Morto papa Francesco {i}", weight=5.0)
+        for i, a in enumerate(b.articles[:3])
+    ]
+    assert storyline_name(arts, "en") == "Pope Francis dies aged 88"
+    assert storyline_name(arts, "it").startswith("Morto papa Francesco")
+
+
+def test_pickups_never_name_a_story() -> None:
+    b = Builder()
+    orig = b.add("Earthquake hits Myanmar", 0, "Reuters", "wire", "s", "L")
+    b.add(
+        "Earthquake hits Myanmar, hundreds dead", 0, "X", "mainstream", "s", "L", original=orig.id
+    )
+    assert story_name(b.articles) == "Earthquake hits Myanmar"
+
+
+def test_brief_and_story_tables_use_the_same_names() -> None:
+    arts = _pope().articles
+    (line,) = dominant_storylines(arts, "mainstream", RankOptions(dominant_share=0.0, dominant_n=1))
+    assert line.headline == storyline_name(arts)
+    for cov in story_coverage(arts):
+        assert cov.headline == headline_of(list(cov.articles)) == story_name(cov.articles)
