@@ -353,11 +353,8 @@ def brief_inputs(
     groups = tuple(sorted({a.group for a in articles} | {s.group for s in sources}))
     history = dict(store.briefs.history(audience, window))
     health = tuple(store.health.window(start, end, len(window.days())))
-    from belowthefold.stories.represent import vector_name
+    from belowthefold.stories.represent import encoder_for
 
-    name = vector_name(settings.cluster)
-    outside = [a.id for a in articles if a.group != audience]
-    vectors = store.vectors.get(outside, name) if name else {}
     return BriefInputs(
         window=window,
         audience=audience,
@@ -369,7 +366,7 @@ def brief_inputs(
         history=history,
         versus=versus,
         now=now or datetime.now(UTC),
-        vectors=vectors,
+        encoder=encoder_for(settings.cluster),
     )
 
 

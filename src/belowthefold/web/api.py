@@ -13,7 +13,7 @@ from starlette.routing import Route
 from belowthefold.errors import WindowError
 from belowthefold.pipeline import parse_window
 from belowthefold.web import admin
-from belowthefold.web.pages import load_brief
+from belowthefold.web.pages import bounded_int, load_brief
 from belowthefold.web.state import state_of
 from belowthefold.web.views import story_dict, story_view, week_label
 
@@ -75,25 +75,13 @@ def pressure_json(request: Request) -> Response:
     )
 
 
-def _bounded(name: str, value: str | None, default: int, low: int, high: int) -> int:
-    """An integer query parameter within the bounds the OpenAPI schema states, else 400 (pages
-    clamp instead; an API client should hear that it asked for something else)."""
-    if value is None or value == "":
-        return default
-    try:
-        n = int(value)
-    except ValueError as exc:
-        raise HTTPException(400, f"{name} must be an integer") from exc
-    if not low <= n <= high:
-        raise HTTPException(400, f"{name} must be between {low} and {high}")
-    return n
-
-
 def search_json(request: Request) -> Response:
     state = state_of(request)
-    q = request.query_params.get("q", "")[:500]
-    limit = _bounded("limit", request.query_params.get("limit"), 20, 1, 200)
-    offset = _bounded("offset", request.query_params.get("offset"), 0, 0, 100_000)
+    if "q" not in request.query_params:
+        raise HTTPException(400, "q is required: the words to find")
+    q = request.query_params["q"][:500]
+    limit = bounded_int("limit", request.query_params.get("limit"), 20, 1, 200)
+    offset = bounded_int("offset", request.query_params.get("offset"), 0, 0, 100_000)
     with state.store() as store:
         hits = store.search.search(q, limit=limit, offset=offset)
         total = store.search.count(q)
@@ -152,6 +140,12 @@ async def sources_add_json(request: Request) -> Response:
     return JSONResponse({"added": source.name}, status_code=201)
 
 
+async def sources_endpoint(request: Request) -> Response:
+    if request.method == "POST":
+        return await sources_add_json(request)
+    return sources_json(request)
+
+
 async def sources_remove_json(request: Request) -> Response:
     state = state_of(request)
     admin.require_token(state, request.headers.get("x-admin-token"))
@@ -173,8 +167,8 @@ def routes() -> list[Route]:
         Route("/api/stories/{story_id:path}", story_json, name="api_story"),
         Route("/api/pressure", pressure_json, name="api_pressure"),
         Route("/api/search", search_json, name="api_search"),
-        Route("/api/sources", sources_json, methods=["GET"], name="api_sources"),
-        Route("/api/sources", sources_add_json, methods=["POST"], name="api_sources_add"),
+        # one route, so a 405 there lists both methods in Allow
+        Route("/api/sources", sources_endpoint, methods=["GET", "POST"], name="api_sources"),
         Route(
             "/api/sources/{name:path}",
             sources_remove_json,

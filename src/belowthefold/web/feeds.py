@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from belowthefold.models import Brief, MissedHeadline
-from belowthefold.web.pages import audience_of, int_param, window_or_404
+from belowthefold.web.pages import audience_of, bounded_int, window_or_404
 from belowthefold.web.security import safe_href
 from belowthefold.web.state import state_of
 from belowthefold.web.views import week_label
@@ -101,7 +101,7 @@ def atom_feed(briefs: list[Brief], base: str, audience: str, self_url: str) -> b
 def missed_atom(request: Request) -> Response:
     """/feeds/missed.atom?audience=&week=&weeks=: the last `weeks` weeks up to `week`."""
     state = state_of(request)
-    weeks = int_param(request.query_params.get("weeks"), 4, 1, 12)
+    weeks = bounded_int("weeks", request.query_params.get("weeks"), 4, 1, 12)
     last = request.query_params.get("week") or week_label(state.options.clock().date())
     window = window_or_404(last)
     briefs: list[Brief] = []

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# A day as the API reads it (empty: not given); which days exist is the code's to say (400).
+_DAY = r"^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
 _ARTICLE: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -18,7 +21,7 @@ _ARTICLE: dict[str, Any] = {
 
 
 def _q(
-    name: str, desc: str, required: bool = False, kind: str = "string", **bounds: int
+    name: str, desc: str, required: bool = False, kind: str = "string", **bounds: int | str
 ) -> dict[str, Any]:
     return {
         "name": name,
@@ -94,8 +97,8 @@ def schema() -> dict[str, Any]:
                 "get": {
                     "summary": "Daily news pressure per group over a window (default: this week).",
                     "parameters": [
-                        _q("from", "First day, YYYY-MM-DD."),
-                        _q("to", "Last day, inclusive."),
+                        _q("from", "First day, YYYY-MM-DD (1900..2199).", pattern=_DAY),
+                        _q("to", "Last day, inclusive.", pattern=_DAY),
                         _q("group", "Only this group."),
                     ],
                     "responses": _ok("Pressure series", "#/components/schemas/Pressure"),
@@ -138,7 +141,11 @@ def schema() -> dict[str, Any]:
                                             "minLength": 1,
                                             "maxLength": 100,
                                         },
-                                        "feed": {"type": "string", "maxLength": 2000},
+                                        "feed": {
+                                            "type": "string",
+                                            "maxLength": 2000,
+                                            "pattern": "^$|^https?://",
+                                        },
                                         "domains": {"type": "array", "items": {"type": "string"}},
                                     },
                                 }
@@ -165,7 +172,13 @@ def schema() -> dict[str, Any]:
                     "parameters": [
                         audience,
                         _q("week", "Last week included (default: this week)."),
-                        _q("weeks", "How many weeks, 1-12 (default 4).", kind="integer"),
+                        _q(
+                            "weeks",
+                            "How many weeks (default 4).",
+                            kind="integer",
+                            minimum=1,
+                            maximum=12,
+                        ),
                     ],
                     "responses": _ok("Atom 1.0", media="application/atom+xml"),
                 }
