@@ -19,9 +19,10 @@ from belowthefold.store import Store
 from cli_support import SHARED
 
 DEVWEEK = SHARED / "data" / "devweek-2025w17"
-# Measured with these defaults: R@10 1.00, P@5 0.80, P@10 0.50 (the most five gold allow);
-# pinned a step below so that a clustering change of one story does not flip CI.
-MIN_R10, MIN_P5 = 0.8, 0.6
+# Measured with these defaults (USE v3 vectors on): R@10 1.00, P@5 1.00, P@10 0.50 (the most
+# five gold allow); TF-IDF only: R@10 1.00, P@5 0.80 with the Spanish port-blast reports listed.
+# Pinned a step below so that a clustering change of one story does not flip CI.
+MIN_R10, MIN_P5 = 0.8, 0.8
 
 pytestmark = pytest.mark.skipif(
     not (DEVWEEK / "gold_missed.json").exists(),
