@@ -6,7 +6,7 @@ Datetimes are timezone-aware UTC throughout; days are UTC calendar days.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -280,6 +280,6 @@ class BriefInputs:
     history: Mapping[str, int] = field(default_factory=dict)
     versus: str | None = None
     now: datetime | None = None
-    # A multilingual sentence encoder (texts -> unit vectors), where one is installed: the ranking
-    # uses it to join an event reported in several languages. A seam, not data.
-    encoder: Callable[[list[str]], Any] | None = None
+    # The clusterer's stored multilingual vectors of the window's articles (id -> vector), where
+    # an encoder is on: the ranking joins an event reported in several languages with them.
+    vectors: Mapping[str, Any] = field(default_factory=dict)

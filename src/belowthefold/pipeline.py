@@ -353,8 +353,11 @@ def brief_inputs(
     groups = tuple(sorted({a.group for a in articles} | {s.group for s in sources}))
     history = dict(store.briefs.history(audience, window))
     health = tuple(store.health.window(start, end, len(window.days())))
-    from belowthefold.stories.represent import encoder_for
+    from belowthefold.stories.represent import vector_name
 
+    name = vector_name(settings.cluster)
+    outside = [a.id for a in articles if a.group != audience]
+    vectors = store.vectors.get(outside, name) if name else {}
     return BriefInputs(
         window=window,
         audience=audience,
@@ -366,7 +369,7 @@ def brief_inputs(
         history=history,
         versus=versus,
         now=now or datetime.now(UTC),
-        encoder=encoder_for(settings.cluster),
+        vectors=vectors,
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -139,56 +139,50 @@ def _joined(stories: Sequence[StoryCoverage], threshold: float) -> list[list[Sto
     return list(groups.values())
 
 
-Encoder = Callable[[list[str]], Any]
-
-
 def _main_language(stories: Sequence[StoryCoverage]) -> str | None:
     langs = Counter(a.lang for s in stories for a in s.articles if a.lang)
     return langs.most_common(1)[0][0] if langs else None
 
 
 def _join_languages(
-    groups: list[list[StoryCoverage]], encoder: Encoder, options: RankOptions
+    groups: list[list[StoryCoverage]], vectors: Mapping[str, Any], options: RankOptions
 ) -> list[list[StoryCoverage]]:
     """Join an event reported in another language to the event it is about.
 
     TF-IDF gives a Spanish and an English report of one port explosion no shared term, so the
-    Spanish one would stand alone with no audience coverage and be listed as missed. Events with
-    a report outside the window's main language are compared, by the mean of their titles'
-    multilingual embeddings, with the events they overlap in days; every pair at cosine
-    `join_dense` or more is joined (the Spanish report and both English fragments it matches). Only events with at least `min_outlets` articles take
-    part: the rest cannot be listed, and encoding them would cost time for nothing.
+    Spanish one would stand alone with no audience coverage and be listed as missed. An event
+    mostly in another language than the window's main one is compared, by the mean of its
+    reports' stored multilingual vectors, with the main-language events it overlaps in days, and
+    joins the closest one at cosine `join_dense` or more. One link per foreign event, to a
+    main-language one: stars, never chains, so a week of thousands of events cannot glue
+    look-alike stories together. Only events with at least `min_outlets` reports take part; the
+    rest cannot be listed.
     """
     import numpy as np
 
     main = _main_language([s for g in groups for s in g])
-    big = [
-        i for i, g in enumerate(groups) if sum(len(s.articles) for s in g) >= options.min_outlets
-    ]
-    foreign = [
-        i for i in big if any(a.lang and a.lang != main for s in groups[i] for a in s.articles)
-    ]
-    if not foreign or len(big) < 2:
+    centroids: dict[int, Any] = {}
+    foreign: list[int] = []
+    home: list[int] = []
+    for i, g in enumerate(groups):
+        reports = [a for s in g for a in s.articles]
+        found = [vectors[a.id] for a in reports if a.id in vectors]
+        if len(reports) < options.min_outlets or not found:
+            continue
+        v = np.asarray(found, dtype=np.float32).mean(axis=0)
+        centroids[i] = v / (float(np.linalg.norm(v)) or 1.0)
+        other = sum(1 for a in reports if a.lang and a.lang != main)
+        (foreign if other * 2 > len(reports) else home).append(i)
+    if not foreign or not home:
         return groups
-    titles = [[a.title for s in groups[i] for a in s.articles] for i in big]
-    flat = encoder([t for ts in titles for t in ts])
-    vectors, k = [], 0
-    for ts in titles:
-        v = np.asarray(flat[k : k + len(ts)]).mean(axis=0)
-        vectors.append(v / (np.linalg.norm(v) or 1.0))
-        k += len(ts)
-    sims = np.asarray(vectors) @ np.asarray(vectors).T
-    position = {g: n for n, g in enumerate(big)}
+    sims = np.asarray([centroids[i] for i in foreign]) @ np.asarray([centroids[j] for j in home]).T
     days = [{d for s in g for d in s.days} for g in groups]
     target: dict[int, int] = {}
-    for i in foreign:
-        a = position[i]
-        for b in range(len(big)):
-            j = big[b]
-            if j != i and sims[a, b] >= options.join_dense and _near(days[i], days[j]):
-                ri, rj = _root(target, i), _root(target, j)
-                if ri != rj:
-                    target[ri] = rj
+    for a, i in enumerate(foreign):
+        near = [b for b, j in enumerate(home) if _near(days[i], days[j])]
+        best = max(near, key=lambda b: sims[a, b], default=None)
+        if best is not None and sims[a, best] >= options.join_dense:
+            target[i] = home[best]
     return _merge(groups, target)
 
 
@@ -259,17 +253,18 @@ def events_of(
     audience: str,
     options: RankOptions,
     exclude: Collection[str] = (),
-    encoder: Encoder | None = None,
+    vectors: Mapping[str, Any] | None = None,
 ) -> list[Event]:
     """The window's events with outside coverage, outside the `exclude`d storylines.
 
-    With a multilingual `encoder`, events reported in another language join the event they are
-    about (`_join_languages`); without one, stories join by shared title words only.
+    With multilingual `vectors` (article id -> the clusterer's stored vector), events reported in
+    another language join the event they are about (`_join_languages`); without them, stories
+    join by shared title words only.
     """
     stories = [s for s in story_coverage(articles) if any(g != audience for g in s.by_group)]
     joined = _joined(stories, options.same_event_overlap)
-    if encoder is not None:
-        joined = _join_languages(joined, encoder, options)
+    if vectors:
+        joined = _join_languages(joined, vectors, options)
     # Dropped after joining: a Japanese report of the pope's death joins the flood, then goes.
     dropped = set(exclude)
     joined = [g for g in joined if not any(s.storyline_id in dropped for s in g)]

@@ -153,7 +153,7 @@ def fit_coverage_model(
     """
     audience = inputs.audience
     if events is None:
-        events = events_of(inputs.articles, audience, options, (), inputs.encoder)
+        events = events_of(inputs.articles, audience, options, (), inputs.vectors)
     volume = _attention(inputs.articles, audience)
     window, outside_reach = _rows(events, volume, options, exclude)
     archive: list[Row] = []

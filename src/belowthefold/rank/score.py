@@ -95,7 +95,7 @@ def rank_missed(
     """Score every eligible event and keep the top `options.top_n`."""
     audience = inputs.audience
     floods = {d.storyline_id for d in dominant}
-    events = events_of(inputs.articles, audience, options, (), inputs.encoder)
+    events = events_of(inputs.articles, audience, options, (), inputs.vectors)
     model = fit_coverage_model(inputs, options, floods, events)
     variety = audience_variety(inputs, dominant, pressure)
     if not named_groups(inputs):

