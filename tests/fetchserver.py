@@ -13,7 +13,19 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from belowthefold.config import FetchOptions
+
 Route = Callable[[BaseHTTPRequestHandler], None]
+
+# Fetching from this server fast; it is on 127.0.0.1, so these options opt in to private addresses.
+FAST = FetchOptions(
+    per_host_delay_s=0.0,
+    timeout_s=5.0,
+    deadline_s=5.0,
+    backoff_s=0.01,
+    retries=1,
+    allow_private_addresses=True,
+)
 
 
 @dataclass

@@ -10,18 +10,9 @@ from belowthefold.config import FetchOptions
 from belowthefold.fetch import Fetcher, FetchRunner
 from belowthefold.models import Source
 from belowthefold.store import Store
-from fetchserver import file_route, send, serve
+from fetchserver import FAST, file_route, send, serve
 
 FIX = Path(__file__).parent / "fixtures" / "feeds"
-# The test server is on 127.0.0.1: these tests opt in to private addresses.
-FAST = FetchOptions(
-    per_host_delay_s=0.0,
-    timeout_s=5.0,
-    deadline_s=5.0,
-    backoff_s=0.01,
-    retries=1,
-    allow_private_addresses=True,
-)
 
 
 def _run(store: Store, sources: list[Source], options: FetchOptions = FAST):  # type: ignore[no-untyped-def]

@@ -5,21 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from belowthefold.config import FetchOptions
 from belowthefold.fetch import Fetcher, FetchRunner
 from belowthefold.models import Source
 from belowthefold.store import Store
-from fetchserver import file_route, serve
+from fetchserver import FAST, file_route, serve
 
 FIX = Path(__file__).parent / "fixtures" / "hostile"
-FAST = FetchOptions(
-    per_host_delay_s=0.0,
-    timeout_s=5.0,
-    deadline_s=5.0,
-    backoff_s=0.01,
-    retries=1,
-    allow_private_addresses=True,  # the test server is on 127.0.0.1
-)
 
 
 def test_bad_items_in_rss_and_json_feeds_are_dropped_and_the_rest_stored(
