@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from belowthefold.fetch import Fetcher, FetchRunner
+from belowthefold.fetch.feeds import FeedEntry, entry_to_article
 from belowthefold.models import Source
 from belowthefold.store import Store
 from fetchserver import FAST, file_route, serve
@@ -47,3 +49,13 @@ def test_bad_items_in_rss_and_json_feeds_are_dropped_and_the_rest_stored(
         fetch = fetches[name]
         assert fetch.skipped == 2 and "2 bad entries dropped" in (fetch.warning or ""), fetch
         assert "surrogate" in (fetch.warning or "") and "implausible date" in (fetch.warning or "")
+
+
+def test_a_page_date_before_1900_becomes_the_first_seen_time() -> None:
+    seen = datetime(2025, 4, 1, 8, tzinfo=UTC)
+    entry = FeedEntry("Title", "https://a.example/1", None, None, "", None)
+    source = Source("A", "g", ("a.example",), ("https://a.example/feed",))
+    article = entry_to_article(
+        entry, source, "https://a.example/feed", seen, published=datetime(1, 1, 1, tzinfo=UTC)
+    )
+    assert article.published == seen and article.published_estimated

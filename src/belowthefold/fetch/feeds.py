@@ -298,6 +298,8 @@ def entry_to_article(
             except InputError:
                 continue
     when = entry.published or published
+    if when is not None and when < EARLIEST:  # a page's year-1 date is no date at all
+        when = None
     estimated = when is None or when > seen_at + FUTURE_SLACK
     extra: dict[str, Any] = {"feed": feed_url}
     if entry.guid:
