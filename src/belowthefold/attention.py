@@ -81,8 +81,10 @@ def daily_pressure(
 ) -> list[PressurePoint]:
     """One point per group and day: top-three storyline share, concentration, articles, attention.
 
-    Days without articles get value 0, so a dead feed never looks like a quiet, diverse day
-    (the completeness appendix says which sources were silent).
+    A day without articles keeps its point (with value 0 and no articles) so tables stay
+    rectangular, but it is not a measurement: read values through `measured`, and charts and
+    JSON show such a day as a gap, never as a calm 0 (the completeness appendix says which
+    sources were silent).
     """
     chosen = list(groups) if groups is not None else sorted({a.group for a in articles})
     cells: dict[tuple[str, date], list[PlacedArticle]] = defaultdict(list)
@@ -91,17 +93,41 @@ def daily_pressure(
     return [_point(d, g, cells.get((g, d), [])) for g in chosen for d in days]
 
 
-def reliable_points(points: Sequence[PressurePoint]) -> list[PressurePoint]:
-    """Points with enough articles for their share to mean something.
+def measured(point: PressurePoint) -> bool:
+    """Whether the point is a measurement at all: a day with no attention is missing data."""
+    return point.articles > 0 and point.attention > 0
 
-    A day with three articles has pressure 1.0 by construction; peaks and "the week's high" are
-    read only from days with at least half the group's median daily articles (and at least 3).
+
+def reliability_floor(points: Sequence[PressurePoint]) -> float:
+    """The fewest articles one group's day needs for its pressure to mean something.
+
+    More than TOP_K, since a day of three items holds a top-three share of 1.0 by construction,
+    and at least half the group's median day, so a trickle on a quiet Sunday is not read as a
+    flood. The one rule for "thin" days: charts draw them hollow, peaks and highs skip them.
     """
-    counts = sorted(p.articles for p in points if p.articles > 0)
+    counts = sorted(p.articles for p in points if measured(p))
     if not counts:
+        return float(TOP_K + 1)
+    return max(float(TOP_K + 1), counts[len(counts) // 2] / 2)
+
+
+def thin_days(points: Sequence[PressurePoint]) -> set[date]:
+    """The measured days of one group below its reliability floor (drawn hollow, never a peak)."""
+    floor = reliability_floor(points)
+    return {p.day for p in points if measured(p) and p.articles < floor}
+
+
+def reliable_points(points: Sequence[PressurePoint]) -> list[PressurePoint]:
+    """One group's points with enough articles for their share to mean something.
+
+    Peaks and "the week's high" are read only from these; when no day reaches the floor, the
+    busiest measured day stands in, so a thin week still has a high (marked thin elsewhere).
+    """
+    live = [p for p in points if measured(p)]
+    if not live:
         return []
-    floor = max(3.0, counts[len(counts) // 2] / 2)
-    return [p for p in points if p.articles >= floor] or [max(points, key=lambda p: p.articles)]
+    floor = reliability_floor(live)
+    return [p for p in live if p.articles >= floor] or [max(live, key=lambda p: p.articles)]
 
 
 def _group_coverage(articles: Sequence[PlacedArticle]) -> GroupCoverage:
@@ -191,7 +217,7 @@ def dominant_storylines(
         out.append(
             DominantStoryline(
                 storyline_id=key,
-                headline=_storyline_headline(items),
+                headline=storyline_headline(items),
                 share=share,
                 articles=tuple(items),
                 peak_day=peak_day,
@@ -201,6 +227,6 @@ def dominant_storylines(
     return out
 
 
-def _storyline_headline(items: Sequence[PlacedArticle]) -> str:
+def storyline_headline(items: Sequence[PlacedArticle]) -> str:
     """A storyline's name, by the one rule every view uses (stories/naming.py)."""
     return storyline_name(items)

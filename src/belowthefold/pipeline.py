@@ -284,6 +284,19 @@ _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 FIRST_DAY, LAST_DAY = EARLIEST.date(), LATEST.date() - timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class WindowNames:
+    """What an edge calls the window's parts in its error messages: CLI flags by default, the
+    web passes its own words so no page or API answer tells a browser about `--to`."""
+
+    week: str = "--week"
+    start: str = "--from"
+    end: str = "--to"
+
+
+CLI_WINDOW = WindowNames()
+
+
 def _in_range(d: date, what: str) -> date:
     if not FIRST_DAY <= d <= LAST_DAY:
         raise WindowError(f"{what} {d.isoformat()} is outside {FIRST_DAY.year}..{LAST_DAY.year}")
@@ -295,21 +308,23 @@ def parse_window(
     start: str | None = None,
     end: str | None = None,
     today: date | None = None,
+    names: WindowNames = CLI_WINDOW,
 ) -> Window:
     """`--week 2025-W14`, or `--from D --to D` (inclusive); default: the current ISO week."""
+    n = names
     if week and (start or end):
-        raise WindowError("give either --week or --from/--to, not both")
+        raise WindowError(f"give either {n.week} or {n.start}/{n.end}, not both")
     if start or end:
         try:
-            s = _in_range(date.fromisoformat(start), "--from") if start else None
-            e = _in_range(date.fromisoformat(end), "--to") if end else None
+            s = _in_range(date.fromisoformat(start), n.start) if start else None
+            e = _in_range(date.fromisoformat(end), n.end) if end else None
         except ValueError as exc:
             raise WindowError(f"dates must look like 2025-04-03: {exc}") from exc
         s = s or (max(FIRST_DAY, e - timedelta(days=6)) if e else None)
         e = e or (min(LAST_DAY, s + timedelta(days=6)) if s else None)
         assert s is not None and e is not None
         if e < s:
-            raise WindowError(f"--to {e} is before --from {s}")
+            raise WindowError(f"{n.end} {e} is before {n.start} {s}")
         return Window(s, e, f"{s.isoformat()}..{e.isoformat()}")
     if week is None:
         today = today or datetime.now(UTC).date()
@@ -317,7 +332,7 @@ def parse_window(
         week = f"{y}-W{w:02d}"
     m = _WEEK.match(week.strip())
     if not m:
-        raise WindowError(f"--week must look like 2025-W14, not {week!r}")
+        raise WindowError(f"{n.week} must look like 2025-W14, not {week!r}")
     year, num = int(m.group(1)), int(m.group(2))
     try:
         monday = date.fromisocalendar(year, num, 1)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from belowthefold.attention import measured
 from belowthefold.brief.column import coverage_shares
 from belowthefold.models import (
     Brief,
@@ -35,11 +36,13 @@ def _articles(items: Sequence[PlacedArticle]) -> list[dict[str, Any]]:
 
 
 def pressure_dict(p: PressurePoint) -> dict[str, Any]:
+    """One day of one group; a day without data has value and concentration null, never 0."""
+    live = measured(p)
     return {
         "date": p.day.isoformat(),
         "group": p.group,
-        "value": round(p.value, 4),
-        "concentration": round(p.concentration, 4),
+        "value": round(p.value, 4) if live else None,
+        "concentration": round(p.concentration, 4) if live else None,
         "articles": p.articles,
         "attention": round(p.attention, 4),
         "top_storylines": list(p.top_storylines),

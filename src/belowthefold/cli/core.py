@@ -283,7 +283,7 @@ def pressure(
     fmt: FormatOpt = "table",
 ) -> None:
     """Daily news pressure per group: top-three storyline share and concentration."""
-    from belowthefold.attention import daily_pressure
+    from belowthefold.attention import daily_pressure, measured
 
     c = get(ctx)
     window = _window(week, start, end)
@@ -302,8 +302,13 @@ def pressure(
         title=f"News pressure {window.label}",
     )
     for p in points:
+        live = measured(p)  # a day without data is a dash, never a calm 0.00
         table.add_row(
-            p.day.isoformat(), p.group, f"{p.value:.2f}", f"{p.concentration:.2f}", str(p.articles)
+            p.day.isoformat(),
+            p.group,
+            f"{p.value:.2f}" if live else "–",
+            f"{p.concentration:.2f}" if live else "–",
+            str(p.articles),
         )
     c.out.print(table)
 

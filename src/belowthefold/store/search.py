@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from belowthefold.store.articles import parse_iso
 
@@ -34,6 +34,45 @@ class SearchHit:
     published: datetime
     story_id: str | None
     snippet: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Narrow a search to UTC days [start, end], one source group, one outlet (any may be None).
+
+    With filters and no words, the matching articles are listed newest first, so a reader can
+    browse one outlet's week without guessing a word it used.
+    """
+
+    start: date | None = None
+    end: date | None = None
+    group: str | None = None
+    outlet: str | None = None
+
+    def sql(self) -> tuple[str, list[str]]:
+        """The `AND ...` conditions on `articles a`, with their parameters (never interpolated)."""
+        conds: list[str] = []
+        params: list[str] = []
+        if self.start is not None:
+            conds.append("a.day >= ?")
+            params.append(self.start.isoformat())
+        if self.end is not None:
+            conds.append("a.day <= ?")
+            params.append(self.end.isoformat())
+        if self.group:
+            conds.append("a.grp = ?")
+            params.append(self.group)
+        if self.outlet:
+            conds.append("(a.outlet = ? COLLATE NOCASE OR a.source = ? COLLATE NOCASE)")
+            params.extend([self.outlet, self.outlet])
+        return "".join(f" AND {c}" for c in conds), params
+
+    @property
+    def empty(self) -> bool:
+        return not self.sql()[1]
+
+
+NO_FILTER = SearchFilter()
 
 
 def fts_query(user_query: str) -> str:
@@ -61,20 +100,38 @@ class SearchRepo:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def search(self, user_query: str, limit: int = 50, offset: int = 0) -> list[SearchHit]:
-        """Best matches first (BM25, titles weighted up); empty for a query without words."""
+    def search(
+        self,
+        user_query: str,
+        limit: int = 50,
+        offset: int = 0,
+        where: SearchFilter = NO_FILTER,
+    ) -> list[SearchHit]:
+        """Best matches first (BM25, titles weighted up); with no words, the filter's articles
+        newest first; empty when there are neither words nor filters."""
         query = fts_query(user_query)
-        if not query:
+        cond, params = where.sql()
+        bounds = (max(1, min(limit, 500)), max(0, offset))
+        if query:
+            rows = self.conn.execute(
+                "SELECT a.id, a.title, a.url, a.outlet, a.grp, a.published, s.story_id, "
+                f"snippet(articles_fts, -1, '{MARK_START}', '{MARK_END}', '…', 16) AS snip "
+                "FROM articles_fts f JOIN articles a ON a.id = f.article_id "
+                "LEFT JOIN assignments s ON s.article_id = a.id "
+                f"WHERE articles_fts MATCH ?{cond} "
+                "ORDER BY bm25(articles_fts, 0.0, 8.0, 1.0), a.published DESC LIMIT ? OFFSET ?",
+                (query, *params, *bounds),
+            ).fetchall()
+        elif not where.empty:
+            rows = self.conn.execute(
+                "SELECT a.id, a.title, a.url, a.outlet, a.grp, a.published, s.story_id, "
+                "substr(a.text, 1, 200) AS snip FROM articles a "
+                f"LEFT JOIN assignments s ON s.article_id = a.id WHERE 1{cond} "
+                "ORDER BY a.published DESC, a.id LIMIT ? OFFSET ?",
+                (*params, *bounds),
+            ).fetchall()
+        else:
             return []
-        rows = self.conn.execute(
-            "SELECT a.id, a.title, a.url, a.outlet, a.grp, a.published, s.story_id, "
-            f"snippet(articles_fts, -1, '{MARK_START}', '{MARK_END}', '…', 16) AS snip "
-            "FROM articles_fts f JOIN articles a ON a.id = f.article_id "
-            "LEFT JOIN assignments s ON s.article_id = a.id "
-            "WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 0.0, 8.0, 1.0), a.published DESC "
-            "LIMIT ? OFFSET ?",
-            (query, max(1, min(limit, 500)), max(0, offset)),
-        ).fetchall()
         return [
             SearchHit(
                 article_id=r["id"],
@@ -89,11 +146,19 @@ class SearchRepo:
             for r in rows
         ]
 
-    def count(self, user_query: str) -> int:
+    def count(self, user_query: str, where: SearchFilter = NO_FILTER) -> int:
         query = fts_query(user_query)
-        if not query:
+        cond, params = where.sql()
+        if query:
+            row = self.conn.execute(
+                "SELECT COUNT(*) FROM articles_fts f JOIN articles a ON a.id = f.article_id "
+                f"WHERE articles_fts MATCH ?{cond}",
+                (query, *params),
+            ).fetchone()
+        elif not where.empty:
+            row = self.conn.execute(
+                f"SELECT COUNT(*) FROM articles a WHERE 1{cond}", params
+            ).fetchone()
+        else:
             return 0
-        row = self.conn.execute(
-            "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (query,)
-        ).fetchone()
         return int(row[0])

@@ -35,6 +35,29 @@ class StoryRow:
 
 
 @dataclass(frozen=True)
+class StorylineRow:
+    """A storyline's stored row: its first headline and span."""
+
+    id: str
+    headline: str
+    first_published: datetime
+    last_published: datetime
+
+
+def _story_row(r: sqlite3.Row) -> StoryRow:
+    return StoryRow(
+        id=r["id"],
+        storyline_id=r["storyline_id"],
+        headline=r["headline"],
+        storyline_headline=r["line_headline"],
+        first_published=parse_iso(r["first_published"]),
+        last_published=parse_iso(r["last_published"]),
+        articles=int(r["articles"]),
+        merged_into=r["merged_into"],
+    )
+
+
+@dataclass(frozen=True)
 class RunRow:
     """One import or fetch run, for the sources page's "last import" line."""
 
@@ -70,18 +93,7 @@ class WebRepo:
             "LEFT JOIN storylines l ON l.id = s.storyline_id WHERE s.id = ?",
             (story_id,),
         ).fetchone()
-        if r is None:
-            return None
-        return StoryRow(
-            id=r["id"],
-            storyline_id=r["storyline_id"],
-            headline=r["headline"],
-            storyline_headline=r["line_headline"],
-            first_published=parse_iso(r["first_published"]),
-            last_published=parse_iso(r["last_published"]),
-            articles=int(r["articles"]),
-            merged_into=r["merged_into"],
-        )
+        return None if r is None else _story_row(r)
 
     def recent_runs(self, limit: int = 5) -> list[RunRow]:
         rows = self.conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
@@ -113,9 +125,48 @@ class WebRepo:
             return []
         return [(r["week"], r["audience"], int(r["rank"]), float(r["score"])) for r in rows]
 
-    def latest_day(self) -> date | None:
-        r = self.conn.execute("SELECT MAX(day) FROM articles").fetchone()
+    def latest_day(self, until: date | None = None) -> date | None:
+        """The last day with articles, on or before `until` (a misdated article from the
+        future must not decide which week the web opens on)."""
+        if until is None:
+            r = self.conn.execute("SELECT MAX(day) FROM articles").fetchone()
+        else:
+            r = self.conn.execute(
+                "SELECT MAX(day) FROM articles WHERE day <= ?", (until.isoformat(),)
+            ).fetchone()
         return None if r[0] is None else date.fromisoformat(r[0])
+
+    def day_counts(self) -> list[tuple[date, int]]:
+        """Articles per UTC day over the whole database (the week picker sums them by week)."""
+        rows = self.conn.execute(
+            "SELECT day, COUNT(*) AS n FROM articles GROUP BY day ORDER BY day"
+        ).fetchall()
+        return [(date.fromisoformat(r["day"]), int(r["n"])) for r in rows]
+
+    def storyline(self, storyline_id: str) -> StorylineRow | None:
+        r = self.conn.execute(
+            "SELECT id, headline, first_published, last_published FROM storylines WHERE id = ?",
+            (storyline_id,),
+        ).fetchone()
+        if r is None:
+            return None
+        return StorylineRow(
+            id=r["id"],
+            headline=r["headline"],
+            first_published=parse_iso(r["first_published"]),
+            last_published=parse_iso(r["last_published"]),
+        )
+
+    def storyline_stories(self, storyline_id: str) -> list[StoryRow]:
+        """The storyline's current stories (merged-away ones redirect, so they are left out)."""
+        rows = self.conn.execute(
+            "SELECT s.*, COALESCE(l.headline, s.headline) AS line_headline FROM stories s "
+            "LEFT JOIN storylines l ON l.id = s.storyline_id "
+            "WHERE s.storyline_id = ? AND s.merged_into IS NULL "
+            "ORDER BY s.articles DESC, s.first_published, s.id",
+            (storyline_id,),
+        ).fetchall()
+        return [_story_row(r) for r in rows]
 
     def stamp(self) -> str:
         """Changes whenever articles, assignments, runs or sources change (cheap: index lookups)."""

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from belowthefold.errors import WindowError
-from belowthefold.pipeline import parse_window
+from belowthefold.brief.jsondoc import pressure_dict
 from belowthefold.web import admin
-from belowthefold.web.pages import bounded_int, load_brief
+from belowthefold.web.pages import bounded_int, follow_merges, load_brief
 from belowthefold.web.state import state_of
-from belowthefold.web.views import story_dict, story_view, week_label
-
-MAX_PRESSURE_DAYS = 366
+from belowthefold.web.views import landing_week, search_filter, story_dict, story_view, web_window
 
 
 def brief_json(request: Request) -> Response:
@@ -28,30 +23,28 @@ def brief_json(request: Request) -> Response:
 
 
 def story_json(request: Request) -> Response:
-    state = state_of(request)
-    story_id = request.path_params["story_id"]
-    with state.store() as store:
-        current = store.stories.resolve(story_id)
-        if current != story_id:
-            return RedirectResponse(f"/api/stories/{quote(current, safe='')}", status_code=301)
-        view = story_view(store, story_id)
-    if view is None:
-        raise HTTPException(404, f"no story {story_id[:200]!r}")
-    return JSONResponse(story_dict(view))
+    found = follow_merges(
+        request,
+        request.path_params["story_id"],
+        "/api/stories",
+        lambda store: store.stories.resolve,
+        story_view,
+        "story",
+    )
+    return found if isinstance(found, Response) else JSONResponse(story_dict(found))
 
 
 def pressure_json(request: Request) -> Response:
-    """Daily pressure per group over [from, to] (default: the current week)."""
+    """Daily pressure per group over [from, to] or a week (default: the latest week with
+    articles); a day without data has value null, never 0."""
     state = state_of(request)
-    start, end = request.query_params.get("from"), request.query_params.get("to")
-    group = request.query_params.get("group")
-    if start or end:
-        window = parse_window(start=start, end=end)
-    else:
-        window = parse_window(week=week_label(state.options.clock().date()))
-    if (window.end - window.start).days + 1 > MAX_PRESSURE_DAYS:
-        raise WindowError(f"at most {MAX_PRESSURE_DAYS} days at once")
+    params = request.query_params
+    group = params.get("group")
     with state.store() as store:
+        if params.get("from") or params.get("to") or params.get("week"):
+            window = web_window(params.get("week"), params.get("from"), params.get("to"))
+        else:
+            window = web_window(landing_week(store, state.options.clock().date()), None, None)
         brief = state.brief(store, window, state.settings.rank.audience)
     points = [p for p in brief.pressure if group is None or p.group == group]
     return JSONResponse(
@@ -59,35 +52,27 @@ def pressure_json(request: Request) -> Response:
             "from": window.start.isoformat(),
             "to": window.end.isoformat(),
             "group": group,
-            "pressure": [
-                {
-                    "date": p.day.isoformat(),
-                    "group": p.group,
-                    "value": p.value,
-                    "concentration": p.concentration,
-                    "articles": p.articles,
-                    "attention": p.attention,
-                    "top_storylines": list(p.top_storylines),
-                }
-                for p in points
-            ],
+            "pressure": [pressure_dict(p) for p in points],
         }
     )
 
 
 def search_json(request: Request) -> Response:
     state = state_of(request)
-    if "q" not in request.query_params:
-        raise HTTPException(400, "q is required: the words to find")
-    q = request.query_params["q"][:500]
+    q = request.query_params.get("q", "")[:500]
     limit = bounded_int("limit", request.query_params.get("limit"), 20, 1, 200)
     offset = bounded_int("offset", request.query_params.get("offset"), 0, 0, 100_000)
+    where = search_filter(request.query_params)
     with state.store() as store:
-        hits = store.search.search(q, limit=limit, offset=offset)
-        total = store.search.count(q)
+        hits = store.search.search(q, limit=limit, offset=offset, where=where)
+        total = store.search.count(q, where)
     return JSONResponse(
         {
             "q": q,
+            "from": where.start.isoformat() if where.start else None,
+            "to": where.end.isoformat() if where.end else None,
+            "group": where.group,
+            "outlet": where.outlet,
             "total": total,
             "limit": limit,
             "offset": offset,

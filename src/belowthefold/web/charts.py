@@ -11,47 +11,78 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-PALETTE = (
-    "#1f5fa8",
-    "#d1495b",
-    "#2e933c",
-    "#edae49",
-    "#6a4c93",
-    "#00798c",
-    "#8d6a4f",
-    "#444444",
-)
+from belowthefold.brief.palette import GroupPalette
 
-
-DASHES = ("none", "6 3", "2 3", "10 4 2 4")
-
-
-def colour(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
+LEGEND_ROW = 16  # px per legend row
+MAX_LEGEND_NAME = 60  # a longer group name is shortened, with the whole name in its tooltip
 
 
 def _label(day: date) -> str:
     return day.strftime("%a %d %b")
 
 
+def _runs(indices: Sequence[int]) -> list[list[int]]:
+    """Consecutive day indices, split wherever a day is missing (a gap is never bridged)."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def _legend(
+    names: Sequence[str], palette: GroupPalette, x0: float, y0: float, width: float
+) -> tuple[str, float]:
+    """Legend entries in rows below the plot, each name whole: never over a line, never cut.
+
+    Returns the SVG and the height it takes. Widths are estimated from the font size (11px,
+    about 6.6px per character), which errs wide so entries never overlap.
+    """
+    out = ['<g class="legend">']
+    x, y = x0, y0
+    for name in names:
+        text = name if len(name) <= MAX_LEGEND_NAME else name[: MAX_LEGEND_NAME - 1] + "…"
+        w = 18 + 6.6 * len(text) + 14
+        if x > x0 and x + w > x0 + width:
+            x, y = x0, y + LEGEND_ROW
+        c = palette.colour(name)
+        out.append(
+            f'<g class="legend-item" data-group="{escape(name)}" data-colour="{c}">'
+            f"<title>{escape(name)}</title>"
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="10" height="10" fill="{c}"/>'
+            f'<text x="{x + 14:.1f}" y="{y + 9:.1f}" font-size="11" fill="#222">'
+            f"{escape(text)}</text></g>"
+        )
+        x += w
+    out.append("</g>")
+    return "".join(out), (y - y0) + LEGEND_ROW if names else 0.0
+
+
 def line_chart(
     days: Sequence[date],
     series: Mapping[str, Mapping[date, float]],
     title: str,
+    palette: GroupPalette,
     y_max: float = 1.0,
     width: int = 640,
-    height: int = 220,
+    height: int = 200,
     weak: Mapping[str, set[date]] | None = None,
 ) -> Markup:
-    """One line per series over the days (e.g. daily news pressure per group), with a legend.
+    """One line per series over the days (e.g. daily news pressure per group), legend below.
 
-    Points in `weak` (e.g. a day with three items or fewer, whose top-three share is 1.0 by
-    construction) are drawn hollow and say so, rather than read as a flood.
+    A day missing from a series is a gap: the line stops there and no point is drawn, so a
+    silent feed never reads as a calm day. Points in `weak` (days too thin for their share to
+    mean much, `attention.thin_days`) are drawn hollow and say so.
     """
     weak = weak or {}
-    left, right, top, bottom = 40, 110, 12, 28
-    plot_w, plot_h = width - left - right, height - top - bottom
+    left, right, top, axis = 40, 30, 12, 24  # right: room for the last day label
+    plot_w, plot_h = width - left - right, height - top - axis
     n = max(1, len(days) - 1)
+    names = sorted(series)
+    legend, legend_h = _legend(names, palette, left, height + 4, plot_w)
+    total_h = height + legend_h + 8
 
     def x(i: int) -> float:
         return left + plot_w * (i / n if len(days) > 1 else 0.5)
@@ -60,9 +91,11 @@ def line_chart(
         return top + plot_h * (1 - min(max(v / y_max if y_max else 0, 0.0), 1.0))
 
     out = [
-        f'<svg class="chart line-chart" role="img" viewBox="0 0 {width} {height}" '
+        f'<svg class="chart line-chart" role="img" viewBox="0 0 {width} {total_h:.0f}" '
         f'width="100%" preserveAspectRatio="xMidYMid meet" data-series="{len(series)}" '
-        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
+        f'<rect class="plot-area" x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" '
+        f'fill="none"/>',
     ]
     for frac in (0.0, 0.25, 0.5, 0.75, 1.0):
         yy = y(frac * y_max)
@@ -73,34 +106,36 @@ def line_chart(
         )
     for i, day in enumerate(days):
         out.append(
-            f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle" font-size="10" '
+            f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="10" '
             f'fill="#555">{escape(day.strftime("%a %d"))}</text>'
         )
-    for k, (name, values) in enumerate(sorted(series.items())):
-        c = colour(k)
-        pts = [(i, values[d]) for i, d in enumerate(days) if d in values]
-        if len(pts) > 1:
-            path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in pts)
-            # Dashes differ per series so lines that coincide (two groups at 1.0) stay visible.
+    for name in names:
+        values = series[name]
+        c, dash = palette.colour(name), palette.dash(name)
+        present = [i for i, d in enumerate(days) if d in values]
+        for run in _runs(present):
+            if len(run) < 2:
+                continue
+            path = " ".join(f"{x(i):.1f},{y(values[days[i]]):.1f}" for i in run)
+            span = " ".join(days[i].isoformat() for i in run)
+            # Dashes differ per group so lines that coincide (two groups at 1.0) stay visible.
             out.append(
                 f'<polyline class="series" fill="none" stroke="{c}" stroke-width="2" '
-                f'stroke-dasharray="{DASHES[k % len(DASHES)]}" points="{path}"/>'
+                f'stroke-dasharray="{dash}" data-group="{escape(name)}" data-days="{span}" '
+                f'points="{path}"/>'
             )
-        for i, v in pts:
+        for i in present:
+            v = values[days[i]]
             thin = days[i] in weak.get(name, set())
             fill = f'"white" stroke="{c}" stroke-width="1.5"' if thin else f'"{c}"'
             note = " (too few items for the share to mean much)" if thin else ""
             out.append(
                 f'<circle class="point{" weak" if thin else ""}" cx="{x(i):.1f}" cy="{y(v):.1f}" '
-                f'r="3.5" fill={fill} data-group="{escape(name)}" data-value="{v:.3f}">'
+                f'r="3.5" fill={fill} data-group="{escape(name)}" '
+                f'data-day="{days[i].isoformat()}" data-value="{v:.3f}">'
                 f"<title>{escape(name)} {escape(_label(days[i]))}: {v:.2f}{note}</title></circle>"
             )
-        ly = top + 14 * k + 8
-        out.append(
-            f'<rect x="{left + plot_w + 10}" y="{ly - 8}" width="10" height="10" fill="{c}"/>'
-            f'<text x="{left + plot_w + 24}" y="{ly + 1}" font-size="11" fill="#222">'
-            f"{escape(name[:14])}</text>"
-        )
+    out.append(legend)
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -109,20 +144,22 @@ def stacked_bars(
     days: Sequence[date],
     counts: Mapping[str, Mapping[date, int]],
     title: str,
+    palette: GroupPalette,
     width: int = 640,
-    height: int = 180,
+    height: int = 170,
 ) -> Markup:
-    """Bars per day stacked by group (e.g. a story's articles per day per group)."""
-    left, right, top, bottom = 30, 110, 10, 26
-    plot_w, plot_h = width - left - right, height - top - bottom
+    """Bars per day stacked by group (e.g. a story's articles per day per group), legend below."""
+    left, right, top, axis = 30, 12, 10, 22
+    plot_w, plot_h = width - left - right, height - top - axis
     groups = sorted(counts)
+    legend, legend_h = _legend(groups, palette, left, height + 4, plot_w)
     totals = [sum(counts[g].get(d, 0) for g in groups) for d in days]
     peak = max(totals, default=0) or 1
     slot = plot_w / max(1, len(days))
     bar = max(2.0, slot * 0.7)
     out = [
-        f'<svg class="chart bar-chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-        f'data-bars="{sum(1 for t in totals if t)}" aria-label="{escape(title)}">'
+        f'<svg class="chart bar-chart" role="img" viewBox="0 0 {width} {height + legend_h + 8:.0f}" '
+        f'width="100%" data-bars="{sum(1 for t in totals if t)}" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>",
         f'<text x="{left - 6}" y="{top + 8}" text-anchor="end" font-size="10" fill="#555">{peak}</text>',
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#999"/>',
@@ -131,7 +168,7 @@ def stacked_bars(
     for i, day in enumerate(days):
         x0 = left + slot * i + (slot - bar) / 2
         base: float = top + plot_h
-        for k, g in enumerate(groups):
+        for g in groups:
             n = counts[g].get(day, 0)
             if not n:
                 continue
@@ -139,20 +176,15 @@ def stacked_bars(
             base -= h
             out.append(
                 f'<rect class="bar" x="{x0:.1f}" y="{base:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                f'fill="{colour(k)}"><title>{escape(g)} {escape(_label(day))}: {n}</title></rect>'
+                f'fill="{palette.colour(g)}" data-group="{escape(g)}">'
+                f"<title>{escape(g)} {escape(_label(day))}: {n}</title></rect>"
             )
         if i % every == 0:
             out.append(
-                f'<text x="{x0 + bar / 2:.1f}" y="{height - 8}" text-anchor="middle" font-size="10" '
-                f'fill="#555">{escape(day.strftime("%d %b"))}</text>'
+                f'<text x="{x0 + bar / 2:.1f}" y="{top + plot_h + 15}" text-anchor="middle" '
+                f'font-size="10" fill="#555">{escape(day.strftime("%d %b"))}</text>'
             )
-    for k, g in enumerate(groups):
-        ly = top + 14 * k + 8
-        out.append(
-            f'<rect x="{left + plot_w + 10}" y="{ly - 8}" width="10" height="10" fill="{colour(k)}"/>'
-            f'<text x="{left + plot_w + 24}" y="{ly + 1}" font-size="11" fill="#222">'
-            f"{escape(g[:14])}</text>"
-        )
+    out.append(legend)
     out.append("</svg>")
     return Markup("".join(out))
 

@@ -1,8 +1,10 @@
-"""HTML pages: week, story, sources (with admin forms), search, brief and its downloads."""
+"""HTML pages: week, story, storyline, sources (with admin forms), search, brief, downloads."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -11,21 +13,34 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from belowthefold.brief.palette import GroupPalette, group_palette
 from belowthefold.errors import WindowError
 from belowthefold.models import Brief, Window
-from belowthefold.pipeline import parse_window
-from belowthefold.web import admin
+from belowthefold.pipeline import parse_window, window_bounds
+from belowthefold.store import Store
+from belowthefold.web import admin, exports
 from belowthefold.web.security import CSP_BRIEF
-from belowthefold.web.state import state_of
-from belowthefold.web.views import sources_view, sources_window, story_view, week_label, week_view
+from belowthefold.web.state import WebState, state_of
+from belowthefold.web.views import (
+    WEB_WINDOW,
+    landing_week,
+    search_filter,
+    sources_view,
+    sources_window,
+    story_view,
+    storyline_view,
+    week_options,
+    week_view,
+)
 
 SEARCH_PAGE = 50
+T = TypeVar("T")
 
 
 def window_or_404(week: str) -> Window:
     """A week from the URL; one that does not parse or does not exist is a 404, not a crash."""
     try:
-        return parse_window(week=week)
+        return parse_window(week=week, names=WEB_WINDOW)
     except WindowError as exc:
         raise HTTPException(404, f"no such week: {exc}") from exc
 
@@ -47,8 +62,25 @@ def load_brief(request: Request, week: str) -> Brief:
     return brief
 
 
+def palette_of(state: WebState, store: Store) -> GroupPalette:
+    """One colour per group on every page: the palette over all the database's groups."""
+    return group_palette(state.known_groups(store))
+
+
 def home(request: Request) -> Response:
-    return _week(request, week_label(state_of(request).options.clock().date()))
+    """The latest week that has articles (not the calendar's week, which may have none)."""
+    state = state_of(request)
+    with state.store() as store:
+        week = landing_week(store, state.options.clock().date())
+    return _week(request, week)
+
+
+def weeks_go(request: Request) -> Response:
+    """The week picker's target: /weeks?week=2025-W14 goes to that week's page."""
+    window = window_or_404(request.query_params.get("week", "").strip()[:20])
+    audience = request.query_params.get("audience", "").strip()[:100]
+    query = "?" + urlencode({"audience": audience}) if audience else ""
+    return RedirectResponse(f"/weeks/{window.label}{query}", status_code=303)
 
 
 def week_page(request: Request) -> Response:
@@ -58,7 +90,8 @@ def week_page(request: Request) -> Response:
 def _week(request: Request, week: str) -> Response:
     state = state_of(request)
     brief = load_brief(request, week)
-    view = week_view(brief)
+    with state.store() as store:
+        view = week_view(brief, palette_of(state, store), week_options(store))
     q = {"audience": brief.audience}
     return state.templates.TemplateResponse(
         request,
@@ -81,9 +114,55 @@ def brief_page(request: Request) -> Response:
     """The brief as the brief stage renders it (its own stylesheet inline, never a script)."""
     from belowthefold.brief import render
 
+    state = state_of(request)
     brief = load_brief(request, request.path_params["week"])
     html = render(brief, "html")
-    return HTMLResponse(html, headers={"Content-Security-Policy": CSP_BRIEF})
+    nav = state.templates.get_template("_nav.html").render(nav="week")
+    return HTMLResponse(with_nav(html, nav), headers={"Content-Security-Policy": CSP_BRIEF})
+
+
+_BODY = re.compile(r"<body[^>]*>", re.IGNORECASE)
+
+
+def with_nav(document: str, nav: str) -> str:
+    """The brief's own document with the app's navigation on top, so a reader is never
+    stranded on it (its stylesheet stays its own; the bar brings a small one of its own)."""
+    link = '<link rel="stylesheet" href="/static/nav.css">'
+    document = document.replace("</head>", link + "</head>", 1)
+    body = _BODY.search(document)
+    if body is None:
+        return link + nav + document
+    return document[: body.end()] + nav + document[body.end() :]
+
+
+def export_list(request: Request) -> Response:
+    """A week's missed, stories or pressure list as CSV or JSON, as a download."""
+    kind, fmt = request.path_params["kind"], request.path_params["fmt"]
+    if kind not in exports.KINDS or fmt not in exports.FORMATS:
+        raise HTTPException(
+            404, "lists are missed, stories or pressure, as .csv or .json (e.g. missed.csv)"
+        )
+    state = state_of(request)
+    brief = load_brief(request, request.path_params["week"])
+    if kind == "missed":
+        table = exports.missed_table(brief)
+    elif kind == "pressure":
+        table = exports.pressure_table(brief)
+    else:
+        with state.store() as store:
+            articles = store.articles.placed(*window_bounds(brief.window))
+        table = exports.stories_table(articles, brief.groups)
+    name = _SAFE_NAME.sub("-", f"belowthefold-{brief.window.label}-{brief.audience}-{kind}")
+    if fmt == "csv":
+        body, media = exports.to_csv(table), "text/csv; charset=utf-8"
+    else:
+        meta = {"week": brief.window.label, "audience": brief.audience}
+        body, media = exports.to_json(table, meta), "application/json"
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
 
 
 def brief_download(request: Request) -> Response:
@@ -103,18 +182,58 @@ def brief_download(request: Request) -> Response:
     )
 
 
-def story_page(request: Request) -> Response:
+def follow_merges(
+    request: Request,
+    asked: str,
+    prefix: str,
+    resolve: Callable[[Store], Callable[[str], str]],
+    build: Callable[[Store, str, GroupPalette], T | None],
+    what: str,
+) -> T | Response:
+    """The view of a story or storyline, a 301 to where a merged one went, or a 404."""
     state = state_of(request)
-    story_id = request.path_params["story_id"]
     with state.store() as store:
-        current = store.stories.resolve(story_id)
-        if current != story_id:
-            return RedirectResponse(f"/stories/{quote(current, safe='')}", status_code=301)
-        view = story_view(store, story_id)
+        current = resolve(store)(asked)
+        if current != asked:
+            return RedirectResponse(f"{prefix}/{quote(current, safe='')}", status_code=301)
+        view = build(store, asked, palette_of(state, store))
     if view is None:
-        raise HTTPException(404, f"no story {story_id[:200]!r}")
+        raise HTTPException(404, f"no {what} {asked[:200]!r}")
+    return view
+
+
+def story_page(request: Request) -> Response:
+    found = follow_merges(
+        request,
+        request.path_params["story_id"],
+        "/stories",
+        lambda store: store.stories.resolve,
+        story_view,
+        "story",
+    )
+    if isinstance(found, Response):
+        return found
+    state = state_of(request)
     return state.templates.TemplateResponse(
-        request, "story.html", {"view": view, "admin": state.admin, "nav": "story"}
+        request, "story.html", {"view": found, "admin": state.admin, "nav": "story"}
+    )
+
+
+def storyline_page(request: Request) -> Response:
+    """A storyline: all its stories over time (a flood is many stories, seen whole here)."""
+    found = follow_merges(
+        request,
+        request.path_params["storyline_id"],
+        "/storylines",
+        lambda store: store.stories.resolve_storyline,
+        storyline_view,
+        "storyline",
+    )
+    if isinstance(found, Response):
+        return found
+    state = state_of(request)
+    return state.templates.TemplateResponse(
+        request, "storyline.html", {"view": found, "admin": state.admin, "nav": "story"}
     )
 
 
@@ -122,14 +241,19 @@ def sources_page(request: Request) -> Response:
     state = state_of(request)
     with state.store() as store:
         window = sources_window(
-            store, request.query_params.get("from"), request.query_params.get("to")
+            store,
+            request.query_params.get("from"),
+            request.query_params.get("to"),
+            request.query_params.get("week"),
         )
         view = sources_view(store, window)
+        weeks = week_options(store)
     return state.templates.TemplateResponse(
         request,
         "sources.html",
         {
             "view": view,
+            "weeks": weeks,
             "admin": state.admin,
             "nav": "sources",
             "message": request.query_params.get("message", "")[:300],
@@ -163,9 +287,15 @@ def search_page(request: Request) -> Response:
     state = state_of(request)
     q = request.query_params.get("q", "")[:500]
     page = int_param(request.query_params.get("page"), 1, 1, 1000)
+    where = search_filter(request.query_params)
     with state.store() as store:
-        hits = store.search.search(q, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE)
-        total = store.search.count(q)
+        hits = store.search.search(
+            q, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE, where=where
+        )
+        total = store.search.count(q, where)
+        groups = sorted(state.known_groups(store))
+        outlets = sorted({s.name for s in store.sources.all()})
+    more = {k: v for k, v in request.query_params.items() if k != "page" and v}
     return state.templates.TemplateResponse(
         request,
         "search.html",
@@ -175,6 +305,10 @@ def search_page(request: Request) -> Response:
             "total": total,
             "page": page,
             "per_page": SEARCH_PAGE,
+            "filters": where,
+            "groups": groups,
+            "outlets": outlets,
+            "more": urlencode({**more, "page": page + 1}),
             "admin": state.admin,
             "nav": "search",
         },
@@ -215,10 +349,13 @@ def int_param(value: str | None, default: int, low: int, high: int) -> int:
 def routes() -> list[Route]:
     return [
         Route("/", home, name="home"),
+        Route("/weeks", weeks_go, name="weeks_go"),
         Route("/weeks/{week}", week_page, name="week"),
         Route("/weeks/{week}/brief", brief_page, name="brief"),
         Route("/weeks/{week}/brief.{fmt}", brief_download, name="brief_download"),
+        Route("/weeks/{week}/export/{kind}.{fmt}", export_list, name="export"),
         Route("/stories/{story_id:path}", story_page, name="story"),
+        Route("/storylines/{storyline_id:path}", storyline_page, name="storyline"),
         Route("/sources", sources_page, name="sources"),
         Route("/sources/add", sources_add, methods=["POST"], name="sources_add"),
         Route("/sources/remove", sources_remove, methods=["POST"], name="sources_remove"),

@@ -4,21 +4,27 @@ so the two can never disagree."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
 
-from belowthefold.attention import TOP_K
+from belowthefold.attention import measured, storyline_headline, thin_days
+from belowthefold.brief.palette import GroupPalette
+from belowthefold.errors import WindowError
 from belowthefold.models import Brief, PlacedArticle, Source, SourceHealth, Window
-from belowthefold.pipeline import parse_window
+from belowthefold.pipeline import WindowNames, parse_window
 from belowthefold.store import Store
-from belowthefold.store.web_queries import RunRow, StoryRow, WebRepo
+from belowthefold.store.search import SearchFilter
+from belowthefold.store.web_queries import RunRow, StorylineRow, StoryRow, WebRepo
 from belowthefold.web.charts import line_chart, spark_bars, stacked_bars
 
 MAX_TIMELINE_DAYS = 120
+MAX_WINDOW_DAYS = 366  # a window a page or the API draws day by day
+# Window errors in the web's words: URL parameters, not the CLI's flags.
+WEB_WINDOW = WindowNames(week="the week", start="the start date (from)", end="the end date (to)")
 
 
 def week_label(day: date) -> str:
@@ -34,6 +40,37 @@ def neighbour_weeks(window: Window) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
+class WeekOption:
+    """A week with articles, for the week picker."""
+
+    week: str
+    start: date
+    articles: int
+
+
+def week_options(store: Store) -> tuple[WeekOption, ...]:
+    """Every ISO week that has articles, newest first, with its article count."""
+    per_week: dict[str, list[Any]] = {}
+    for day, n in WebRepo(store.conn).day_counts():
+        label = week_label(day)
+        entry = per_week.setdefault(label, [day - timedelta(days=day.weekday()), 0])
+        entry[1] += n
+    return tuple(
+        WeekOption(w, start, n)
+        for w, (start, n) in sorted(per_week.items(), key=lambda kv: kv[1][0], reverse=True)
+    )
+
+
+def landing_week(store: Store, today: date) -> str:
+    """The week `/` opens on: the latest with articles up to today, else the calendar's week.
+
+    A database of last year's imports opens on its data, not on an empty week that tells the
+    user to import what they already imported.
+    """
+    return week_label(WebRepo(store.conn).latest_day(until=today) or today)
+
+
+@dataclass(frozen=True)
 class WeekView:
     brief: Brief
     chart: Markup
@@ -41,24 +78,44 @@ class WeekView:
     next_week: str
     audiences: tuple[str, ...]
     has_data: bool
+    weeks: tuple[WeekOption, ...] = ()
+    gaps: int = 0
 
 
-def week_view(brief: Brief) -> WeekView:
-    """The week page: the brief plus its pressure chart and navigation."""
-    days = brief.window.days()
+def pressure_series(
+    brief: Brief,
+) -> tuple[dict[str, dict[date, float]], dict[str, set[date]], int]:
+    """Per group: its measured days' pressure, its thin days, and how many group-days are gaps."""
     series: dict[str, dict[date, float]] = defaultdict(dict)
-    weak: dict[str, set[date]] = defaultdict(set)
-    for p in brief.pressure:
-        series[p.group][p.day] = p.value
-        if 0 < p.articles <= TOP_K:
-            weak[p.group].add(p.day)
+    weak: dict[str, set[date]] = {}
+    gaps = 0
+    for group in sorted({p.group for p in brief.pressure}):
+        points = [p for p in brief.pressure if p.group == group]
+        if not any(measured(p) for p in points):
+            continue  # a group silent all week has no line at all, not a flat 0
+        weak[group] = thin_days(points)
+        for p in points:
+            if measured(p):
+                series[group][p.day] = p.value
+            else:
+                gaps += 1
+    return dict(series), weak, gaps
+
+
+def week_view(brief: Brief, palette: GroupPalette, weeks: tuple[WeekOption, ...] = ()) -> WeekView:
+    """The week page: the brief plus its pressure chart, navigation and the week picker."""
+    series, weak, gaps = pressure_series(brief)
     chart = line_chart(
-        days, series, f"Daily news pressure per group, {brief.window.label}", weak=weak
+        brief.window.days(),
+        series,
+        f"Daily news pressure per group, {brief.window.label}",
+        palette,
+        weak=weak,
     )
     prev_week, next_week = neighbour_weeks(brief.window)
     audiences = tuple(sorted(set(brief.groups) | {brief.audience}))
-    has_data = any(p.articles for p in brief.pressure) or bool(brief.missed or brief.dominant)
-    return WeekView(brief, chart, prev_week, next_week, audiences, has_data)
+    has_data = any(measured(p) for p in brief.pressure) or bool(brief.missed or brief.dominant)
+    return WeekView(brief, chart, prev_week, next_week, audiences, has_data, weeks, gaps)
 
 
 @dataclass(frozen=True)
@@ -78,8 +135,9 @@ class WeekRow:
 
 
 @dataclass(frozen=True)
-class StoryView:
-    story: StoryRow
+class Coverage:
+    """What a story or storyline page shows about its articles: timeline, outlets, weeks."""
+
     articles: tuple[PlacedArticle, ...]
     days: tuple[date, ...]
     timeline: dict[str, dict[date, int]]
@@ -88,27 +146,19 @@ class StoryView:
     originals: int
     pickups: int
     weeks: tuple[WeekRow, ...]
-    titles: dict[str, str]
-    missed: tuple[tuple[str, str, int, float], ...]
 
 
-def story_view(store: Store, story_id: str) -> StoryView | None:
-    """A story with its timeline per group, outlets, originals vs pickups and weeks it ran."""
-    row = WebRepo(store.conn).story(story_id)
-    if row is None:
-        return None
-    articles = tuple(store.articles.placed_by_story([story_id]))
-    if articles:
-        first, last = articles[0].day, articles[-1].day
-    else:
-        first = last = row.first_published.date()
+def coverage_of(
+    articles: tuple[PlacedArticle, ...], fallback: date, title: str, palette: GroupPalette
+) -> Coverage:
+    """Articles per day per group (at most MAX_TIMELINE_DAYS), per outlet and per week."""
+    first, last = (articles[0].day, articles[-1].day) if articles else (fallback, fallback)
     last = min(last, first + timedelta(days=MAX_TIMELINE_DAYS - 1))
     days = tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
     timeline: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for a in articles:
         timeline[a.group][a.day] += 1
     plain = {g: dict(v) for g, v in timeline.items()}
-    chart = stacked_bars(days, plain, f"Articles per day per group: {row.headline}")
     by_outlet: dict[tuple[str, str], list[PlacedArticle]] = defaultdict(list)
     for a in articles:
         by_outlet[(a.outlet or a.source or "(unknown)", a.group)].append(a)
@@ -134,18 +184,109 @@ def story_view(store: Store, story_id: str) -> StoryView | None:
         WeekRow(w, sum(c.values()), tuple(sorted(c.items()))) for w, c in sorted(per_week.items())
     )
     pickups = sum(1 for a in articles if a.is_pickup)
-    return StoryView(
-        story=row,
+    return Coverage(
         articles=articles,
         days=days,
         timeline=plain,
-        chart=chart,
+        chart=stacked_bars(days, plain, title, palette),
         outlets=outlets,
         originals=len(articles) - pickups,
         pickups=pickups,
         weeks=weeks,
+    )
+
+
+@dataclass(frozen=True)
+class StoryView:
+    story: StoryRow
+    articles: tuple[PlacedArticle, ...]
+    days: tuple[date, ...]
+    timeline: dict[str, dict[date, int]]
+    chart: Markup
+    outlets: tuple[OutletRow, ...]
+    originals: int
+    pickups: int
+    weeks: tuple[WeekRow, ...]
+    titles: dict[str, str]
+    missed: tuple[tuple[str, str, int, float], ...]
+
+
+def story_view(store: Store, story_id: str, palette: GroupPalette) -> StoryView | None:
+    """A story with its timeline per group, outlets, originals vs pickups and weeks it ran."""
+    row = WebRepo(store.conn).story(story_id)
+    if row is None:
+        return None
+    articles = tuple(store.articles.placed_by_story([story_id]))
+    c = coverage_of(
+        articles,
+        row.first_published.date(),
+        f"Articles per day per group: {row.headline}",
+        palette,
+    )
+    return StoryView(
+        story=row,
+        articles=articles,
+        days=c.days,
+        timeline=c.timeline,
+        chart=c.chart,
+        outlets=c.outlets,
+        originals=c.originals,
+        pickups=c.pickups,
+        weeks=c.weeks,
         titles={a.id: a.title for a in articles},
         missed=tuple(WebRepo(store.conn).missed_weeks(story_id)),
+    )
+
+
+@dataclass(frozen=True)
+class StorylineStory:
+    """One story of a storyline, as its page lists it."""
+
+    story: StoryRow
+    articles: int
+    groups: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class StorylineView:
+    storyline: StorylineRow
+    headline: str
+    stories: tuple[StorylineStory, ...]
+    coverage: Coverage
+
+
+def storyline_view(store: Store, storyline_id: str, palette: GroupPalette) -> StorylineView | None:
+    """A storyline (a flood is many stories): its stories, timeline per group, outlets, weeks."""
+    repo = WebRepo(store.conn)
+    row = repo.storyline(storyline_id)
+    if row is None:
+        return None
+    stories = repo.storyline_stories(storyline_id)
+    articles = tuple(
+        sorted(
+            store.articles.placed_by_story([s.id for s in stories]),
+            key=lambda a: (a.published, a.id),
+        )
+    )
+    headline = storyline_headline(articles) or row.headline
+    per_story: dict[str, Counter[str]] = defaultdict(Counter)
+    for a in articles:
+        if a.story_id:
+            per_story[a.story_id][a.group] += 1
+    listed = tuple(
+        StorylineStory(s, sum(per_story[s.id].values()), tuple(sorted(per_story[s.id].items())))
+        for s in stories
+    )
+    return StorylineView(
+        storyline=row,
+        headline=headline,
+        stories=listed,
+        coverage=coverage_of(
+            articles,
+            row.first_published.date(),
+            f"Articles per day per group: {headline}",
+            palette,
+        ),
     )
 
 
@@ -222,10 +363,48 @@ class SourcesView:
     has_health: bool
 
 
-def sources_window(store: Store, start: str | None, end: str | None, weeks: int = 6) -> Window:
-    """The window the sources page covers: given dates, else the last weeks of data."""
-    if start or end:
-        return parse_window(start=start, end=end)
+def web_window(week: str | None, start: str | None, end: str | None) -> Window:
+    """A window from URL parameters, refused in the web's words (never a CLI flag) and capped
+    at MAX_WINDOW_DAYS, since pages and the API draw every day of it."""
+    window = parse_window(week=week or None, start=start or None, end=end or None, names=WEB_WINDOW)
+    if (window.end - window.start).days + 1 > MAX_WINDOW_DAYS:
+        raise WindowError(f"a window of at most {MAX_WINDOW_DAYS} days, please")
+    return window
+
+
+def _day_param(name: str, value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError as exc:
+        raise WindowError(f"{name} must be a date like 2025-04-03, not {value[:40]!r}") from exc
+
+
+def search_filter(params: Mapping[str, str]) -> SearchFilter:
+    """Search filters from URL parameters: from/to days, a group, an outlet (all optional)."""
+    start = _day_param("the start date (from)", params.get("from"))
+    end = _day_param("the end date (to)", params.get("to"))
+    if start and end and end < start:
+        raise WindowError(f"the end date (to) {end} is before the start date (from) {start}")
+    return SearchFilter(
+        start=start,
+        end=end,
+        group=params.get("group", "").strip()[:100] or None,
+        outlet=params.get("outlet", "").strip()[:300] or None,
+    )
+
+
+def sources_window(
+    store: Store,
+    start: str | None,
+    end: str | None,
+    week: str | None = None,
+    weeks: int = 6,
+) -> Window:
+    """The window the sources page covers: a given week or dates, else the last weeks of data."""
+    if week or start or end:
+        return web_window(week, start, end)
     last = WebRepo(store.conn).latest_day() or date.today()
     first = last - timedelta(weeks=weeks) + timedelta(days=1)
     return Window(first, last, f"{first.isoformat()}..{last.isoformat()}")
