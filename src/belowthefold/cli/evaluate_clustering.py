@@ -29,7 +29,7 @@ def _table(reports: list[tuple[str, ClusteringReport]]) -> Table:
         "B³ F1",
     ):
         t.add_column(col)
-    for col in ("pair P", "pair R", "pair F1", "docs/s"):
+    for col in ("pair P", "pair R", "pair F1", "cross-lang P", "cross-lang R", "docs/s"):
         t.add_column(col)
     for name, r in reports:
         t.add_row(
@@ -44,6 +44,8 @@ def _table(reports: list[tuple[str, ClusteringReport]]) -> Table:
             f"{r.pairwise.precision:.3f}",
             f"{r.pairwise.recall:.3f}",
             f"{r.pairwise.f1:.3f}",
+            f"{r.cross_language.precision:.3f}" if r.cross_language else "-",
+            f"{r.cross_language.recall:.3f}" if r.cross_language else "-",
             f"{r.docs_per_s:,.0f}",
         )
     return t
@@ -57,7 +59,8 @@ def clustering(
         typer.Option(
             "--gold",
             help="Gold file(s): JSONL with a `story` field, "
-            "an AllSides roundups file, or a NeuS probe .source file.",
+            "an AllSides roundups file, a NeuS probe .source file, or a folder of "
+            "articles.jsonl + labels.json (devweek-2025w17).",
         ),
     ],
     representation: Annotated[
