@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 from tests.web_support import WEEK, build_db, fixed_clock
 
+from belowthefold.brief.palette import FIXED
 from belowthefold.config import Settings
 from belowthefold.web import create_app
 
@@ -73,6 +74,8 @@ def test_sources_take_a_week_or_dates(client: TestClient) -> None:
     assert r.status_code == 200
     assert "24 Mar – 30 Mar 2025" in r.text
     assert '<option value="2025-W13" selected>' in r.text
+    wire = r.text[r.text.index('data-group="wire"') :]
+    assert f'fill="{FIXED["wire"]}"' in wire[: wire.index("</section>")]  # the group's colour
     r = client.get("/sources", params={"from": "2025-04-02", "to": "2025-04-03"})
     assert "02 Apr – 03 Apr 2025" in r.text
     assert 'id="week-sources" href="/sources?week=2025-W14"' in client.get(f"/weeks/{WEEK}").text

@@ -189,8 +189,11 @@ def stacked_bars(
     return Markup("".join(out))
 
 
-def spark_bars(days: Sequence[date], counts: Mapping[date, int], label: str) -> Markup:
-    """A small bar per day; days with nothing get a red tick so gaps stand out."""
+def spark_bars(
+    days: Sequence[date], counts: Mapping[date, int], label: str, colour: str = "#1f5fa8"
+) -> Markup:
+    """A small bar per day in the group's colour; days with nothing get a red tick so gaps
+    stand out."""
     width, height = max(60, 4 * len(days)), 24
     peak = max(counts.values(), default=0) or 1
     step = width / max(1, len(days))
@@ -205,7 +208,7 @@ def spark_bars(days: Sequence[date], counts: Mapping[date, int], label: str) -> 
             h = max(1.5, (height - 2) * n / peak)
             out.append(
                 f'<rect x="{x0:.1f}" y="{height - h:.1f}" width="{max(1.0, step - 1):.1f}" '
-                f'height="{h:.1f}" fill="#1f5fa8"><title>{escape(_label(day))}: {n}</title></rect>'
+                f'height="{h:.1f}" fill="{colour}"><title>{escape(_label(day))}: {n}</title></rect>'
             )
         else:
             out.append(

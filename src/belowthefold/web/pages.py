@@ -246,7 +246,7 @@ def sources_page(request: Request) -> Response:
             request.query_params.get("to"),
             request.query_params.get("week"),
         )
-        view = sources_view(store, window)
+        view = sources_view(store, window, palette_of(state, store))
         weeks = week_options(store)
     return state.templates.TemplateResponse(
         request,

@@ -410,7 +410,7 @@ def sources_window(
     return Window(first, last, f"{first.isoformat()}..{last.isoformat()}")
 
 
-def sources_view(store: Store, window: Window) -> SourcesView:
+def sources_view(store: Store, window: Window, palette: GroupPalette) -> SourcesView:
     """Per source group, each source's articles per day, last day seen and fetch health."""
     repo = WebRepo(store.conn)
     days = window.days()
@@ -436,7 +436,7 @@ def sources_view(store: Store, window: Window) -> SourcesView:
                 True,
                 sum(per_day.values()),
                 date.fromisoformat(last) if last else None,
-                spark_bars(days, per_day, f"{s.name}: articles per day"),
+                spark_bars(days, per_day, f"{s.name}: articles per day", palette.colour(s.group)),
                 s.feeds,
                 health.get(s.name),
                 last_fetch.get(s.name),
@@ -452,7 +452,7 @@ def sources_view(store: Store, window: Window) -> SourcesView:
                     False,
                     sum(per_day.values()),
                     max(per_day) if per_day else None,
-                    spark_bars(days, per_day, f"{label}: articles per day"),
+                    spark_bars(days, per_day, f"{label}: articles per day", palette.colour(grp)),
                     (),
                     None,
                 )
