@@ -3,11 +3,14 @@ legends outside the plot and whole. SVG (web) and PNG (brief) both."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from tests._placed import WEEK, Builder
+from tests.web_support import build_db
 
 from belowthefold.attention import daily_pressure, measured, reliable_points, thin_days
 from belowthefold.brief.chart import chart_figure, chart_png, wrap_label
@@ -15,6 +18,7 @@ from belowthefold.brief.jsondoc import pressure_dict
 from belowthefold.brief.palette import FIXED, group_palette
 from belowthefold.models import Brief, DominantStoryline
 from belowthefold.web.charts import line_chart
+from cli_support import run_cli
 
 DAYS = WEEK.days()
 LONG = "China says it will retaliate against the new tariffs on its steel and aluminium exports"
@@ -153,3 +157,18 @@ def test_long_labels_wrap_instead_of_being_cut(width: int) -> None:
     wrapped = wrap_label(LONG, width)
     assert all(len(line) <= width for line in wrapped.splitlines())
     assert wrapped.replace("\n", " ") == LONG
+
+
+def test_pressure_on_the_cli_has_null_and_a_dash_for_days_without_articles(tmp_path: Path) -> None:
+    """Regional outlets published on Wednesday and Thursday only (the web fixture's week)."""
+    db = str(build_db(tmp_path / "cli.db").db)
+    args = ("--db", db, "pressure", "--week", "2025-W14", "--group", "regional")
+    result = run_cli(*args, "--format", "json", timeout=300)
+    assert result.returncode == 0, result.stderr
+    points = json.loads(result.stdout)
+    assert len(points) == 7
+    assert [p["date"] for p in points if p["value"] is not None] == ["2025-04-02", "2025-04-03"]
+    assert all(p["concentration"] is None for p in points if p["articles"] == 0)
+    table = run_cli(*args, timeout=300).stdout
+    monday = next(line for line in table.splitlines() if "2025-03-31" in line)
+    assert "–" in monday and "0.00" not in monday
