@@ -156,7 +156,7 @@ def stacked_bars(
     totals = [sum(counts[g].get(d, 0) for g in groups) for d in days]
     peak = max(totals, default=0) or 1
     slot = plot_w / max(1, len(days))
-    bar = max(2.0, slot * 0.7)
+    bar = max(2.0, min(slot * 0.7, 36.0))  # a one-day story is a bar, not a wall
     out = [
         f'<svg class="chart bar-chart" role="img" viewBox="0 0 {width} {height + legend_h + 8:.0f}" '
         f'width="100%" data-bars="{sum(1 for t in totals if t)}" aria-label="{escape(title)}">'
