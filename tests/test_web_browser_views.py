@@ -113,6 +113,11 @@ def test_a_group_has_the_same_colour_on_every_page(page: Any, base_url: str) -> 
     page.goto(f"{base_url}/weeks/{WEEK}")
     week = _week_colours(page)
     assert len(set(week.values())) == len(week) == 4  # one colour per group, all different
+    bars = page.locator("#missed").evaluate(
+        """el => [...el.querySelectorAll('svg.coverage-bar rect.segment')]
+            .map(e => [e.dataset.group, getComputedStyle(e).fill])"""
+    )
+    assert len(bars) >= 4 and all(week[g] == c for g, c in bars)
     page.locator("#missed .story-link").first.click()
     page.wait_for_url("**/stories/**")
     story = _bar_colours(page)

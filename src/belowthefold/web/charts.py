@@ -189,6 +189,27 @@ def stacked_bars(
     return Markup("".join(out))
 
 
+def coverage_bar(shares: Sequence[tuple[str, float]], palette: GroupPalette, label: str) -> Markup:
+    """One bar split by group (e.g. "wire 50% · specialist 33%"), in the groups' colours, the
+    way the brief draws it: who covered a missed story at a glance."""
+    width, height = 320, 14
+    out = [
+        f'<svg class="coverage-bar" role="img" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+    ]
+    x = 0.0
+    for group, share in shares:
+        w = width * share
+        out.append(
+            f'<rect class="segment" x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" '
+            f'fill="{palette.colour(group)}" data-group="{escape(group)}">'
+            f"<title>{escape(group)} {share:.0%}</title></rect>"
+        )
+        x += w
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
 def spark_bars(
     days: Sequence[date], counts: Mapping[date, int], label: str, colour: str = "#1f5fa8"
 ) -> Markup:

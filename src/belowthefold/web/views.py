@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
 
 from belowthefold.attention import measured, storyline_headline, thin_days
+from belowthefold.brief.column import coverage_shares
 from belowthefold.brief.palette import GroupPalette
 from belowthefold.errors import WindowError
 from belowthefold.models import Brief, PlacedArticle, Source, SourceHealth, Window
@@ -19,7 +20,7 @@ from belowthefold.pipeline import WindowNames, parse_window
 from belowthefold.store import Store
 from belowthefold.store.search import SearchFilter
 from belowthefold.store.web_queries import RunRow, StorylineRow, StoryRow, WebRepo
-from belowthefold.web.charts import line_chart, spark_bars, stacked_bars
+from belowthefold.web.charts import coverage_bar, line_chart, spark_bars, stacked_bars
 
 MAX_TIMELINE_DAYS = 120
 MAX_WINDOW_DAYS = 366  # a window a page or the API draws day by day
@@ -80,6 +81,7 @@ class WeekView:
     has_data: bool
     weeks: tuple[WeekOption, ...] = ()
     gaps: int = 0
+    bars: Mapping[str, Markup] = field(default_factory=dict)
 
 
 def pressure_series(
@@ -115,7 +117,12 @@ def week_view(brief: Brief, palette: GroupPalette, weeks: tuple[WeekOption, ...]
     prev_week, next_week = neighbour_weeks(brief.window)
     audiences = tuple(sorted(set(brief.groups) | {brief.audience}))
     has_data = any(measured(p) for p in brief.pressure) or bool(brief.missed or brief.dominant)
-    return WeekView(brief, chart, prev_week, next_week, audiences, has_data, weeks, gaps)
+    bars = {}
+    for m in brief.missed:
+        shares = coverage_shares(m.coverage)
+        text = ", ".join(f"{g} {v:.0%}" for g, v in shares)
+        bars[m.story_id] = coverage_bar(shares, palette, f"Coverage by group: {text}")
+    return WeekView(brief, chart, prev_week, next_week, audiences, has_data, weeks, gaps, bars)
 
 
 @dataclass(frozen=True)
