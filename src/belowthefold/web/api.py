@@ -10,9 +10,9 @@ from starlette.routing import Route
 
 from belowthefold.brief.jsondoc import pressure_dict
 from belowthefold.web import admin
-from belowthefold.web.pages import bounded_int, follow_merges, load_brief
+from belowthefold.web.pages import STORY, bounded_int, follow_merges, load_brief
 from belowthefold.web.state import state_of
-from belowthefold.web.views import landing_week, search_filter, story_dict, story_view, web_window
+from belowthefold.web.views import landing_week, search_filter, story_dict, web_window
 
 
 def brief_json(request: Request) -> Response:
@@ -23,14 +23,7 @@ def brief_json(request: Request) -> Response:
 
 
 def story_json(request: Request) -> Response:
-    found = follow_merges(
-        request,
-        request.path_params["story_id"],
-        "/api/stories",
-        lambda store: store.stories.resolve,
-        story_view,
-        "story",
-    )
+    found = follow_merges(request, STORY, prefix="/api/stories")
     return found if isinstance(found, Response) else JSONResponse(story_dict(found))
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -182,59 +183,60 @@ def brief_download(request: Request) -> Response:
     )
 
 
-def follow_merges(
-    request: Request,
-    asked: str,
-    prefix: str,
-    resolve: Callable[[Store], Callable[[str], str]],
-    build: Callable[[Store, str, GroupPalette], T | None],
-    what: str,
-) -> T | Response:
+@dataclass(frozen=True)
+class Merged(Generic[T]):
+    """How a story or a storyline is looked up: its URL parameter and prefix, the walk along
+    merge redirects, and the view built for it."""
+
+    param: str
+    prefix: str
+    resolve: Callable[[Store], Callable[[str], str]]
+    build: Callable[[Store, str, GroupPalette], T | None]
+    what: str
+
+
+STORY = Merged("story_id", "/stories", lambda s: s.stories.resolve, story_view, "story")
+STORYLINE = Merged(
+    "storyline_id",
+    "/storylines",
+    lambda s: s.stories.resolve_storyline,
+    storyline_view,
+    "storyline",
+)
+
+
+def follow_merges(request: Request, kind: Merged[T], prefix: str = "") -> T | Response:
     """The view of a story or storyline, a 301 to where a merged one went, or a 404."""
     state = state_of(request)
+    asked = request.path_params[kind.param]
     with state.store() as store:
-        current = resolve(store)(asked)
+        current = kind.resolve(store)(asked)
         if current != asked:
-            return RedirectResponse(f"{prefix}/{quote(current, safe='')}", status_code=301)
-        view = build(store, asked, palette_of(state, store))
+            where = f"{prefix or kind.prefix}/{quote(current, safe='')}"
+            return RedirectResponse(where, status_code=301)
+        view = kind.build(store, asked, palette_of(state, store))
     if view is None:
-        raise HTTPException(404, f"no {what} {asked[:200]!r}")
+        raise HTTPException(404, f"no {kind.what} {asked[:200]!r}")
     return view
 
 
-def story_page(request: Request) -> Response:
-    found = follow_merges(
-        request,
-        request.path_params["story_id"],
-        "/stories",
-        lambda store: store.stories.resolve,
-        story_view,
-        "story",
-    )
+def _merged_page(request: Request, kind: Merged[T], template: str) -> Response:
+    found = follow_merges(request, kind)
     if isinstance(found, Response):
         return found
     state = state_of(request)
     return state.templates.TemplateResponse(
-        request, "story.html", {"view": found, "admin": state.admin, "nav": "story"}
+        request, template, {"view": found, "admin": state.admin, "nav": "story"}
     )
+
+
+def story_page(request: Request) -> Response:
+    return _merged_page(request, STORY, "story.html")
 
 
 def storyline_page(request: Request) -> Response:
     """A storyline: all its stories over time (a flood is many stories, seen whole here)."""
-    found = follow_merges(
-        request,
-        request.path_params["storyline_id"],
-        "/storylines",
-        lambda store: store.stories.resolve_storyline,
-        storyline_view,
-        "storyline",
-    )
-    if isinstance(found, Response):
-        return found
-    state = state_of(request)
-    return state.templates.TemplateResponse(
-        request, "storyline.html", {"view": found, "admin": state.admin, "nav": "story"}
-    )
+    return _merged_page(request, STORYLINE, "storyline.html")
 
 
 def sources_page(request: Request) -> Response:
