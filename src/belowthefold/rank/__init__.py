@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from belowthefold.rank.events import Event, events_of, same_event
+from belowthefold.rank.events import Event, events_of
 from belowthefold.rank.model import CoverageModel, fit_coverage_model
 from belowthefold.rank.reach import Reach, importance, reach_of
 from belowthefold.rank.reasons import crowded_out_by
@@ -31,6 +31,5 @@ __all__ = [
     "named_groups",
     "rank_missed",
     "reach_of",
-    "same_event",
     "shortfall_of",
 ]

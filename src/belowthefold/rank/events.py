@@ -106,15 +106,9 @@ def vocabulary(story: StoryCoverage) -> frozenset[str]:
     )
 
 
-def same_event(a: StoryCoverage, b: StoryCoverage, threshold: float) -> bool:
-    """Two clusters that are one event: days within one and titles sharing enough words (Jaccard)."""
-    near = any(abs((x - y).days) <= 1 for x in a.days for y in b.days)
-    va, vb = vocabulary(a), vocabulary(b)
-    return near and bool(va and vb) and len(va & vb) / len(va | vb) >= threshold
-
-
 def _joined(stories: Sequence[StoryCoverage], threshold: float) -> list[list[StoryCoverage]]:
-    """Union of stories that are one event; pairs come from shared title words, not all pairs."""
+    """Union of stories that are one event: days within one and title vocabularies overlapping
+    by `threshold` or more (Jaccard). Pairs come from shared title words, not all pairs."""
     parent = list(range(len(stories)))
 
     def find(i: int) -> int:
@@ -124,19 +118,35 @@ def _joined(stories: Sequence[StoryCoverage], threshold: float) -> list[list[Sto
         return i
 
     vocab = [vocabulary(s) for s in stories]
+    spans = [_span(s.days) for s in stories]
     postings: dict[str, list[int]] = defaultdict(list)
     for i, words in enumerate(vocab):
         for w in words:
             postings[w].append(i)
     for i in range(len(stories)):
-        near = {j for w in vocab[i] for j in postings[w] if j > i}
-        for j in sorted(near):
-            if find(i) != find(j) and same_event(stories[i], stories[j], threshold):
+        shared: dict[int, int] = defaultdict(int)
+        for w in vocab[i]:
+            for j in postings[w]:
+                if j > i:
+                    shared[j] += 1
+        for j, n in sorted(shared.items()):
+            union = len(vocab[i]) + len(vocab[j]) - n
+            if n >= threshold * union and _overlap(spans[i], spans[j]) and find(i) != find(j):
                 parent[find(j)] = find(i)
     groups: dict[int, list[StoryCoverage]] = defaultdict(list)
     for i, s in enumerate(stories):
         groups[find(i)].append(s)
     return list(groups.values())
+
+
+def _span(days: Sequence[date]) -> tuple[int, int]:
+    ordinals = [d.toordinal() for d in days] or [0]
+    return min(ordinals), max(ordinals)
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Day ranges within one day of each other (the clusterer's stories span a few days)."""
+    return a[0] <= b[1] + 1 and b[0] <= a[1] + 1
 
 
 def _main_language(stories: Sequence[StoryCoverage]) -> str | None:
@@ -176,18 +186,17 @@ def _join_languages(
     if not foreign or not home:
         return groups
     sims = np.asarray([centroids[i] for i in foreign]) @ np.asarray([centroids[j] for j in home]).T
-    days = [{d for s in g for d in s.days} for g in groups]
+    spans = [_span([d for s in g for d in s.days]) for g in groups]
+    lo = np.asarray([spans[j][0] for j in home])
+    hi = np.asarray([spans[j][1] for j in home])
     target: dict[int, int] = {}
     for a, i in enumerate(foreign):
-        near = [b for b, j in enumerate(home) if _near(days[i], days[j])]
-        best = max(near, key=lambda b: sims[a, b], default=None)
-        if best is not None and sims[a, best] >= options.join_dense:
+        near = (lo <= spans[i][1] + 1) & (spans[i][0] <= hi + 1)
+        row = np.where(near, sims[a], -1.0)
+        best = int(row.argmax())
+        if row[best] >= options.join_dense:
             target[i] = home[best]
     return _merge(groups, target)
-
-
-def _near(a: set[date], b: set[date]) -> bool:
-    return any(abs((x - y).days) <= 1 for x in a for y in b)
 
 
 def _root(target: dict[int, int], i: int) -> int:
