@@ -95,20 +95,30 @@ def schema() -> dict[str, Any]:
             },
             "/api/pressure": {
                 "get": {
-                    "summary": "Daily news pressure per group over a window (default: this week).",
+                    "summary": "Daily news pressure per group over a window (default: the latest "
+                    "week with articles); a day without articles has value null, not 0.",
                     "parameters": [
+                        _q("week", "ISO week, e.g. 2025-W14 (or from/to)."),
                         _q("from", "First day, YYYY-MM-DD (1900..2199).", pattern=_DAY),
-                        _q("to", "Last day, inclusive.", pattern=_DAY),
+                        _q("to", "Last day, inclusive (at most 366 days).", pattern=_DAY),
                         _q("group", "Only this group."),
                     ],
-                    "responses": _ok("Pressure series", "#/components/schemas/Pressure"),
+                    "responses": {
+                        **_ok("Pressure series", "#/components/schemas/Pressure"),
+                        **_errors(400),
+                    },
                 }
             },
             "/api/search": {
                 "get": {
-                    "summary": "Full-text search over titles and text; every word must match.",
+                    "summary": "Full-text search over titles and text; every word must match. "
+                    "With filters and no words, the filtered articles, newest first.",
                     "parameters": [
-                        _q("q", "Words to find.", True),
+                        _q("q", "Words to find."),
+                        _q("from", "First day, YYYY-MM-DD.", pattern=_DAY),
+                        _q("to", "Last day, inclusive.", pattern=_DAY),
+                        _q("group", "Only this source group."),
+                        _q("outlet", "Only this outlet or source (any case)."),
                         _q("limit", "1-200", kind="integer", minimum=1, maximum=200),
                         _q("offset", "Skip this many.", kind="integer", minimum=0, maximum=100_000),
                     ],
@@ -208,7 +218,7 @@ def schema() -> dict[str, Any]:
                                 "properties": {
                                     "date": {"type": "string"},
                                     "group": {"type": "string"},
-                                    "value": {"type": "number"},
+                                    "value": {"type": ["number", "null"]},
                                     "articles": {"type": "integer"},
                                 },
                             },
@@ -280,8 +290,8 @@ def schema() -> dict[str, Any]:
                                 "properties": {
                                     "date": {"type": "string"},
                                     "group": {"type": "string"},
-                                    "value": {"type": "number"},
-                                    "concentration": {"type": "number"},
+                                    "value": {"type": ["number", "null"]},
+                                    "concentration": {"type": ["number", "null"]},
                                     "articles": {"type": "integer"},
                                     "attention": {"type": "number"},
                                 },

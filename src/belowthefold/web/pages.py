@@ -328,8 +328,9 @@ def docs_page(request: Request) -> Response:
 
 def bounded_int(name: str, value: str | None, default: int, low: int, high: int) -> int:
     """An integer query parameter within the bounds the OpenAPI schema states, else 400 (pages
-    clamp instead; an API client should hear that it asked for something else)."""
-    if value is None or value == "":
+    clamp instead; an API client should hear that it asked for something else). An empty
+    value is not an integer either: only a parameter left out takes the default."""
+    if value is None:
         return default
     try:
         n = int(value)
