@@ -83,6 +83,8 @@ def test_each_group_keeps_its_colour_whatever_else_is_shown() -> None:
     for g in ("wire", "zines", "blogs"):
         assert week_page.colour(g) == story_page.colour(g)
     assert week_page.colour("mainstream") == FIXED["mainstream"]
+    for g in ("blogs", "zines"):  # shown alone (the brief of a week with one odd group)
+        assert group_palette([g]).colour(g) == week_page.colour(g)
     many = [f"group{i}" for i in range(6)] + list(FIXED)
     colours = [group_palette(many).colour(g) for g in many]
     assert len(set(colours)) == len(colours)

@@ -2,12 +2,14 @@
 
 Colours are Okabe & Ito's colour-blind-safe set. The groups the project's sources files use
 have fixed colours, so a group never changes colour between pages, weeks or databases; any
-other group takes the colours left over, in name order over the groups the caller knows (the
-web passes every group of the database, so its pages agree with each other).
+other group prefers a spare colour chosen by its name, so it keeps it whichever other groups a
+page shows (the web passes every group of the database, so even a clash resolves the same way on
+all its pages).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -43,11 +45,18 @@ class GroupPalette:
 
 
 def group_palette(groups: Iterable[str]) -> GroupPalette:
-    """The palette for these groups: fixed colours first, spare ones by name for the rest."""
+    """The palette for these groups: fixed colours first; each other group prefers a spare
+    colour picked by its name (a stable hash), so it keeps that colour on a page that shows a
+    few groups and on one that shows them all; a clash goes to the next free colour, in name
+    order."""
     names = sorted(set(groups))
     colours = {g: FIXED[g] for g in names if g in FIXED}
-    spare = [*SPARE, *FIXED.values()]
-    others = [g for g in names if g not in FIXED]
-    for i, g in enumerate(others):
-        colours[g] = spare[i % len(spare)]
+    taken = set(colours.values())
+    for g in (g for g in names if g not in FIXED):
+        start = zlib.crc32(g.encode("utf-8")) % len(SPARE)
+        # Spare colours from the preferred one on; then fixed ones no group here uses.
+        order = [SPARE[(start + i) % len(SPARE)] for i in range(len(SPARE))] + list(FIXED.values())
+        free = [c for c in order if c not in taken] or order
+        colours[g] = free[0]
+        taken.add(free[0])
     return GroupPalette(colours=colours)
