@@ -69,6 +69,14 @@ def test_week_picker_lists_the_weeks_with_articles_and_goes_there(client: TestCl
     assert client.get("/weeks", params={"week": "nonsense"}).status_code == 404
 
 
+def test_an_empty_week_points_to_the_weeks_with_articles(client: TestClient) -> None:
+    html = client.get("/weeks/2025-W20").text
+    assert 'href="/weeks/2025-W14?audience=mainstream"' in html
+    assert "import some first" not in html and "belowthefold import" not in html
+    html = client.get("/weeks/2025-W10").text
+    assert 'href="/weeks/2025-W13?audience=mainstream"' in html
+
+
 def test_sources_take_a_week_or_dates(client: TestClient) -> None:
     r = client.get("/sources", params={"week": "2025-W13"})
     assert r.status_code == 200

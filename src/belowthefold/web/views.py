@@ -83,6 +83,16 @@ class WeekView:
     gaps: int = 0
     bars: Mapping[str, Markup] = field(default_factory=dict)
 
+    @property
+    def nearest(self) -> tuple[WeekOption, ...]:
+        """For a week without articles: the closest earlier and later weeks that have some."""
+        start = self.brief.window.start
+        before = [w for w in self.weeks if w.start < start]
+        after = [w for w in self.weeks if w.start > start]
+        picked = [max(before, key=lambda w: w.start)] if before else []
+        picked += [min(after, key=lambda w: w.start)] if after else []
+        return tuple(picked)
+
 
 def pressure_series(
     brief: Brief,
