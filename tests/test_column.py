@@ -65,6 +65,7 @@ def test_markdown_html_and_json_carry_the_same_column() -> None:
     assert brief.lead.replace("’", "'")[:40] in md.replace("’", "'")
     assert html.escape(m.summary, quote=False)[:60] in page
     assert 'class="bar"' in page and "wire 40%" in page
+    assert "background: #D55E00" in page  # the wire colour of the app's one palette
     assert "wire 40%" in md
 
 

@@ -8,6 +8,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from belowthefold.brief.chart import chart_png
 from belowthefold.brief.column import coverage_shares
+from belowthefold.brief.palette import group_palette
 from belowthefold.brief.view import (
     day_label,
     health_gaps,
@@ -56,5 +57,6 @@ def render_html(brief: Brief, chart: bool = True) -> str:
             cells=cells,
             peak=peak_of(brief, brief.audience),
             chart=png,
+            palette=group_palette(brief.groups),
         )
     )

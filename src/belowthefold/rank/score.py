@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from belowthefold.attention import attention_by_storyline
+from belowthefold.attention import attention_by_storyline, measured
 from belowthefold.config import RankOptions
 from belowthefold.models import (
     OTHER_GROUP,
@@ -179,7 +179,8 @@ def _headline(event: Event, lang: str | None) -> str:
 
 
 def _mean_pressure(days: Sequence[date], own: Mapping[date, PressurePoint]) -> float:
-    values = [own[d].value for d in days if d in own]
+    """Mean audience pressure over the story's days that have data (a silent day is no 0)."""
+    values = [own[d].value for d in days if d in own and measured(own[d])]
     return sum(values) / len(values) if values else 0.0
 
 
