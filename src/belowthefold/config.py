@@ -83,6 +83,10 @@ class ClusterOptions:
     burst_min_owner: int = 3
     burst_merge_share: float = 0.15
     burst_merge_cosine: float = 0.2
+    # ... and only when the story resembles that storyline beyond the bursting word this much.
+    burst_link_similarity: float = 0.06
+    # ... unless the word weighs this much per headline of that storyline ("Pope" in the pope's).
+    burst_link_central: float = 0.25
     # Storyline links need event content (issue 10): words in this share of the titles, over
     # the stream and the background window alike ("Trump"), never link storylines.
     storyline_generic_share: float = 0.04
@@ -91,6 +95,8 @@ class ClusterOptions:
     # Two storylines whose content centroids are this alike merge (the smaller redirects).
     storyline_merge_cosine: float = 0.25
     storyline_merge_terms: int = 20
+    # Everyday words count this much (of their TF-IDF weight) when a new story seeks its storyline.
+    storyline_everyday_weight: float = 0.5
 
 
 @dataclass(frozen=True)

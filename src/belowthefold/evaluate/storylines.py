@@ -113,8 +113,12 @@ def storylines_of(articles: Iterable[Article], options: ClusterOptions) -> dict[
     story_of: dict[str, str] = {}
     line_of_story: dict[str, str] = {}
     redirect: dict[str, str] = {}
-    for article in sorted(articles, key=lambda a: (a.published, a.id)):
-        a = clusterer.add(article)
+    ordered = sorted(articles, key=lambda a: (a.published, a.id))
+    vectors: list[Any] = [None] * len(ordered)
+    if clusterer.encoder is not None:  # one batched encoding, as the pipeline does
+        vectors = list(clusterer.encode(ordered))
+    for article, vector in zip(ordered, vectors, strict=True):
+        a = clusterer.add(article, vector)
         story_of[article.id] = a.story_id
         line_of_story[a.story_id] = a.storyline_id
         for old, new in clusterer.take_merges():

@@ -334,9 +334,10 @@ class StoryClusterer:
         else:
             sim = 1.0
             story_id = story_id_for(article.id)
+            content = self._content(vec, when)
             storyline_id = (
-                self._flood_for(title, when)
-                or self._storyline_for(self._content(vec, when), dense, when)
+                self._flood_for(title, when, content)
+                or self._storyline_for(content, dense, when)
                 or storyline_id_for(article.id)
             )
         self._feed(story_id, storyline_id, vec, dense, when, article.lang)
@@ -344,18 +345,32 @@ class StoryClusterer:
             self._consolidate(storyline_id, when)
         return Assignment(article.id, story_id, storyline_id, round(sim, 4))
 
-    def _flood_for(self, title: tuple[int, ...], when: float) -> str | None:
-        """The storyline owning the strongest bursting term of a new story's title, if any."""
-        if not self.options.burst_linking:
+    def _flood_for(self, title: tuple[int, ...], when: float, content: SparseVec) -> str | None:
+        """The storyline owning the strongest bursting term of a new story's title, if any.
+
+        Unless most of the owner's headlines carry the word, the story must also resemble the
+        owner beyond it (`burst_link_similarity`): during the Israel-Iran war "Israeli" bursts,
+        and Gaza's stories must not follow it.
+        """
+        o = self.options
+        if not o.burst_linking:
             return None
         for _, k in self.burst.bursting(title, when):
             owners = self.storylines.postings.get(k)
             if not owners:
                 continue
             owner = max(owners, key=owners.__getitem__)
-            if self.storylines.groups[owner].size >= self.options.burst_min_owner:
-                self._absorb(owner, k, when)
-                return owner
+            g = self.storylines.groups[owner]
+            if g.size < o.burst_min_owner:
+                continue
+            # A word most of the owner's headlines carry ("Pope") is enough on its own.
+            central = owners[owner] / g.size >= o.burst_link_central
+            if o.burst_link_similarity > 0 and not central:
+                rest = {t: v for t, v in content.items() if t != k}
+                if self.storylines.similarity(g, rest, 1.0)[0] < o.burst_link_similarity:
+                    continue
+            self._absorb(owner, k, when)
+            return owner
         return None
 
     def _absorb(self, owner: str, term: int, when: float) -> None:
@@ -434,13 +449,20 @@ class StoryClusterer:
         return out
 
     def _content(self, vec: SparseVec, when: float) -> SparseVec:
-        """`vec` without its everyday words: what a storyline link must be justified by.
+        """`vec` with its everyday words damped: what a storyline link must be justified by.
 
-        "Trump" is in a seventh of front-page headlines; left in, it alone carries a new story
-        into whichever Trump storyline is biggest, and that storyline becomes a grab-bag.
+        "Trump" is in a seventh of front-page headlines; at full weight it alone carries a new
+        story into whichever Trump storyline is biggest, and that storyline becomes a grab-bag.
+        Damped (not dropped), it still counts beside event words ("Trump", "Harris", "swing
+        states"); at weight 0 it is left out.
         """
         generic = self._everyday(when)
-        return {k: v for k, v in vec.items() if k not in generic} if generic else vec
+        if not generic:
+            return vec
+        w = self.options.storyline_everyday_weight
+        if w > 0:
+            return {k: v * w if k in generic else v for k, v in vec.items()}
+        return {k: v for k, v in vec.items() if k not in generic}
 
     def _everyday(self, when: float) -> frozenset[int]:
         """Words common both over the whole stream and in the recent weeks, and not bursting.
