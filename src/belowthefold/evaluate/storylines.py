@@ -2,8 +2,8 @@
 
 A flood label file names a window and the headlines (outlet + title) of one saga in it, plus
 headlines to leave out of the count (about the saga and something else at once). Articles stream
-through the product's own `StoryClusterer` in published order, with its storyline merges and
-moves applied as the store applies them; the labels never reach the clusterer.
+through the product's own `StoryClusterer` in published order, with its storyline merges
+applied as the store applies them; the labels never reach the clusterer.
 
 Per flood, over the window's headlines: the *main* storyline is the one holding most of the
 saga; its precision is the share of its headlines that are the saga (every unlabelled headline
@@ -108,7 +108,7 @@ class FloodReport:
 
 
 def storylines_of(articles: Iterable[Article], options: ClusterOptions) -> dict[str, str]:
-    """article id -> final storyline id, streaming in published order with merges/moves applied."""
+    """article id -> final storyline id, streaming in published order with merges applied."""
     clusterer = StoryClusterer(options)
     story_of: dict[str, str] = {}
     line_of_story: dict[str, str] = {}
@@ -123,8 +123,6 @@ def storylines_of(articles: Iterable[Article], options: ClusterOptions) -> dict[
         line_of_story[a.story_id] = a.storyline_id
         for old, new in clusterer.take_merges():
             redirect[old] = new
-        for story, line in clusterer.take_moves():
-            line_of_story[story] = line
 
     def current(line: str) -> str:
         seen = set()

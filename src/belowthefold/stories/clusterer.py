@@ -269,8 +269,6 @@ class StoryClusterer:
         self.burst = BurstTracker(options)
         # Storylines folded into a flood's storyline since the last take_merges(): (old, new).
         self._merges: list[tuple[str, str]] = []
-        # Stories moved to another storyline since the last take_moves(): (story, storyline).
-        self._moves: list[tuple[str, str]] = []
         # The everyday words of the current stream day (see _everyday).
         self._everyday_day = -1
         self._everyday_set: frozenset[int] = frozenset()
@@ -441,11 +439,6 @@ class StoryClusterer:
     def take_merges(self) -> list[tuple[str, str]]:
         """Storyline merges (old id, new id) decided since the last call, in order."""
         out, self._merges = self._merges, []
-        return out
-
-    def take_moves(self) -> list[tuple[str, str]]:
-        """Stories moved to another storyline (story id, new storyline id) since the last call."""
-        out, self._moves = self._moves, []
         return out
 
     def _content(self, vec: SparseVec, when: float) -> SparseVec:
