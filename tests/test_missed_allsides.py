@@ -26,7 +26,7 @@ ROUNDUPS = (
 WEEKS = [f"2021-W{w:02d}" for w in range(16, 31)]
 # Measured: left lists 7 stories over 15 weeks (both stories it lacks among them), right 8
 # (0 of the 1 it lacks), of ~290 stories each: false alarms on ~2% of stories. Pinned with room.
-MAX_LISTED = {"left": 14, "right": 14}
+MAX_LISTED = {"left": 11, "right": 11}
 
 pytestmark = [
     pytest.mark.slow,
