@@ -134,9 +134,10 @@ def test_storyline_page_from_the_dominant_list(page: Any, base_url: str) -> None
     storyline = item.get_attribute("data-storyline-id")
     item.locator("a.storyline-link").click()
     page.wait_for_url(f"**/storylines/{storyline}")
-    # Named by the one naming rule over the whole storyline: one of its stories' headlines.
-    headline = page.locator("#storyline-headline").text_content()
-    assert headline in page.locator("#stories .story-link").all_text_contents()
+    # Named by the one naming rule over the whole storyline (stories.naming): a headline of the
+    # saga, here the tariff war, whichever of its stories' headlines the rule picks.
+    headline = page.locator("#storyline-headline").text_content() or ""
+    assert "tariff" in headline.lower(), headline
     assert page.locator("#stories tr.story-row").count() == 3
     assert page.locator("#timeline svg.bar-chart rect.bar").count() >= 7
     page.locator("#stories .story-link").first.click()
