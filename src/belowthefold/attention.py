@@ -9,7 +9,7 @@ many stories (announcement, market fall, retaliation) and must be seen whole.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -34,6 +34,17 @@ def story_key(article: PlacedArticle) -> str:
 def storyline_key(article: PlacedArticle) -> str:
     """The article's storyline; an unclustered article is a storyline of its own."""
     return article.storyline_id or story_key(article)
+
+
+def attention_of(articles: Iterable[PlacedArticle]) -> float:
+    """Summed weight of the items (a negative weight counts 0): what "attention" means here."""
+    return sum(max(a.weight, 0.0) for a in articles)
+
+
+def main_language(articles: Iterable[PlacedArticle]) -> str | None:
+    """The items' most common language: the one a group's column is read in."""
+    langs = Counter(a.lang for a in articles if a.lang)
+    return langs.most_common(1)[0][0] if langs else None
 
 
 def attention_by_storyline(articles: Iterable[PlacedArticle]) -> dict[str, float]:
@@ -130,12 +141,18 @@ def reliable_points(points: Sequence[PressurePoint]) -> list[PressurePoint]:
     return [p for p in live if p.articles >= floor] or [max(live, key=lambda p: p.articles)]
 
 
+def peak_point(points: Sequence[PressurePoint]) -> PressurePoint | None:
+    """The highest pressure on a day with enough articles for the share to mean something."""
+    reliable = reliable_points(points)
+    return max(reliable, key=lambda p: (p.value, p.day)) if reliable else None
+
+
 def _group_coverage(articles: Sequence[PlacedArticle]) -> GroupCoverage:
     pickups = sum(1 for a in articles if a.is_pickup)
     return GroupCoverage(
         articles=len(articles),
         outlets=len({a.outlet_key for a in articles}),
-        attention=sum(max(a.weight, 0.0) for a in articles),
+        attention=attention_of(articles),
         originals=len(articles) - pickups,
         pickups=pickups,
     )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from belowthefold.attention import daily_pressure, dominant_storylines
+from belowthefold.attention import daily_pressure, dominant_storylines, main_language
 from belowthefold.brief.column import audience_name, dominated_lead, missed_summary
 from belowthefold.brief.facts import extract_facts, lead_of
 from belowthefold.config import RankOptions
@@ -96,9 +95,7 @@ def _groups(inputs: BriefInputs) -> list[str]:
 
 
 def _language(inputs: BriefInputs, group: str) -> str | None:
-    """The group's most common article language: the language its column is read in."""
-    langs = Counter(a.lang for a in inputs.articles if a.group == group and a.lang)
-    return langs.most_common(1)[0][0] if langs else None
+    return main_language(a for a in inputs.articles if a.group == group)
 
 
 def _with_facts(m: MissedHeadline, audience: str, name: str, lang: str | None) -> MissedHeadline:

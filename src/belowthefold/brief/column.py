@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from belowthefold.attention import reliable_points
+from belowthefold.attention import peak_point
 from belowthefold.brief.facts import reading_order, sentences
 from belowthefold.models import DominantStoryline, MissedHeadline, PressurePoint
+from belowthefold.rank.reasons import groups_phrase, plural
 
 
 def audience_name(outlets: Sequence[str], audience: str) -> str:
@@ -41,9 +42,7 @@ def dominated_lead(
     name: str,
 ) -> str:
     """What dominated and how hard, then the day the pressure peaked."""
-    own = [p for p in pressure if p.group == audience]
-    points = reliable_points(own)
-    peak = max(points, key=lambda p: (p.value, p.day)) if points else None
+    peak = peak_point([p for p in pressure if p.group == audience])
     if not dominant:
         text = f"No single storyline dominated {name} this window."
     else:
@@ -63,12 +62,6 @@ def dominated_lead(
     return text
 
 
-def _groups_phrase(coverage: Mapping[str, int], audience: str) -> str:
-    parts = [f"{n} {g}" for g, n in sorted(coverage.items(), key=lambda kv: (-kv[1], kv[0]))
-             if g != audience and n > 0]  # fmt: skip
-    return ", ".join(parts)
-
-
 def missed_summary(m: MissedHeadline, audience: str, name: str, lang: str | None = None) -> str:
     """What happened (the best original's first sentence), who covered it, who did not."""
     first = ""
@@ -81,10 +74,10 @@ def missed_summary(m: MissedHeadline, audience: str, name: str, lang: str | None
     outlets = sum(n for g, n in m.coverage.items() if g != audience)
     groups = sum(1 for g, n in m.coverage.items() if g != audience and n > 0)
     items = sum(1 for a in m.articles if a.group == audience)
-    gave = "no headline" if items == 0 else f"{items} item{'s' if items != 1 else ''}"
+    gave = "no headline" if items == 0 else plural(items, "item")
+    outside = groups_phrase((g, n) for g, n in m.coverage.items() if g != audience)
     who = (
-        f"{outlets} outlet{'s' if outlets != 1 else ''} in {groups} group"
-        f"{'s' if groups != 1 else ''} reported it ({_groups_phrase(m.coverage, audience)}); "
+        f"{plural(outlets, 'outlet')} in {plural(groups, 'group')} reported it ({outside}); "
         f"{name} gave it {gave}"
     )
     if m.crowded_out_by and m.crowded_share > 0:

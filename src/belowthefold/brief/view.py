@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote, urlsplit
 
-from belowthefold.attention import reliable_points
+from belowthefold.attention import peak_point
 from belowthefold.models import Brief, PlacedArticle, PressurePoint, SourceHealth
 
 
@@ -88,8 +88,7 @@ def pressure_table(
 
 def peak_of(brief: Brief, group: str) -> PressurePoint | None:
     """The group's highest pressure on a day with enough articles for the share to mean something."""
-    points = reliable_points([p for p in brief.pressure if p.group == group])
-    return max(points, key=lambda p: (p.value, p.day)) if points else None
+    return peak_point([p for p in brief.pressure if p.group == group])
 
 
 def week_title(brief: Brief) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from belowthefold.rank.events import Event, events_of
 from belowthefold.rank.model import CoverageModel, fit_coverage_model
 from belowthefold.rank.reach import Reach, importance, reach_of
-from belowthefold.rank.reasons import crowded_out_by
+from belowthefold.rank.reasons import crowded_out_by, shortfall_of
 from belowthefold.rank.score import (
     Ranking,
     Variety,
@@ -13,7 +13,6 @@ from belowthefold.rank.score import (
     missed_headlines,
     named_groups,
     rank_missed,
-    shortfall_of,
 )
 
 __all__ = [

@@ -13,13 +13,13 @@ is close in content to one of the event's reports (TF-IDF cosine over the window
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from belowthefold.attention import story_coverage
+from belowthefold.attention import main_language, story_coverage
 from belowthefold.config import RankOptions
 from belowthefold.models import PlacedArticle, StoryCoverage
 
@@ -149,11 +149,6 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] <= b[1] + 1 and b[0] <= a[1] + 1
 
 
-def _main_language(stories: Sequence[StoryCoverage]) -> str | None:
-    langs = Counter(a.lang for s in stories for a in s.articles if a.lang)
-    return langs.most_common(1)[0][0] if langs else None
-
-
 def _join_languages(
     groups: list[list[StoryCoverage]], vectors: Mapping[str, Any], options: RankOptions
 ) -> list[list[StoryCoverage]]:
@@ -170,7 +165,7 @@ def _join_languages(
     """
     import numpy as np
 
-    main = _main_language([s for g in groups for s in g])
+    main = main_language(a for g in groups for s in g for a in s.articles)
     centroids: dict[int, Any] = {}
     foreign: list[int] = []
     home: list[int] = []
@@ -261,22 +256,19 @@ def events_of(
     articles: Sequence[PlacedArticle],
     audience: str,
     options: RankOptions,
-    exclude: Collection[str] = (),
     vectors: Mapping[str, Any] | None = None,
 ) -> list[Event]:
-    """The window's events with outside coverage, outside the `exclude`d storylines.
+    """The window's events with outside coverage, the dominant ones included.
 
     With multilingual `vectors` (article id -> the clusterer's stored vector), events reported in
     another language join the event they are about (`_join_languages`); without them, stories
-    join by shared title words only.
+    join by shared title words only. Callers drop the dominant storylines' events afterwards, so
+    that a Japanese report of the pope's death first joins the flood, then goes with it.
     """
     stories = [s for s in story_coverage(articles) if any(g != audience for g in s.by_group)]
     joined = _joined(stories, options.same_event_overlap)
     if vectors:
         joined = _join_languages(joined, vectors, options)
-    # Dropped after joining: a Japanese report of the pope's death joins the flood, then goes.
-    dropped = set(exclude)
-    joined = [g for g in joined if not any(s.storyline_id in dropped for s in g)]
     own = [a for a in articles if a.group == audience]
     outside = [[a for s in group for a in s.articles if a.group != audience] for group in joined]
     owner = _matches(own, outside, options)

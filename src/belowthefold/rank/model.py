@@ -22,7 +22,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from belowthefold.attention import dominant_storylines
+from belowthefold.attention import attention_of, dominant_storylines
 from belowthefold.config import RankOptions
 from belowthefold.models import BriefInputs, PlacedArticle
 from belowthefold.rank.events import Event, events_of
@@ -123,7 +123,7 @@ def _rows(
 
 
 def _attention(articles: Sequence[PlacedArticle], audience: str) -> float:
-    return sum(max(a.weight, 0.0) for a in articles if a.group == audience)
+    return attention_of(a for a in articles if a.group == audience)
 
 
 def _archive_weeks(inputs: BriefInputs) -> list[list[PlacedArticle]]:
@@ -153,7 +153,7 @@ def fit_coverage_model(
     """
     audience = inputs.audience
     if events is None:
-        events = events_of(inputs.articles, audience, options, (), inputs.vectors)
+        events = events_of(inputs.articles, audience, options, inputs.vectors)
     volume = _attention(inputs.articles, audience)
     window, outside_reach = _rows(events, volume, options, exclude)
     archive: list[Row] = []

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from belowthefold.attention import attention_of
 from belowthefold.config import RankOptions
 from belowthefold.models import PlacedArticle
 
@@ -80,7 +81,7 @@ def reach_of(
         pickups=pickups,
         authority=tuple(authority),
         audience_items=len(matched),
-        audience_attention=sum(max(a.weight, 0.0) for a in matched),
+        audience_attention=attention_of(matched),
         audience_days=len({a.day for a in matched}),
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,7 +31,12 @@ class Expectation:
     @property
     def shortfall(self) -> float:
         """Share of the audience's attention the story fell short by (never negative)."""
-        return max(0.0, self.expected - self.got)
+        return shortfall_of(self.expected, self.got)
+
+
+def shortfall_of(expected: float, got: float) -> float:
+    """How far short of its expected share of attention the story fell (never negative)."""
+    return max(0.0, expected - got)
 
 
 def crowded_out_by(
@@ -97,11 +102,16 @@ def _peak_pressure(
     return best.day, best.value, math.isclose(best.value, week_high)
 
 
+def groups_phrase(counts: Iterable[tuple[str, int]]) -> str:
+    """ "5 foreign, 2 wire, 1 official": outlets per group, most first, groups without none."""
+    ranked = sorted(((g, n) for g, n in counts if n > 0), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{n} {g}" for g, n in ranked)
+
+
 def _who(r: Reach) -> str:
-    parts = ", ".join(f"{n} {g}" for g, n in r.by_group)
     return (
-        f"{plural(r.outlets, 'outlet')} in {plural(r.groups, 'group')} ({parts}) over "
-        f"{plural(r.days, 'day')}"
+        f"{plural(r.outlets, 'outlet')} in {plural(r.groups, 'group')} "
+        f"({groups_phrase(r.by_group)}) over {plural(r.days, 'day')}"
     )
 
 

@@ -11,12 +11,11 @@ term.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from belowthefold.attention import attention_by_storyline, measured
+from belowthefold.attention import attention_by_storyline, attention_of, main_language, measured
 from belowthefold.config import RankOptions
 from belowthefold.models import (
     OTHER_GROUP,
@@ -95,13 +94,13 @@ def rank_missed(
     """Score every eligible event and keep the top `options.top_n`."""
     audience = inputs.audience
     floods = {d.storyline_id for d in dominant}
-    events = events_of(inputs.articles, audience, options, (), inputs.vectors)
+    events = events_of(inputs.articles, audience, options, inputs.vectors)
     model = fit_coverage_model(inputs, options, floods, events)
     variety = audience_variety(inputs, dominant, pressure)
     if not named_groups(inputs):
         return Ranking((), model, variety, 0, (_no_groups_note(audience),))
     own = [a for a in inputs.articles if a.group == audience]
-    total = sum(max(a.weight, 0.0) for a in own)
+    total = attention_of(own)
     if total <= 0:
         note = f"No {audience} items in this window: nothing to compare the other groups with."
         return Ranking((), model, variety, 0, (note,))
@@ -121,17 +120,12 @@ def rank_missed(
         score = 100.0 * e.shortfall * importance(r) * factor
         scored.append(_Scored(score, event, r, e))
     scored.sort(key=lambda t: (-t.score, t.event.lead_story.story_id))
-    lang = _language(own)
+    lang = main_language(own)
     missed = tuple(
         _entry(i + 1, item, inputs, own_pressure, dominant, lang)
         for i, item in enumerate(scored[: options.top_n])
     )
     return Ranking(missed, model, variety, len(scored))
-
-
-def shortfall_of(expected: float, got: float) -> float:
-    """How far short of its expected share of attention the story fell (never negative)."""
-    return max(0.0, expected - got)
 
 
 def _eligible(r: Reach, options: RankOptions) -> bool:
@@ -156,12 +150,6 @@ def _held(r: Reach, typical: float, options: RankOptions) -> bool:
     return r.audience_days >= options.held_days or (
         r.audience_attention / typical >= options.held_items
     )
-
-
-def _language(own: Sequence[PlacedArticle]) -> str | None:
-    """The audience's most common language: the one its column is read in."""
-    langs = Counter(a.lang for a in own if a.lang)
-    return langs.most_common(1)[0][0] if langs else None
 
 
 def _headline(event: Event, lang: str | None) -> str:

