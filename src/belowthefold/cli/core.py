@@ -16,7 +16,6 @@ import typer
 from rich.table import Table
 
 from belowthefold import pipeline
-from belowthefold.brief.jsondoc import pressure_dict
 from belowthefold.cli.app import CommandFailed, Context, app, get
 from belowthefold.cli.progress import progress_bars
 from belowthefold.config import ImportOptions
@@ -284,6 +283,7 @@ def pressure(
 ) -> None:
     """Daily news pressure per group: top-three storyline share and concentration."""
     from belowthefold.attention import daily_pressure, measured
+    from belowthefold.brief.jsondoc import pressure_dict
 
     c = get(ctx)
     window = _window(week, start, end)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from belowthefold.cli.app import CommandFailed, eval_app, get
-from belowthefold.evaluate.clustering import GOLD_FORMATS, ClusteringReport, evaluate, read_gold
-from belowthefold.evaluate.dedup import evaluate_dedup
+from belowthefold.evaluate import GOLD_FORMATS
 from belowthefold.stories import REPRESENTATIONS
+
+if TYPE_CHECKING:
+    from belowthefold.evaluate.clustering import ClusteringReport
 
 
 def _table(reports: list[tuple[str, ClusteringReport]]) -> Table:
@@ -75,6 +77,8 @@ def clustering(
     ] = None,
 ) -> None:
     """Stream gold-labelled articles through the story clusterer; print B-cubed and pairwise P/R/F1."""
+    from belowthefold.evaluate.clustering import evaluate, read_gold
+
     c = get(ctx)
     if representation is not None and representation not in REPRESENTATIONS:
         raise CommandFailed(f"--representation must be one of {', '.join(REPRESENTATIONS)}")
@@ -111,6 +115,8 @@ def dedup(
     ] = None,
 ) -> None:
     """Precision and recall of pickup links on syndicated copies built from real full texts."""
+    from belowthefold.evaluate.dedup import evaluate_dedup
+
     c = get(ctx)
     if not editorials.is_dir():
         raise CommandFailed(f"no such folder: {editorials}")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from belowthefold.cli.app import CommandFailed, eval_app, get
-from belowthefold.evaluate.missed import MissedReport, evaluate_store, load_gold
 from belowthefold.store import Store
+
+if TYPE_CHECKING:
+    from belowthefold.evaluate.missed import MissedReport
 
 
 def _table(r: MissedReport) -> Table:
@@ -73,6 +75,7 @@ def missed(
 ) -> None:
     """Score the window's missed list: precision@5, precision@10, recall@10, dominant story named."""
     from belowthefold import pipeline
+    from belowthefold.evaluate.missed import evaluate_store, load_gold
 
     c = get(ctx)
     spec = load_gold(gold)

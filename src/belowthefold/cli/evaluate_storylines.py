@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from belowthefold.cli.app import CommandFailed, eval_app, get
 from belowthefold.config import ImportOptions
-from belowthefold.evaluate.storylines import FloodReport, evaluate_storylines, read_labels
 from belowthefold.ingest import FORMATS, iter_file
 from belowthefold.models import Article
 from belowthefold.stories import REPRESENTATIONS
+
+if TYPE_CHECKING:
+    from belowthefold.evaluate.storylines import FloodReport
 
 
 def _table(reports: list[FloodReport]) -> Table:
@@ -64,6 +66,8 @@ def storylines(
     ] = None,
 ) -> None:
     """Cluster the articles as `stories` would and score each flood's main storyline (P/R, B-cubed)."""
+    from belowthefold.evaluate.storylines import evaluate_storylines, read_labels
+
     c = get(ctx)
     if fmt not in ("table", "json"):
         raise CommandFailed("--format must be table or json")

@@ -25,12 +25,11 @@ from typing import Any
 
 from belowthefold.config import ClusterOptions
 from belowthefold.errors import InputError
+from belowthefold.evaluate import GOLD_FORMATS
 from belowthefold.ingest import to_article
 from belowthefold.models import Article
 from belowthefold.stories import StoryClusterer
 from belowthefold.stories.represent import Encoder
-
-GOLD_FORMATS = ("jsonl", "allsides", "probe", "labelled")
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from belowthefold.store.core_tx import transaction
 
 _CHUNK = 500  # ids per SELECT: well under SQLite's variable limit
@@ -25,6 +23,8 @@ class VectorRepo:
 
     def get(self, ids: Sequence[str], encoder: str) -> dict[str, Any]:
         """The stored vectors of `ids` for `encoder` (float32); ids without one are absent."""
+        import numpy as np  # here, not at the top: the CLI starts without numpy
+
         out: dict[str, Any] = {}
         for i in range(0, len(ids), _CHUNK):
             chunk = list(ids[i : i + _CHUNK])
@@ -39,6 +39,8 @@ class VectorRepo:
         return out
 
     def put(self, encoder: str, vectors: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        import numpy as np
+
         items = vectors.items() if isinstance(vectors, Mapping) else vectors
         with transaction(self.conn):
             self.conn.executemany(
