@@ -21,8 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from belowthefold import pipeline
 from belowthefold.config import FetchOptions
-from belowthefold.fetch import Fetcher, FetchRunner
+from belowthefold.fetch import Fetcher
 from belowthefold.models import Source
 from belowthefold.store import Store
 from fetchserver import rss, send, serve
@@ -88,11 +89,10 @@ def main() -> int:
                     srv.routes[f"/a/{k}/{i}"] = srv.routes["/a"]
         options = FetchOptions(per_host_delay_s=0.0, concurrency=args.concurrency)
         with Store(Path(tmp) / "bench.db") as store, Fetcher(options) as fetcher:
-            runner = FetchRunner(store, options, fetcher)
             t0 = time.perf_counter()
-            first = runner.run(sources)
+            first = pipeline.fetch_sources(store, options, sources, fetcher)
             t1 = time.perf_counter()
-            second = runner.run(sources)
+            second = pipeline.fetch_sources(store, options, sources, fetcher)
             t2 = time.perf_counter()
         _, heap_peak = tracemalloc.get_traced_memory()
     cold, warm = t1 - t0, t2 - t1

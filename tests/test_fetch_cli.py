@@ -11,7 +11,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from belowthefold.cli.fetching import catalog_sources, parse_duration
+from belowthefold import pipeline
+from belowthefold.cli.fetching import parse_duration
 from belowthefold.fetch.opml import parse_opml
 from belowthefold.models import Source
 from belowthefold.store import Store
@@ -109,7 +110,7 @@ def test_opml_import_export_round_trip(tmp_path: Path) -> None:
 
 
 def test_catalog_is_valid_and_grouped() -> None:
-    sources = catalog_sources()
+    sources = pipeline.load_catalog()
     groups = {s.group for s in sources}
     assert {"wires", "mainstream", "specialist", "official", "foreign"} <= groups
     feeds = [f for s in sources for f in s.feeds]

@@ -13,9 +13,10 @@ from urllib.parse import quote
 
 import feedparser
 
+from belowthefold import pipeline
 from belowthefold.config import FetchOptions
 from belowthefold.errors import InputError
-from belowthefold.fetch import Fetcher, FetchRunner
+from belowthefold.fetch import Fetcher
 from belowthefold.fetch.feeds import parse_json_feed, strip_html
 from belowthefold.ingest.records import canonical_url
 from belowthefold.models import Source
@@ -66,7 +67,7 @@ def test_every_feedparser_fixture_is_stored_or_recorded(shared_dir: Path, tmp_pa
             allow_private_addresses=True,  # the corpus is served on 127.0.0.1
         )
         with Store(tmp_path / "corpus.db") as store, Fetcher(opts) as fetcher:
-            report = FetchRunner(store, opts, fetcher).run(sources)
+            report = pipeline.fetch_sources(store, opts, sources, fetcher)
             fetches = {f.url: f for f in store.feeds.fetches(report.run_id)}
             sighted: dict[str, int] = {}
             for feed, n in store.conn.execute("SELECT feed, COUNT(*) FROM sightings GROUP BY feed"):

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from belowthefold import pipeline
 from belowthefold.config import FetchOptions
 from belowthefold.errors import FetchError
-from belowthefold.fetch import Fetcher, FetchRunner
+from belowthefold.fetch import Fetcher
 from belowthefold.fetch.transport import SystemClock
 from belowthefold.models import Source
 from belowthefold.store import Store
@@ -282,7 +283,7 @@ def test_a_run_records_each_failure_as_data_and_goes_on(srv: Served, tmp_path: P
     t0 = time.monotonic()
     with Store(tmp_path / "m.db") as store, Fetcher(replace(OPTS, concurrency=16)) as f:
         store.sources.replace_all(sources)
-        report = FetchRunner(store, f.options, f).run(sources)
+        report = pipeline.fetch_sources(store, f.options, sources, f)
         got = {
             r.url.removeprefix(srv.base): r.error_kind for r in store.feeds.fetches(report.run_id)
         }

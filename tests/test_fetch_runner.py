@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from belowthefold import pipeline
 from belowthefold.config import FetchOptions
-from belowthefold.fetch import Fetcher, FetchRunner
+from belowthefold.fetch import Fetcher
 from belowthefold.models import Source
 from belowthefold.store import Store
 from fetchserver import FAST, file_route, send, serve
@@ -17,7 +18,7 @@ FIX = Path(__file__).parent / "fixtures" / "feeds"
 
 def _run(store: Store, sources: list[Source], options: FetchOptions = FAST):  # type: ignore[no-untyped-def]
     with Fetcher(options) as fetcher:
-        return FetchRunner(store, options, fetcher).run(sources)
+        return pipeline.fetch_sources(store, options, sources, fetcher)
 
 
 def test_feeds_of_every_format_are_stored_once_with_sightings(store: Store) -> None:
@@ -181,17 +182,16 @@ def test_front_page_snapshots_record_order_and_weight_time_on_page(store: Store)
         ]
         options = replace(FAST, frontpage_max_gap_h=6.0)
         fetcher = Fetcher(options, clock=clock)
-        runner = FetchRunner(store, options, fetcher)
         page["html"] = (
             b'<a href="https://fp.example/s/2?utm_source=x">2</a><a href="/about">x</a>'
             b'<a href="https://fp.example/s/1">1</a>'
         )
-        runner.run(src)
+        pipeline.fetch_sources(store, options, src, fetcher)
         clock.t = clock.t.replace(hour=11)  # three hours later
         page["html"] = (
             b'<a href="https://fp.example/s/1">1</a><a href="https://fp.example/s/3">3</a>'
         )
-        runner.run(src)
+        pipeline.fetch_sources(store, options, src, fetcher)
         fetcher.close()
     snaps = store.feeds.snapshot_items("FP")
     assert snaps == [

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from belowthefold import pipeline
 from belowthefold.config import FetchOptions
 from belowthefold.errors import FetchError
-from belowthefold.fetch import Fetcher, FetchRunner
+from belowthefold.fetch import Fetcher
 from belowthefold.fetch.addresses import address_problem, is_public_address
 from belowthefold.models import Source
 from belowthefold.store import Store
@@ -98,10 +99,10 @@ def test_a_feed_on_loopback_is_refused_unless_the_run_opts_in(tmp_path: Path) ->
     with serve({"/feed": lambda h: send(h, SECRET)}) as srv, Store(tmp_path / "s.db") as store:
         source = Source("Loop", "other", (), (srv.url("/feed"),))
         with Fetcher(OPTS) as fetcher:
-            report = FetchRunner(store, OPTS, fetcher).run([source])
+            report = pipeline.fetch_sources(store, OPTS, [source], fetcher)
         assert srv.requests == [] and store.articles.count() == 0
         assert report.sources[0].failures[0].error_kind == "private_address"
         allowed = replace(OPTS, allow_private_addresses=True)
         with Fetcher(allowed) as fetcher:
-            FetchRunner(store, allowed, fetcher).run([source])
+            pipeline.fetch_sources(store, allowed, [source], fetcher)
         assert store.articles.count() == 1

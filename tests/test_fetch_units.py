@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 import belowthefold.fetch
+from belowthefold import pipeline
 from belowthefold.config import FetchOptions
 from belowthefold.errors import FetchError, InputError
-from belowthefold.fetch import Fetcher, FetchRunner, discover_feeds, parse_feed
+from belowthefold.fetch import Fetcher, discover_feeds, parse_feed
 from belowthefold.fetch.opml import feeds_to_sources, parse_opml, sources_to_opml
 from belowthefold.fetch.transport import retry_after_seconds
 from belowthefold.models import Source
@@ -74,14 +75,18 @@ def test_hosts_are_fetched_in_parallel_but_one_host_one_at_a_time(tmp_path: Path
     with serve({"/a": slow, "/b": slow}) as one, serve({"/a": slow}) as two:
         opts = replace(OPTS, concurrency=4, respect_robots=False)
         with Store(tmp_path / "p.db") as store, Fetcher(opts) as f:
-            runner = FetchRunner(store, opts, f)
             t0 = time.monotonic()
-            runner.run(
-                [Source("1", "g", (), (one.url("/a"),)), Source("2", "g", (), (two.url("/a"),))]
+            pipeline.fetch_sources(
+                store,
+                opts,
+                [Source("1", "g", (), (one.url("/a"),)), Source("2", "g", (), (two.url("/a"),))],
+                f,
             )
             parallel = time.monotonic() - t0
             t0 = time.monotonic()
-            runner.run([Source("1", "g", (), (one.url("/a"), one.url("/b")))])
+            pipeline.fetch_sources(
+                store, opts, [Source("1", "g", (), (one.url("/a"), one.url("/b")))], f
+            )
             serial = time.monotonic() - t0
     assert parallel < 0.75 and serial >= 0.8
 

@@ -6,7 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from belowthefold.fetch import Fetcher, FetchRunner
+from belowthefold import pipeline
+from belowthefold.fetch import Fetcher
 from belowthefold.fetch.feeds import FeedEntry, entry_to_article
 from belowthefold.models import Source
 from belowthefold.store import Store
@@ -40,7 +41,7 @@ def test_bad_items_in_rss_and_json_feeds_are_dropped_and_the_rest_stored(
         ]
         store.sources.replace_all(sources)
         with Fetcher(FAST) as fetcher:
-            report = FetchRunner(store, FAST, fetcher).run(sources)
+            report = pipeline.fetch_sources(store, FAST, sources, fetcher)
     assert not report.failed, [s.line() for s in report.failed]
     titles = sorted(r[0] for r in store.conn.execute("SELECT title FROM articles"))
     assert titles == ["Delta keeps this one", "Harbour keeps this one"]

@@ -6,7 +6,7 @@ Datetimes are timezone-aware UTC throughout; days are UTC calendar days.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,6 +24,49 @@ class Source:
     feeds: tuple[str, ...] = ()
     frontpage: str | None = None
     fulltext: bool = False
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """One fetch of one URL (feed, front page or article page): the outcome, as data."""
+
+    source: str
+    url: str
+    kind: str
+    at: datetime
+    status: int | None = None
+    not_modified: bool = False
+    entries: int = 0
+    inserted: int = 0
+    skipped: int = 0
+    error_kind: str | None = None
+    error: str | None = None
+    warning: str | None = None
+    bytes: int = 0
+    elapsed_ms: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error_kind is not None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Progress callbacks an edge passes in (the CLI's rich bars); all optional, so tests pass
+    none. Every long stage (import, stories, fetch) reports through this one shape."""
+
+    on_total: Callable[[str, int | None], None] | None = None
+    on_advance: Callable[[str, int], None] | None = None
+
+    def total(self, task: str, n: int | None) -> None:
+        if self.on_total:
+            self.on_total(task, n)
+
+    def advance(self, task: str, n: int = 1) -> None:
+        if self.on_advance:
+            self.on_advance(task, n)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,16 @@ open batch and a re-run picks up where it stopped.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import closing
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from belowthefold.config import ImportOptions, Settings
+from belowthefold.config import FetchOptions, ImportOptions, Settings
 from belowthefold.errors import InputError, WindowError
 from belowthefold.ingest import iter_file
 from belowthefold.ingest.records import EARLIEST, LATEST
@@ -24,15 +27,22 @@ from belowthefold.models import (
     Brief,
     BriefInputs,
     DupLink,
+    FetchRecord,
     ImportSummary,
+    Progress,
     RecordError,
+    Source,
     Window,
 )
 from belowthefold.sources import (
     NO_RULES,
     GroupRules,
     SourceIndex,
+    dump_sources,
+    host_of,
     load_sources,
+    merge_sources,
+    parse_sources,
     parse_sources_file,
 )
 from belowthefold.store import Store
@@ -40,26 +50,14 @@ from belowthefold.store.checkpoint import dump_state, fingerprint, load_state
 
 if TYPE_CHECKING:
     from belowthefold.dedup import Deduper
+    from belowthefold.fetch import Fetcher, FetchReport
+    from belowthefold.fetch.discovery import FeedCheck
+    from belowthefold.fetch.runner import FetchOutcome
+    from belowthefold.language import LanguageIdentifier
     from belowthefold.stories import StoryClusterer
 
 Tick = Callable[[int], None]
 CONTEXT_WEEKS = 4
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Progress callbacks the CLI passes in (rich bars); all optional, so tests pass none."""
-
-    on_total: Callable[[str, int | None], None] | None = None
-    on_advance: Callable[[str, int], None] | None = None
-
-    def total(self, task: str, n: int | None) -> None:
-        if self.on_total:
-            self.on_total(task, n)
-
-    def advance(self, task: str, n: int = 1) -> None:
-        if self.on_advance:
-            self.on_advance(task, n)
 
 
 NO_PROGRESS = Progress()
@@ -83,6 +81,147 @@ def stored_rules(store: Store) -> GroupRules:
 
 def source_index(store: Store) -> SourceIndex:
     return SourceIndex.build(store.sources.all(), stored_rules(store))
+
+
+def load_catalog() -> list[Source]:
+    """The default catalog of sources shipped in the package."""
+    text = resources.files("belowthefold").joinpath("data/catalog.toml").read_text(encoding="utf-8")
+    return parse_sources(text, "default catalog")
+
+
+def _store_sources(store: Store, sources: Sequence[Source]) -> int:
+    """Store the full list, keep the sources file text (and its rules) in step, regroup by it."""
+    rules = stored_rules(store)
+    store.sources.replace_all(sources, dump_sources(sources, rules))
+    return store.articles.regroup(SourceIndex.build(sources, rules).resolve)
+
+
+def save_sources(store: Store, sources: Sequence[Source]) -> int:
+    """Add sources (merged by name into the stored ones) and regroup; returns articles regrouped.
+
+    The one way every edge saves sources (`sources add`, OPML, the catalog, the web form and
+    API): adding a feed to a known source keeps its other feeds, front page and full text, and
+    the stored sources file text always lists what is stored.
+    """
+    return _store_sources(store, merge_sources(store.sources.all(), sources))
+
+
+def remove_source(store: Store, name: str) -> bool:
+    """Drop one source by name and regroup; False when there was none of that name."""
+    sources = store.sources.all()
+    kept = [s for s in sources if s.name != name]
+    if len(kept) == len(sources):
+        return False
+    _store_sources(store, kept)
+    return True
+
+
+def add_source_from_url(
+    store: Store,
+    fetcher: Fetcher,
+    url: str,
+    group: str,
+    name: str | None = None,
+    frontpage: str | None = None,
+    fulltext: bool = False,
+) -> Source:
+    """Find the feed at `url` (a feed, or a page that names one) live, then save it as a source.
+
+    The name defaults to the feed's title, else the site's host. Raises FetchError when no
+    feed answers.
+    """
+    from belowthefold.fetch.discovery import find_feed
+
+    found = find_feed(fetcher, url)
+    site = host_of(url)
+    source = Source(
+        name=name or found.title or site,
+        group=group,
+        domains=tuple(dict.fromkeys(d for d in (site, host_of(found.url)) if d)),
+        feeds=(found.url,),
+        frontpage=frontpage,
+        fulltext=fulltext,
+    )
+    save_sources(store, [source])
+    return source
+
+
+def check_sources(store: Store, fetcher: Fetcher) -> list[tuple[Source, FeedCheck]]:
+    """Try every stored feed live, storing nothing: each source with each of its feeds' result."""
+    from belowthefold.fetch.discovery import check_feed
+
+    return [(s, check_feed(fetcher, url)) for s in store.sources.all() for url in s.feeds]
+
+
+# --- fetch -----------------------------------------------------------------------------------
+
+
+def sources_to_fetch(store: Store, only: Sequence[str] = ()) -> list[Source]:
+    """The stored sources with a feed or front page, limited to `only` names or groups if given."""
+    sources = [s for s in store.sources.all() if (s.feeds or s.frontpage)]
+    if only:
+        sources = [s for s in sources if s.name in only or s.group in only]
+    return sources
+
+
+def fetch_sources(
+    store: Store,
+    options: FetchOptions,
+    sources: Sequence[Source],
+    fetcher: Fetcher | None = None,
+    progress: Progress = NO_PROGRESS,
+    languages: LanguageIdentifier | None = None,
+) -> FetchReport:
+    """One fetch run over `sources`: each feed's outcome is saved in its own transaction as it
+    arrives, so a run killed at any point leaves the store as after some whole fetches."""
+    from belowthefold.fetch import FetchReport, FetchRunner, SourceReport, Validators
+
+    runner = FetchRunner(options, fetcher, languages=languages)
+    start = runner.clock.monotonic()
+    # Workers ask which article URLs are known while this thread saves: one lock for the store.
+    lock = threading.Lock()
+
+    def known(urls: Sequence[str]) -> set[str]:
+        with lock:
+            return store.feeds.known_urls(urls)
+
+    with lock:
+        run_id = store.runs.begin("fetch", f"{len(sources)} sources")
+        index = SourceIndex.build([*store.sources.all(), *sources], stored_rules(store))
+        validators: dict[str, Validators] = {}
+        for url in dict.fromkeys(u for s in sources for u in s.feeds):
+            state = store.feeds.state(url)
+            if state is not None:
+                validators[url] = Validators(state.etag, state.last_modified)
+    results: dict[str, list[FetchRecord]] = {s.name: [] for s in sources}
+    with closing(runner.run(sources, validators, known, progress)) as outcomes:
+        for task in outcomes:
+            for outcome in task:
+                with lock:
+                    saved = _save_outcome(store, options, run_id, outcome, index)
+                results[outcome.source.name].append(saved)
+    reports = tuple(SourceReport(s.name, s.group, tuple(results[s.name])) for s in sources)
+    entries = sum(r.entries for r in reports)
+    inserted = sum(r.inserted for r in reports)
+    unchanged = sum(r.not_modified for r in reports)
+    errors = sum(len(r.failures) for r in reports)
+    with lock:
+        store.runs.finish(run_id, entries, inserted, unchanged, errors)
+    return FetchReport(run_id, reports, runner.clock.monotonic() - start)
+
+
+def _save_outcome(
+    store: Store, options: FetchOptions, run_id: int, outcome: FetchOutcome, index: SourceIndex
+) -> FetchRecord:
+    """Store one fetch (a cancelled one is not the source's failure: not stored)."""
+    record = outcome.record
+    if record.error_kind == "cancelled":
+        return record
+    if record.kind == "frontpage" and not record.failed:
+        gap = options.frontpage_max_gap_h
+        n_links, known = store.feeds.save_frontpage(run_id, record, outcome.links, gap)
+        return replace(record, entries=known, warning=f"{n_links} links, {known} known articles")
+    return store.feeds.save_fetch(run_id, record, outcome.articles, index.resolve)
 
 
 # --- import ----------------------------------------------------------------------------------

@@ -219,6 +219,28 @@ def _dump_rule(rule: GroupRule) -> dict[str, Any]:
     return entry
 
 
+def merge_sources(existing: Iterable[Source], new: Iterable[Source]) -> list[Source]:
+    """`existing` with `new` added: a source of a known name keeps its domains and feeds and
+    gains the new ones; its group comes from the new entry, front page and full text from the
+    new one where it sets them. Adding never loses a feed, a front page or full-text fetching.
+    """
+    by_name = {s.name: s for s in existing}
+    for s in new:
+        old = by_name.get(s.name)
+        if old is None:
+            by_name[s.name] = s
+        else:
+            by_name[s.name] = Source(
+                old.name,
+                s.group,
+                tuple(dict.fromkeys(old.domains + s.domains)),
+                tuple(dict.fromkeys(old.feeds + s.feeds)),
+                s.frontpage or old.frontpage,
+                s.fulltext or old.fulltext,
+            )
+    return list(by_name.values())
+
+
 def dump_sources(sources: Iterable[Source], rules: GroupRules = NO_RULES) -> str:
     """Write sources (and rules) back in the same TOML shape (for `sources add`, OPML import).
 

@@ -15,7 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from belowthefold.pipeline import Progress as PipelineProgress
+from belowthefold.models import Progress as PipelineProgress
 
 
 @contextmanager

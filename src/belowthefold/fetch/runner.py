@@ -1,18 +1,18 @@
 """One fetch run: every feed and front page of the sources, concurrently across hosts.
 
-Network work runs in worker threads (the Fetcher keeps each host to one request at a time);
-every store call goes through one lock and each feed's outcome is saved in one transaction.
+Network work runs in worker threads (the Fetcher keeps each host to one request at a time).
+The runner never touches the store: `run` yields each task's outcomes (records, articles, a
+front page's links) as it finishes and `pipeline.fetch_sources` saves each one before asking
+for the next, so the front pages, fetched after every feed, link to this run's articles.
 A source's failure is a record, never an exception out of `run`.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol, TypeVar
 
 from belowthefold.config import FetchOptions
 from belowthefold.errors import ExtractError, FetchError, InputError
@@ -27,12 +27,11 @@ from belowthefold.fetch.feeds import (
 from belowthefold.fetch.transport import Clock, Fetcher, SystemClock, Validators
 from belowthefold.ingest.records import canonical_url
 from belowthefold.language import LanguageIdentifier
-from belowthefold.models import Article, Source
-from belowthefold.sources import SourceIndex
-from belowthefold.store import Store
-from belowthefold.store.feeds import FetchRecord
+from belowthefold.models import Article, FetchRecord, Progress, Source
 
-T = TypeVar("T")
+# Which of these article URLs are stored already (their pages are not fetched again): a read
+# the pipeline answers from the store, called from worker threads.
+KnownUrls = Callable[[Sequence[str]], set[str]]
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
     "text/xml;q=0.9, */*;q=0.5"
@@ -40,20 +39,14 @@ FEED_ACCEPT = (
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
-class ProgressLike(Protocol):
-    """The pipeline's progress callbacks (`pipeline.Progress` fits): one task per source."""
+@dataclass(frozen=True)
+class FetchOutcome:
+    """One fetch, as the pipeline stores it: the record, the feed's articles, a page's links."""
 
-    def total(self, task: str, n: int | None) -> None: ...
-
-    def advance(self, task: str, n: int = 1) -> None: ...
-
-
-class _NoProgress:
-    def total(self, task: str, n: int | None) -> None:
-        return None
-
-    def advance(self, task: str, n: int = 1) -> None:
-        return None
+    source: Source
+    record: FetchRecord
+    articles: tuple[Article, ...] = ()
+    links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,34 +126,33 @@ class FetchReport:
 
 
 class FetchRunner:
-    """Fetches sources into the store; owns nothing global (fetcher, clock and store passed in)."""
+    """Fetches sources; owns nothing global (fetcher, clock, languages passed in) and no store."""
 
     def __init__(
         self,
-        store: Store,
         options: FetchOptions,
         fetcher: Fetcher | None = None,
         clock: Clock | None = None,
         languages: LanguageIdentifier | None = None,
     ) -> None:
-        self.store = store
         self.options = options
         self.languages = languages or LanguageIdentifier()
         self.clock: Clock = clock or (fetcher.clock if fetcher else SystemClock())
         self.fetcher = fetcher or Fetcher(options, clock=self.clock)
-        self._db = threading.Lock()
 
-    def _locked(self, fn: Callable[[], T]) -> T:
-        with self._db:
-            return fn()
+    def run(
+        self,
+        sources: Sequence[Source],
+        validators: Mapping[str, Validators],
+        known: KnownUrls,
+        progress: Progress | None = None,
+    ) -> Generator[list[FetchOutcome], None, None]:
+        """Every feed, then every front page: each task's outcomes as it finishes.
 
-    def run(self, sources: Sequence[Source], progress: ProgressLike | None = None) -> FetchReport:
-        """Fetch every feed, then every front page (so it can link to this run's new articles)."""
-        bar: ProgressLike = progress or _NoProgress()
-        start = self.clock.monotonic()
-        run_id = self._locked(lambda: self.store.runs.begin("fetch", f"{len(sources)} sources"))
-        index = SourceIndex.build([*self.store.sources.all(), *sources])
-        results: dict[str, list[FetchRecord]] = {s.name: [] for s in sources}
+        `validators` are the feeds' stored ETag/Last-Modified, for conditional requests. The
+        front pages start only once the consumer has taken every feed's outcomes.
+        """
+        bar = progress or Progress()
         for s in sources:
             bar.total(s.name, len(s.feeds) + (1 if s.frontpage else 0))
         phases: list[list[tuple[Source, str, str]]] = [
@@ -171,34 +163,32 @@ class FetchRunner:
         try:
             for tasks in phases:
                 futures = {
-                    pool.submit(self._task, s, kind, url, run_id, index): s
+                    pool.submit(self._task, s, kind, url, validators.get(url), known): s
                     for s, kind, url in tasks
                 }
                 for fut in as_completed(futures):
-                    s = futures[fut]
-                    results[s.name].extend(fut.result())
-                    bar.advance(s.name, 1)
+                    yield fut.result()
+                    bar.advance(futures[fut].name, 1)
         except BaseException:
-            # Ctrl-C: requests on the wire finish (each bounded, saved whole); the rest never start.
+            # Ctrl-C (or the consumer stopping): requests on the wire finish (each bounded), the
+            # rest never start.
             self.fetcher.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
-        reports = tuple(SourceReport(s.name, s.group, tuple(results[s.name])) for s in sources)
-        entries = sum(r.entries for r in reports)
-        inserted = sum(r.inserted for r in reports)
-        unchanged = sum(r.not_modified for r in reports)
-        errors = sum(len(r.failures) for r in reports)
-        self._locked(lambda: self.store.runs.finish(run_id, entries, inserted, unchanged, errors))
-        return FetchReport(run_id, reports, self.clock.monotonic() - start)
 
     def _task(
-        self, source: Source, kind: str, url: str, run_id: int, index: SourceIndex
-    ) -> list[FetchRecord]:
+        self,
+        source: Source,
+        kind: str,
+        url: str,
+        validators: Validators | None,
+        known: KnownUrls,
+    ) -> list[FetchOutcome]:
         try:
             if kind == "feed":
-                return self._feed(source, url, run_id, index)
-            return [self._frontpage(source, url, run_id)]
+                return self._feed(source, url, validators, known)
+            return [self._frontpage(source, url)]
         except Exception as exc:  # a bug on one source must not end the run: record it as data
             record = FetchRecord(
                 source.name,
@@ -208,28 +198,28 @@ class FetchRunner:
                 error_kind="internal",
                 error=f"{type(exc).__name__}: {exc}"[:500],
             )
-            return [self._locked(lambda: self.store.feeds.save_fetch(run_id, record))]
+            return [FetchOutcome(source, record)]
 
     # -- feeds ------------------------------------------------------------------------------
 
-    def _feed(self, source: Source, url: str, run_id: int, index: SourceIndex) -> list[FetchRecord]:
+    def _feed(
+        self, source: Source, url: str, validators: Validators | None, known: KnownUrls
+    ) -> list[FetchOutcome]:
         at = self.clock.now()
         base = FetchRecord(source.name, url, "feed", at)
-        state = self._locked(lambda: self.store.feeds.state(url))
-        validators = Validators(state.etag, state.last_modified) if state else None
+
+        def only(record: FetchRecord) -> list[FetchOutcome]:
+            return [FetchOutcome(source, record)]
+
         try:
             res = self.fetcher.get(url, validators, FEED_ACCEPT)
         except FetchError as exc:
-            return [
-                self._save(
-                    run_id, replace(base, error_kind=exc.kind, error=str(exc), status=exc.status)
-                )
-            ]
+            return only(replace(base, error_kind=exc.kind, error=str(exc), status=exc.status))
         base = replace(
             base, status=res.status, bytes=len(res.body), elapsed_ms=int(res.elapsed_s * 1000)
         )
         if res.not_modified:
-            return [self._save(run_id, replace(base, not_modified=True))]
+            return only(replace(base, not_modified=True))
         parsed = parse_feed(res.body, res.url, res.headers)
         if not parsed.usable:
             if parsed.looks_like_html:
@@ -238,27 +228,19 @@ class FetchRunner:
                 err = (
                     f"got an HTML page ({res.content_type or 'no content type'}), not a feed{hint}"
                 )
-                return [
-                    self._save(
-                        run_id,
-                        replace(base, error_kind="not_feed", error=err, skipped=parsed.skipped),
-                    )
-                ]
-            return [
-                self._save(
-                    run_id,
-                    replace(
-                        base,
-                        error_kind="parse",
-                        error=parsed.bozo or "no feed found in the body",
-                        skipped=parsed.skipped,
-                    ),
+                return only(replace(base, error_kind="not_feed", error=err, skipped=parsed.skipped))
+            return only(
+                replace(
+                    base,
+                    error_kind="parse",
+                    error=parsed.bozo or "no feed found in the body",
+                    skipped=parsed.skipped,
                 )
-            ]
-        pages: list[FetchRecord] = []
+            )
+        pages: list[FetchOutcome] = []
         articles = [entry_to_article(e, source, url, at) for e in parsed.entries]
         if source.fulltext or self.options.fulltext:
-            articles, pages = self._fulltext(source, parsed.entries, articles, url, at, run_id)
+            articles, pages = self._fulltext(source, parsed.entries, articles, url, at, known)
         warning = parsed.bozo
         if parsed.skipped:
             note = f"{parsed.skipped} entries without a title or a link/id"
@@ -274,10 +256,8 @@ class FetchRunner:
             etag=res.validators.etag,
             last_modified=res.validators.last_modified,
         )
-        resolve = index.resolve
-        articles = [self.languages.settle(a) for a in articles]
-        saved = self._locked(lambda: self.store.feeds.save_fetch(run_id, record, articles, resolve))
-        return [saved, *pages]
+        settled = tuple(self.languages.settle(a) for a in articles)
+        return [FetchOutcome(source, record, settled), *pages]
 
     def _fulltext(
         self,
@@ -286,13 +266,12 @@ class FetchRunner:
         articles: list[Article],
         feed_url: str,
         at: datetime,
-        run_id: int,
-    ) -> tuple[list[Article], list[FetchRecord]]:
+        known_urls: KnownUrls,
+    ) -> tuple[list[Article], list[FetchOutcome]]:
         """Replace summaries by the page's main text for articles we have not stored yet."""
-        urls = [a.url for a in articles if a.url]
-        known = self._locked(lambda: self.store.feeds.known_urls(urls))
+        known = known_urls([a.url for a in articles if a.url])
         out: list[Article] = []
-        records: list[FetchRecord] = []
+        records: list[FetchOutcome] = []
         budget = self.options.max_pages_per_feed
         for entry, article in zip(entries, articles, strict=True):
             if not article.url or article.url in known or budget <= 0:
@@ -310,26 +289,18 @@ class FetchRunner:
                 )
                 page = extract_page(res.body, res.url, self.options)
             except FetchError as exc:
-                records.append(
-                    self._save(
-                        run_id,
-                        replace(
-                            record,
-                            error_kind=exc.kind,
-                            error=str(exc),
-                            status=exc.status or record.status,
-                        ),
-                    )
+                failed = replace(
+                    record, error_kind=exc.kind, error=str(exc), status=exc.status or record.status
                 )
+                records.append(FetchOutcome(source, failed))
                 out.append(article)
                 continue
             except ExtractError as exc:
-                records.append(
-                    self._save(run_id, replace(record, error_kind="extract", error=str(exc)))
-                )
+                failed = replace(record, error_kind="extract", error=str(exc))
+                records.append(FetchOutcome(source, failed))
                 out.append(article)
                 continue
-            records.append(self._save(run_id, replace(record, entries=1)))
+            records.append(FetchOutcome(source, replace(record, entries=1)))
             out.append(
                 entry_to_article(
                     entry,
@@ -345,15 +316,14 @@ class FetchRunner:
 
     # -- front pages ------------------------------------------------------------------------
 
-    def _frontpage(self, source: Source, url: str, run_id: int) -> FetchRecord:
+    def _frontpage(self, source: Source, url: str) -> FetchOutcome:
         at = self.clock.now()
         base = FetchRecord(source.name, url, "frontpage", at)
         try:
             res = self.fetcher.get(url, None, HTML_ACCEPT)
         except FetchError as exc:
-            return self._save(
-                run_id, replace(base, error_kind=exc.kind, error=str(exc), status=exc.status)
-            )
+            failed = replace(base, error_kind=exc.kind, error=str(exc), status=exc.status)
+            return FetchOutcome(source, failed)
         links: list[str] = []
         for href in page_links(res.body, res.url):
             try:
@@ -363,13 +333,4 @@ class FetchRunner:
         record = replace(
             base, status=res.status, bytes=len(res.body), elapsed_ms=int(res.elapsed_s * 1000)
         )
-        gap = self.options.frontpage_max_gap_h
-        n_links, known = self._locked(
-            lambda: self.store.feeds.save_frontpage(run_id, record, links, gap)
-        )
-        return replace(record, entries=known, warning=f"{n_links} links, {known} known articles")
-
-    def _save(self, run_id: int, record: FetchRecord) -> FetchRecord:
-        if record.error_kind == "cancelled":  # an interrupted run is not the source's failure
-            return record
-        return self._locked(lambda: self.store.feeds.save_fetch(run_id, record))
+        return FetchOutcome(source, record, links=tuple(links))

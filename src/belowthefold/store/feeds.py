@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from belowthefold.models import Article
+from belowthefold.models import Article, FetchRecord
 from belowthefold.store.articles import insert_articles, iso, parse_iso
 from belowthefold.store.core_tx import transaction
 
@@ -27,32 +27,6 @@ class FeedState:
     last_modified: str | None
     last_success: datetime | None
     last_error: str | None
-
-
-@dataclass(frozen=True)
-class FetchRecord:
-    """One fetch of one URL (feed, front page or article page): the outcome, as data."""
-
-    source: str
-    url: str
-    kind: str
-    at: datetime
-    status: int | None = None
-    not_modified: bool = False
-    entries: int = 0
-    inserted: int = 0
-    skipped: int = 0
-    error_kind: str | None = None
-    error: str | None = None
-    warning: str | None = None
-    bytes: int = 0
-    elapsed_ms: int = 0
-    etag: str | None = None
-    last_modified: str | None = None
-
-    @property
-    def failed(self) -> bool:
-        return self.error_kind is not None
 
 
 @dataclass(frozen=True)

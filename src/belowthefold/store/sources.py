@@ -30,19 +30,6 @@ class SourceRepo:
                     (raw,),
                 )
 
-    def upsert(self, source: Source) -> None:
-        """Add or update one source (used by `sources add`)."""
-        with transaction(self.conn):
-            self.conn.execute("DELETE FROM source_domains WHERE source=?", (source.name,))
-            self.conn.execute("DELETE FROM sources WHERE name=?", (source.name,))
-            self._insert(source)
-
-    def remove(self, name: str) -> bool:
-        with transaction(self.conn):
-            self.conn.execute("DELETE FROM source_domains WHERE source=?", (name,))
-            cur = self.conn.execute("DELETE FROM sources WHERE name=?", (name,))
-        return cur.rowcount > 0
-
     def _insert(self, s: Source) -> None:
         self.conn.execute(
             "INSERT INTO sources(name, grp, domains, feeds, frontpage, fulltext) VALUES (?,?,?,?,?,?)",

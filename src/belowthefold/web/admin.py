@@ -10,9 +10,9 @@ from urllib.parse import parse_qsl
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from belowthefold import pipeline
 from belowthefold.ingest.records import check_value
 from belowthefold.models import Source
-from belowthefold.pipeline import source_index
 from belowthefold.sources import host_of
 from belowthefold.web.security import feed_url_problem, token_matches
 
@@ -117,21 +117,19 @@ def source_from_fields(fields: Mapping[str, str]) -> Source:
 
 
 def add_source(state: WebState, source: Source) -> None:
-    """Check every feed URL, store the source and regroup articles by the new list."""
+    """Check every feed URL, then save the source the way every edge does (merged by name into
+    the stored list, which is regrouped): `pipeline.save_sources`."""
     for feed in source.feeds:
         problem = feed_url_problem(feed, state.options.allow_private, state.options.resolve)
         if problem:
             raise HTTPException(400, f"feed refused: {problem}")
     with state.store() as store:
-        store.sources.upsert(source)
-        store.articles.regroup(source_index(store).resolve)
+        pipeline.save_sources(store, [source])
     state.forget_briefs()
 
 
 def remove_source(state: WebState, name: str) -> bool:
     with state.store() as store:
-        removed = store.sources.remove(name)
-        if removed:
-            store.articles.regroup(source_index(store).resolve)
+        removed = pipeline.remove_source(store, name)
     state.forget_briefs()
     return removed

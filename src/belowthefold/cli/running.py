@@ -1,0 +1,61 @@
+"""`run`: fetch every source, update stories, write this week's brief, in one verb."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from belowthefold import pipeline
+from belowthefold.cli.app import CommandFailed, app, get
+from belowthefold.cli.fetching import fail_if_any_failed, fetch_and_report
+from belowthefold.cli.progress import progress_bars
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    week: Annotated[
+        str | None, typer.Option("--week", help="ISO week (default: this week).")
+    ] = None,
+    audience: Annotated[
+        str | None, typer.Option("--audience", help="The audience's group.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md, html or json.")] = "html",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write the brief.")
+    ] = None,
+) -> None:
+    """Fetch every source, update stories, write this week's brief."""
+    from belowthefold.brief import render
+
+    c = get(ctx)
+    if fmt not in ("md", "html", "json"):
+        raise CommandFailed("--format must be md, html or json")
+    window = pipeline.parse_window(week or datetime.now(UTC).strftime("%G-W%V"))
+    out = output or Path(f"brief-{window.label}.{fmt}")
+    with c.store() as store:
+        if not store.sources.all():
+            # First run on a new database: start from the shipped catalog rather than nothing.
+            catalog = pipeline.load_catalog()
+            pipeline.save_sources(store, catalog)
+            c.err.print(
+                f"no sources yet: using the shipped catalog ({len(catalog)} sources); "
+                "change it with `belowthefold sources ...`"
+            )
+        report = fetch_and_report(c, store)
+        with progress_bars(c.err) as progress:
+            result = pipeline.make_brief(
+                store,
+                c.settings,
+                window,
+                audience or c.settings.rank.audience,
+                progress=progress,
+                record=True,
+            )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(result, fmt), encoding="utf-8")
+    c.out.print(f"wrote {out} ({len(result.missed)} missed headlines)")
+    fail_if_any_failed(report)
