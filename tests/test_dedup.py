@@ -63,6 +63,33 @@ def test_window_forgets_old_originals() -> None:
     assert len(d) == 1
 
 
+def test_warm_from_the_last_window_with_stored_links_continues_one_pass() -> None:
+    """A later run warms only the last `window_days` before its first article, with the links
+    stored for them: its new links are those one pass over everything gives. Without the stored
+    link, the pickup of a pickup would name the middle copy, not the earliest original."""
+    stream = [
+        _art("wire", 0, "Japan approves extra budget", WIRE, "Kyodo"),
+        _art("rain", 1, "Rain batters Kyushu", OTHER, "NHK"),
+        _art("copy1", 24 * 2, "Budget approved", "TOKYO -- " + WIRE, "Times"),
+        _art("rain2", 24 * 3.5, "Kyushu floods", OTHER + " More rain is due.", "Asahi"),
+        _art("copy2", 24 * 4.5, "Japan's budget", WIRE + " Parliament meets soon.", "Post"),
+        _art("rain3", 24 * 4.6, "Floods in the south", "KYUSHU -- " + OTHER, "Mail"),
+    ]
+    one = Deduper(DedupOptions())
+    links = {a.id: one.add(a) for a in stream}
+    assert links["copy2"] is not None and links["copy2"].original_id == "wire"
+    earlier, later = stream[:4], stream[4:]
+    stored = {a: link.original_id for a, link in links.items() if link is not None}
+    two = Deduper(DedupOptions())
+    two.warm(earlier, {a.id: stored[a.id] for a in earlier if a.id in stored})
+    assert len(two) == 2  # the articles of the last three days before the newest warmed
+    assert {a.id: two.add(a) for a in later} == {a.id: links[a.id] for a in later}
+    bare = Deduper(DedupOptions())
+    bare.warm(earlier, {})
+    relinked = bare.add(later[0])
+    assert relinked is not None and relinked.original_id == "copy1"
+
+
 def test_shingles_are_words_or_characters_by_script() -> None:
     assert shingles("A b c d", 2) == {b"a b", b"b c", b"c d"}
     assert len(shingles("日本政府は補正予算を承認した", 2)) > 5

@@ -97,3 +97,47 @@ def test_storyline_merges_move_articles_and_leave_a_redirect(store: Store) -> No
     assert store.stories.resolve_storyline("sl-old") == "sl-new"
     assert store.stories.resolve_storyline("sl-new") == "sl-new"
     assert store.stories.resolve("st-1") == "st-1"
+
+
+def test_unassigned_count_and_span_find_a_backfill_inserted_last(store: Store) -> None:
+    """Counted as articles minus assignments and found from the newest rows back: exact even
+    when the unassigned articles are older than the archive (a backfill)."""
+    from belowthefold.models import Assignment
+
+    resolve = SourceIndex.build([]).resolve
+    assert store.articles.count_unassigned() == 0 and store.articles.unassigned_span() is None
+    archive = [_article(i) for i in range(10, 20)]
+    store.articles.insert_batch(archive, resolve, 0)
+    store.stories.save([(a, Assignment(a.id, "st-" + a.id, "sl-" + a.id)) for a in archive[:-1]])
+    old = [
+        Article(f"b{i}", f"Old {i}", datetime(2025, 3, 1, i, tzinfo=UTC), outlet="X")
+        for i in range(3)
+    ]
+    store.articles.insert_batch(old, resolve, 0)
+    assert store.articles.count_unassigned() == 4
+    assert store.articles.unassigned_span() == (old[0].published, archive[-1].published)
+    since = old[0].published
+    assert [a.id for a in store.articles.unassigned(2, since=since)] == ["b0", "b1", "b2", "a19"]
+    # The warm state is bounded above too: nothing of the archive after `until`.
+    until = datetime(2025, 4, 1, 15, tzinfo=UTC)
+    assert [a.id for a, _ in store.stories.recent(since, until)] == [f"a{i}" for i in range(10, 15)]
+
+
+def test_health_window_counts_each_source_in_one_pass(store: Store) -> None:
+    sources = [Source("Courier", "local", ("courier.example",)), Source("Silent", "wire")]
+    store.sources.replace_all(sources)
+    index = SourceIndex.build(sources)
+    days = [datetime(2025, 4, d, 9, tzinfo=UTC) for d in (1, 1, 3, 9)]
+    store.articles.insert_batch(
+        [
+            Article(f"c{i}", f"T {i}", when, url=f"https://courier.example/{i}", outlet="Courier")
+            for i, when in enumerate(days)
+        ],
+        index.resolve,
+        0,
+    )
+    rows = store.health.window(
+        datetime(2025, 4, 1, tzinfo=UTC), datetime(2025, 4, 8, tzinfo=UTC), 7
+    )
+    got = {h.source: (h.group, h.articles, h.days_without, h.errors) for h in rows}
+    assert got == {"Courier": ("local", 3, 5, 0), "Silent": ("wire", 0, 7, 0)}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
@@ -64,10 +64,24 @@ class Deduper:
         self._entries: dict[str, _Entry] = {}
         self._expiry: list[tuple[float, str]] = []
 
-    def warm(self, articles: Iterable[Article]) -> None:
-        """Index recent articles (already deduplicated earlier) so pickups across runs are found."""
+    def warm(self, articles: Sequence[Article], originals: Mapping[str, str]) -> None:
+        """Index recent articles (already deduplicated earlier) so pickups across runs are found.
+
+        `articles` in published order; `originals` their stored links (article -> original).
+        Only the last `window_days` before the newest are indexed, which is what replaying them
+        all through `add` would leave, and their originals are the stored ones, not searched
+        for again: the clusterer warms from 14 days, the deduper needs 3.
+        """
+        if not articles:
+            return
+        since = articles[-1].published.timestamp() - self.options.window_days * DAY
         for article in articles:
-            self.add(article)
+            when = article.published.timestamp()
+            if when < since or article.id in self._entries:
+                continue
+            signed = self._signed(article)
+            if signed is not None:
+                self._put(article, when, originals.get(article.id, article.id), *signed)
 
     def add(self, article: Article) -> DupLink | None:
         """A link to the earlier original if `article` is a near-copy of one, else None."""
@@ -75,39 +89,47 @@ class Deduper:
         self._evict(when)
         if article.id in self._entries:
             return None
-        by_text = len(article.text) >= self.options.min_chars
-        k = self.options.shingle if by_text else self.options.title_shingle
-        grams = shingles(article.text if by_text else article.title, k)
-        if not grams:
+        signed = self._signed(article)
+        if signed is None:
             return None
-        sig = self._signature(grams)
-        lsh = self._lsh[by_text]
+        sig, by_text, size = signed
         best: _Entry | None = None
         best_sim = self.options.threshold
-        for key in lsh.query(sig):
+        for key in self._lsh[by_text].query(sig):
             e = self._entries.get(key)
             if e is None:
                 continue
             sim = (
-                _containment(float(sig.jaccard(e.sig)), len(grams), e.size)
+                _containment(float(sig.jaccard(e.sig)), size, e.size)
                 if by_text
                 else float(sig.jaccard(e.sig))
             )
             if sim >= best_sim and (best is None or sim > best_sim or e.when < best.when):
                 best, best_sim = e, sim
         original = best.original_id if best is not None else article.id
-        entry = _Entry(article.id, original, when, sig, by_text, len(grams))
-        self._entries[article.id] = entry
-        lsh.insert(article.id, sig)
-        heapq.heappush(self._expiry, (when, article.id))
+        self._put(article, when, original, sig, by_text, size)
         if best is None:
             return None
         return DupLink(article.id, original, round(best_sim, 4))
 
-    def _signature(self, grams: set[bytes]) -> MinHash:
+    def _signed(self, article: Article) -> tuple[MinHash, bool, int] | None:
+        """The article's signature, whether it is by text (else title), and its shingle count."""
+        by_text = len(article.text) >= self.options.min_chars
+        k = self.options.shingle if by_text else self.options.title_shingle
+        grams = shingles(article.text if by_text else article.title, k)
+        if not grams:
+            return None
         m = self._perm.copy()
         m.update_batch(list(grams))
-        return m
+        return m, by_text, len(grams)
+
+    def _put(
+        self, article: Article, when: float, original: str, sig: MinHash, by_text: bool, size: int
+    ) -> None:
+        """Index `article` in the window as a copy of `original` (itself when it is one)."""
+        self._entries[article.id] = _Entry(article.id, original, when, sig, by_text, size)
+        self._lsh[by_text].insert(article.id, sig)
+        heapq.heappush(self._expiry, (when, article.id))
 
     def _evict(self, now: float) -> None:
         cutoff = now - self.options.window_days * DAY

@@ -317,8 +317,9 @@ def _cluster_pending(
     pending = store.articles.count_unassigned()
     if pending == 0:
         return 0
-    first = store.articles.first_unassigned_published()
-    assert first is not None
+    span = store.articles.unassigned_span()
+    assert span is not None
+    first, last = span
     lookback = timedelta(
         days=max(settings.cluster.storyline_window_days, settings.dedup.window_days)
     )
@@ -329,14 +330,19 @@ def _cluster_pending(
     if resumed is not None:  # a run killed mid-way: go on from the state its last batch committed
         clusterer, deduper = resumed
     else:
-        recent = store.stories.recent(first - lookback)
-        clusterer.warm(recent, _vectors(store, clusterer, [a for a, _ in recent]))
-        deduper.warm(a for a, _ in recent)
+        # Bounded on both sides: a backfill before the archive warms from its own weeks only.
+        recent = store.stories.recent(first - lookback, last + lookback)
+        warm = [a for a, _ in recent]
+        clusterer.warm(recent, _vectors(store, clusterer, warm))
+        if warm:
+            newest = warm[-1].published
+            since = newest - timedelta(days=settings.dedup.window_days)
+            deduper.warm(warm, store.stories.originals(since, newest))
     progress.total("stories", pending)
     done = 0
     pairs: list[tuple[Article, Assignment]] = []
     dups: list[DupLink] = []
-    unassigned = store.articles.unassigned(batch=settings.imports.batch_size)
+    unassigned = store.articles.unassigned(settings.imports.batch_size, since=first)
     for article, vector in _with_vectors(store, clusterer, unassigned, settings.imports.batch_size):
         link = deduper.add(article)
         if link is not None:

@@ -172,9 +172,13 @@ class ArticleRepo:
             out.extend(row_to_placed(r) for r in rows)
         return out
 
-    def unassigned(self, batch: int = 2000) -> Iterator[Article]:
-        """Articles not yet in a story, oldest first, streamed in batches (bounded memory)."""
-        last = ("", "")
+    def unassigned(self, batch: int = 2000, since: datetime | None = None) -> Iterator[Article]:
+        """Articles not yet in a story, oldest first, streamed in batches (bounded memory).
+
+        `since` (`first_unassigned_published()`) starts the walk there instead of at the
+        archive's first article.
+        """
+        last = (iso(since) if since is not None else "", "")
         while True:
             rows = self.conn.execute(
                 "SELECT a.* FROM articles a LEFT JOIN assignments s ON s.article_id = a.id "
@@ -189,19 +193,34 @@ class ArticleRepo:
             last = (rows[-1]["published"], rows[-1]["id"])
 
     def count_unassigned(self) -> int:
-        return int(
-            self.conn.execute(
-                "SELECT COUNT(*) FROM articles a LEFT JOIN assignments s ON s.article_id = a.id "
-                "WHERE s.article_id IS NULL"
-            ).fetchone()[0]
-        )
+        """Articles not in a story yet, without joining the archive (every brief asks).
 
-    def first_unassigned_published(self) -> datetime | None:
+        An assignment's article_id is its primary key and a foreign key to articles (enforced),
+        so the assignments are a subset of the articles, each once: the difference of the two
+        counts is exact, and each count reads one index (0.3 s for the join at 1M articles).
+        """
         r = self.conn.execute(
-            "SELECT MIN(a.published) FROM articles a LEFT JOIN assignments s ON s.article_id = a.id "
-            "WHERE s.article_id IS NULL"
+            "SELECT (SELECT COUNT(*) FROM articles) - (SELECT COUNT(*) FROM assignments)"
         ).fetchone()
-        return None if r[0] is None else parse_iso(r[0])
+        return int(r[0])
+
+    def unassigned_span(self) -> tuple[datetime, datetime] | None:
+        """The oldest and newest unassigned articles' times, found from the newest rows back.
+
+        Unassigned articles are nearly always the last inserted: walking rowids down and stopping
+        after the `count_unassigned()` of them reads the increment, not the archive (a backfill
+        of old articles inserted last is found the same way). Exact whatever the order.
+        """
+        pending = self.count_unassigned()
+        if pending <= 0:
+            return None
+        r = self.conn.execute(
+            "SELECT MIN(published), MAX(published) FROM (SELECT a.published FROM articles a "
+            "WHERE NOT EXISTS (SELECT 1 FROM assignments s WHERE s.article_id = a.id) "
+            "ORDER BY a.rowid DESC LIMIT ?)",
+            (pending,),
+        ).fetchone()
+        return None if r[0] is None else (parse_iso(r[0]), parse_iso(r[1]))
 
     def day_range(self) -> tuple[str, str] | None:
         r = self.conn.execute("SELECT MIN(day), MAX(day) FROM articles").fetchone()

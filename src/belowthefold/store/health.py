@@ -20,15 +20,24 @@ class HealthRepo:
         self.conn = conn
 
     def window(self, start: datetime, end: datetime, n_days: int) -> list[SourceHealth]:
-        """One row per stored source over [start, end)."""
+        """One row per stored source over [start, end).
+
+        The window's articles are counted in one grouped pass over its published range (one
+        COUNT per source was 3.2 s of a 4.9 s brief with 267 sources); fetch errors are few
+        and indexed by (source, at).
+        """
         lo, hi = iso(start), iso(end)
+        counts: dict[str, tuple[int, int]] = {
+            r[0]: (int(r[1]), int(r[2]))
+            for r in self.conn.execute(
+                "SELECT source, COUNT(*), COUNT(DISTINCT day) FROM articles "
+                "WHERE published>=? AND published<? AND source IS NOT NULL GROUP BY source",
+                (lo, hi),
+            )
+        }
         out: list[SourceHealth] = []
         for s in self.conn.execute("SELECT name, grp FROM sources ORDER BY grp, name").fetchall():
-            a = self.conn.execute(
-                "SELECT COUNT(*), COUNT(DISTINCT day) FROM articles "
-                "WHERE source=? AND published>=? AND published<?",
-                (s[0], lo, hi),
-            ).fetchone()
+            a = counts.get(s[0], (0, 0))
             e = self.conn.execute(
                 "SELECT COUNT(*), MAX(at) FROM fetches WHERE source=? AND at>=? AND at<? "
                 "AND error_kind IS NOT NULL",

@@ -280,6 +280,12 @@ CREATE TABLE article_vectors (
 );
 """
 
+# Read paths (issue 17): per-source counts (the sources list, a brief's health table) by index,
+# not one scan of the archive per source.
+READ_INDEXES = """
+CREATE INDEX articles_source ON articles(source, published);
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core", CORE),
     (2, "stories", STORIES),
@@ -290,4 +296,5 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (7, "article_dates", ARTICLE_DATES),
     (8, "claims_and_run_states", CLAIMS_AND_RUN_STATES),
     (9, "article_vectors", ARTICLE_VECTORS),
+    (10, "read_indexes", READ_INDEXES),
 ]

@@ -134,7 +134,11 @@ class StoryRepo:
     def recent(
         self, since: datetime, until: datetime | None = None
     ) -> list[tuple[Article, Assignment]]:
-        """Assigned articles of stories still active since `since`: the clusterer's warm state."""
+        """Assigned articles published in [since, until), in order: the clusterer's warm state.
+
+        `until` bounds a backfill before the archive to the backfill's own weeks (without it,
+        15k old articles warmed from the whole of a 1M archive: 213 s, 1.9 GB).
+        """
         params: list[str] = [iso(since)]
         cond = "a.published >= ?"
         if until is not None:
@@ -152,6 +156,15 @@ class StoryRepo:
             )
             for r in rows
         ]
+
+    def originals(self, since: datetime, until: datetime) -> dict[str, str]:
+        """Stored pickup links of articles published in [since, until]: article -> original."""
+        rows = self.conn.execute(
+            "SELECT d.article_id, d.original_id FROM articles a "
+            "JOIN duplicates d ON d.article_id = a.id WHERE a.published >= ? AND a.published <= ?",
+            (iso(since), iso(until)),
+        )
+        return {r[0]: r[1] for r in rows}
 
     def resolve(self, story_id: str) -> str:
         """Follow story merge redirects to the story's current id."""
