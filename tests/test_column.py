@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import replace
+from urllib.parse import quote
 
 from _placed import WEEK, Builder, tariff_week
 from belowthefold.brief import build_brief, render
@@ -72,7 +73,8 @@ def test_markdown_html_and_json_carry_the_same_column() -> None:
 def test_the_completeness_appendix_puts_sources_with_gaps_first() -> None:
     brief = build_brief(_inputs(), RankOptions())
     md, page = render(brief, "md"), render(brief, "html")
-    assert "2 sources; 1 with gaps (days without articles or fetch errors): Quiet Feed." in md
+    assert "2 sources; 1 had articles in this window, 1 had none; 1 had fetch errors." in md
+    assert "| Quiet Feed | wire | 0 | 7 | 3 | timeout |" in md
     assert "| Reuters |" not in md  # only the sources with gaps are tabled in Markdown
     assert "<details><summary>All sources</summary>" in page
     assert page.index("Quiet Feed</td>") < page.index("Reuters</td>")
@@ -104,3 +106,15 @@ def test_without_groups_the_brief_says_what_dominated_across_all_outlets() -> No
     assert "of all outlets' attention" in brief.lead
     assert brief.missed == () and "--sources" in brief.missed_note
     assert brief.missed_note in render(brief, "md").replace("\\", "")
+
+
+def test_headlines_link_to_their_web_pages_only_for_the_web() -> None:
+    brief = build_brief(_inputs(), RankOptions())
+    (m,) = brief.missed
+    d = brief.dominant[0]
+    page = render(brief, "html", web_root="")
+    assert f'href="/stories/{quote(m.story_id, safe="")}"' in page
+    assert f'href="/storylines/{quote(d.storyline_id, safe="")}"' in page
+    md = render(brief, "md", web_root="http://127.0.0.1:8000/")
+    assert f"[{m.headline}](<http://127.0.0.1:8000/stories/{m.story_id}>)" in md
+    assert "/stories/" not in render(brief, "html") and "/stories/" not in render(brief, "md")

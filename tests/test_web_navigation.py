@@ -165,6 +165,17 @@ def test_brief_page_keeps_the_apps_navigation(client: TestClient) -> None:
     assert "<script" not in r.text.lower()
 
 
+def test_the_brief_links_its_storylines_and_stories_to_their_pages(client: TestClient) -> None:
+    page = client.get(f"/weeks/{WEEK}/brief").text
+    storylines = re.findall(r'class="storyline-link" href="(/storylines/[^"]+)"', page)
+    stories = re.findall(r'class="story-link" href="(/stories/[^"]+)"', page)
+    assert storylines and stories
+    for href in storylines + stories:
+        assert client.get(href, follow_redirects=True).status_code == 200, href
+    md = client.get(f"/weeks/{WEEK}/brief.md").text
+    assert f"](<http://testserver{stories[0]}>)" in md  # a saved file links back to the server
+
+
 def _legend_colours(html: str) -> dict[str, str]:
     return dict(re.findall(r'class="legend-item" data-group="([^"]+)" data-colour="([^"]+)"', html))
 

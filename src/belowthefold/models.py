@@ -302,6 +302,8 @@ class Brief:
     audience_outlets: tuple[str, ...] = ()
     # Why the missed list is empty when it is, in plain words (what the brief needs).
     missed_note: str = ""
+    # What found the names in the key facts: "patterns" (the fallback) or the NER model's name.
+    entities: str = "patterns"
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,20 @@ from belowthefold.models import Brief
 FORMATS = ("md", "html", "json")
 
 
-def render(brief: Brief, fmt: str) -> str:
-    """The brief in one of FORMATS; the same Brief gives the same facts in each."""
+def render(brief: Brief, fmt: str, web_root: str | None = None) -> str:
+    """The brief in one of FORMATS; the same Brief gives the same facts in each.
+
+    With `web_root` ("" for root-relative links, or "http://host:port"), the dominant storylines
+    and the missed stories in Markdown and HTML link to their pages in the web UI.
+    """
     if fmt in ("md", "markdown"):
         from belowthefold.brief.markdown import render_markdown
 
-        return render_markdown(brief)
+        return render_markdown(brief, web_root)
     if fmt == "html":
         from belowthefold.brief.html import render_html
 
-        return render_html(brief)
+        return render_html(brief, web_root=web_root)
     if fmt == "json":
         return render_json(brief)
     raise BelowTheFoldError(f"unknown brief format {fmt!r}: use one of {', '.join(FORMATS)}")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from belowthefold.attention import daily_pressure, dominant_storylines, main_language
 from belowthefold.brief.column import audience_name, dominated_lead, missed_summary
+from belowthefold.brief.entities import Entities, entities
 from belowthefold.brief.facts import extract_facts, lead_of
 from belowthefold.config import RankOptions
 from belowthefold.models import (
@@ -14,36 +15,44 @@ from belowthefold.models import (
     BriefInputs,
     DominantStoryline,
     MissedHeadline,
+    PlacedArticle,
     PressurePoint,
 )
 from belowthefold.rank import Ranking, rank_missed
 
 
-def build_brief(inputs: BriefInputs, options: RankOptions) -> Brief:
-    """The week's column as data: every number the renderers show is computed here."""
+def build_brief(inputs: BriefInputs, options: RankOptions, names: Entities | None = None) -> Brief:
+    """The week's column as data: every number the renderers show is computed here.
+
+    `names` finds the people, organisations and places of the key facts: by default the
+    named-entity model where the `ner` extra is installed, else the pattern extractor.
+    """
+    names = names or entities()
     audience = inputs.audience or options.audience
     inputs = replace(inputs, audience=audience)
     groups = _groups(inputs)
     pressure = daily_pressure(inputs.articles, inputs.window.days(), groups)
-    dominant = _with_facts_dominant(_dominant(inputs, audience, options))
+    lang = _language(inputs, audience)
+    dominant = _with_facts_dominant(_dominant(inputs, audience, options), lang, names)
     ranking = rank_missed(inputs, pressure, dominant, options)
     outlets = _outlets(inputs, audience)
     name = audience_name(outlets, audience) if outlets else "all outlets"
-    lang = _language(inputs, audience)
-    missed = tuple(_with_facts(m, audience, name, lang) for m in ranking.missed)
+    missed = tuple(_with_facts(m, audience, name, lang, names) for m in ranking.missed)
     notes = _notes(inputs, ranking, dominant)
     versus_dominant: tuple[DominantStoryline, ...] = ()
     versus_missed: tuple[MissedHeadline, ...] = ()
     if inputs.versus and inputs.versus != audience:
         vs_inputs = replace(inputs, audience=inputs.versus, history={})
+        vs_lang = _language(inputs, inputs.versus)
         versus_dominant = tuple(
-            _with_facts_dominant(dominant_storylines(inputs.articles, inputs.versus, options))
+            _with_facts_dominant(
+                dominant_storylines(inputs.articles, inputs.versus, options), vs_lang, names
+            )
         )
         vs_ranking = rank_missed(vs_inputs, pressure, versus_dominant, options)
         vs_name = audience_name(_outlets(inputs, inputs.versus), inputs.versus)
-        vs_lang = _language(inputs, inputs.versus)
         versus_missed = tuple(
-            _with_facts(m, inputs.versus, vs_name, vs_lang) for m in vs_ranking.missed
+            _with_facts(m, inputs.versus, vs_name, vs_lang, names) for m in vs_ranking.missed
         )
         notes += _versus_notes(audience, inputs.versus, missed, versus_missed)
     return Brief(
@@ -59,7 +68,8 @@ def build_brief(inputs: BriefInputs, options: RankOptions) -> Brief:
         versus=inputs.versus,
         versus_dominant=versus_dominant,
         versus_missed=versus_missed,
-        methods=methods(audience, ranking, options),
+        methods=methods(audience, ranking, options, names),
+        entities=names.label,
         lead=dominated_lead(dominant, pressure, audience, name),
         audience_outlets=outlets,
         missed_note=" ".join(ranking.notes),
@@ -98,19 +108,42 @@ def _language(inputs: BriefInputs, group: str) -> str | None:
     return main_language(a for a in inputs.articles if a.group == group)
 
 
-def _with_facts(m: MissedHeadline, audience: str, name: str, lang: str | None) -> MissedHeadline:
+def _with_facts(
+    m: MissedHeadline, audience: str, name: str, lang: str | None, names: Entities
+) -> MissedHeadline:
     return replace(
         m,
         lead=lead_of(m.articles, lang=lang),
-        facts=extract_facts(m.articles).lines(),
+        facts=extract_facts(m.articles, lang=lang, find_names=names.find).lines(),
         summary=missed_summary(m, audience, name, lang),
     )
 
 
-def _with_facts_dominant(items: list[DominantStoryline]) -> list[DominantStoryline]:
-    return [
-        replace(d, lead=lead_of(d.articles), facts=extract_facts(d.articles).lines()) for d in items
-    ]
+def _with_facts_dominant(
+    items: list[DominantStoryline], lang: str | None, names: Entities
+) -> list[DominantStoryline]:
+    """A storyline's lead is quoted from the story it is named after, not its earliest item (an
+    Easter blessing before the pope's death); its facts are those two of its stories state."""
+    out = []
+    for d in items:
+        core = named_story(d)
+        out.append(
+            replace(
+                d,
+                lead=lead_of(core, lang=lang),
+                facts=extract_facts(
+                    d.articles, lang=lang, find_names=names.find, quoted=core
+                ).lines(),
+            )
+        )
+    return out
+
+
+def named_story(d: DominantStoryline) -> list[PlacedArticle]:
+    """The articles of the story whose headline names the storyline (all of them if none does)."""
+    story = next((a.story_id for a in d.articles if a.title == d.headline), None)
+    found = [a for a in d.articles if story is not None and a.story_id == story]
+    return found or list(d.articles)
 
 
 def _notes(inputs: BriefInputs, ranking: Ranking, dominant: list[DominantStoryline]) -> list[str]:
@@ -155,7 +188,9 @@ def _versus_notes(
     ]
 
 
-def methods(audience: str, ranking: Ranking, options: RankOptions) -> tuple[str, ...]:
+def methods(
+    audience: str, ranking: Ranking, options: RankOptions, names: Entities | None = None
+) -> tuple[str, ...]:
     """The methods appendix: what each number means and which model produced the expectations."""
     return (
         "News pressure: each day, the share of a group's attention (its items, weighted by time "
@@ -179,6 +214,16 @@ def methods(audience: str, ranking: Ranking, options: RankOptions) -> tuple[str,
         "wire or specialist sources, days running), times the pressure on its days.",
         "Crowded out by: the dominant storyline with the largest share of "
         f"{audience}'s attention on the days the story ran.",
+        "Key facts: figures, people, organisations and places that the quoted report or at "
+        "least two independent reports state (two outlets; for a storyline, two of its stories), "
+        "read from headlines and opening sentences. "
+        + (
+            f"Names by the named-entity model {names.label}."
+            if names is not None and names.is_model
+            else "Names by the pattern extractor (capitalised words sorted by the words around "
+            "them), the fallback where no named-entity model is installed: pip install "
+            "'belowthefold[ner]' for one."
+        ),
         f"{ranking.candidates} stor{'y' if ranking.candidates == 1 else 'ies'} qualified this "
         f"window; at most {options.top_n} are listed. docs/method.md has every formula.",
     )

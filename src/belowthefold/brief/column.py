@@ -9,6 +9,7 @@ not. Markdown, HTML and JSON show the same strings, so the three formats keep on
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 from belowthefold.attention import peak_point
 from belowthefold.brief.facts import reading_order, sentences
@@ -31,8 +32,9 @@ def possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
-def _weekday(d: object) -> str:
-    return f"{d:%A}" if d is not None else ""
+def _weekday(d: date | None) -> str:
+    """ "Monday 21 April": a window can hold two Mondays, and a column names the day."""
+    return f"{d:%A} {d.day} {d:%B}" if d is not None else ""
 
 
 def dominated_lead(

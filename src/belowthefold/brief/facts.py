@@ -1,33 +1,39 @@
 """Key facts and leads from article text, offline and without a model download.
 
-No NER model ships on PyPI from its authors (only third-party re-uploads, which the project will
-not depend on), so this is a careful pattern extractor: figures with their unit and a word of
-context ("a 25% tariff", "$3.4 billion", "2.1% of GDP"), capitalised names sorted into people,
-organisations and places by the words around them, and acronyms resolved where a text defines
-them ("International Atomic Energy Agency (IAEA)").
+Figures with their unit and a word of context ("a 25% tariff", "$3.4 billion", "2.1% of GDP"),
+names sorted into people, organisations and places, and acronyms resolved where a text defines
+them ("International Atomic Energy Agency (IAEA)"). Names come from a named-entity model where
+the optional `ner` extra is installed (brief/entities.py), else from the pattern extractor here:
+capitalised words sorted by the words around them.
+
+A fact is a fact of the story only when the story states it, not one report's aside: it must be
+in the report the brief quotes, or in at least two independent reports (two outlets; for a
+storyline, two of its stories). "Africa" from one explainer is not a key fact of the pope's death,
+and a figure from one headline that joined the storyline by mistake is not one of its figures.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from belowthefold.models import PlacedArticle
 
-_SCALE = r"(?:million|billion|trillion|bn|mn|m|k)"
+_SCALE = r"(?:million|billion|trillion|bn|mn|[mMbBkK])"
 _UNIT = (
     r"(?:people|persons|dead|deaths|killed|injured|wounded|homes|houses|"
     r"households|families|children|workers|jobs|residents|refugees|migrants|troops|soldiers|"
     r"tonnes|tons|barrels|litres|liters|gallons|hectares|acres|km|kilometres|kilometers|miles|"
     r"metres|meters|feet|degrees|°C|°F|MW|GW|kW|TWh|GWh|MWh|years|months|weeks|days|hours|"
-    r"villages|schools|hospitals|cases|patients|votes|seats|countries|cities|flights|vessels|ships)"
+    r"villages|schools|hospitals|cases|patients|votes|seats|countries|cities|flights|vessels|ships|"
+    r"customers|users|subscribers|passengers|voters|members|students|employees|visitors)"
 )
 _CURRENCY = r"(?:[$€£¥]|US\$|USD\s?|EUR\s?|GBP\s?)"
 _NUM = r"\d{1,3}(?:[,\u202f]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _PCT = r"(?:%|\s?per\s?cent\b|\s?percent\b)"
-_PHRASE = r"\s+(?:of|in|on)\s+(?:the\s+)?[A-Za-z][\w-]+"
+_PHRASE = r"\s+(?:of|in|on)\s+(?:the\s+)?[A-Za-z][\w'’-]*(?:\s+[A-Za-z][\w'’-]*){0,3}"
 # Three shapes: money ("$3.4 billion in trade"), shares ("a 25% tariff", "2.1% of GDP") and counts
 # with a unit ("1,200 people"); only money and shares take a word of context after them.
 _FIGURE = re.compile(
@@ -43,9 +49,10 @@ _STOP_TAIL = {
     "over", "under", "into", "onto", "than", "then", "when", "where", "a", "an", "of", "in", "on",
     "three", "two", "four", "five", "year", "years", "week", "month", "compared", "up", "down",
 }  # fmt: skip
+# A middle initial stays inside a name ("Harry S. Truman", "James B. Glynn").
 _NAME = re.compile(
     r"\b(?:[A-Z][a-zA-Z'’-]+|[A-Z]{2,})(?:[ ](?:(?:of|for|the|de|du|al|von|van)[ ])?"
-    r"(?:[A-Z][a-zA-Z'’-]+|[A-Z]{2,}))*"
+    r"(?:[A-Z][a-zA-Z'’-]+|[A-Z]{2,}|[A-Z]\.(?=[ ][A-Z][a-z])))*"
 )
 _ORG_WORDS = {
     "agency", "ministry", "council", "bank", "union", "organization", "organisation", "commission",
@@ -62,6 +69,7 @@ _TITLES = {
     "queen", "pope", "governor", "mayor", "senator", "judge", "general", "chief", "ceo", "director",
     "spokesperson", "spokesman", "spokeswoman", "ambassador", "professor", "sheikh", "prince",
     "admiral", "commissioner", "justice", "lord", "lady", "sir", "captain", "colonel", "envoy",
+    "lt", "gen", "maj", "col", "sgt", "cmdr", "adm", "rep", "sen", "gov", "lieutenant",
 }  # fmt: skip
 _PLACE_ACRONYMS = {"US", "USA", "UK", "UAE", "DRC"}
 _PLACE_PREP = {"in", "from", "near", "across", "outside", "off"}
@@ -117,7 +125,7 @@ def figures(text: str) -> list[str]:
     """Numbers with their unit and a word of context, trailing function words trimmed."""
     out: list[str] = []
     for m in _FIGURE.finditer(text):
-        words = m.group(0).strip().split()
+        words = _cut_phrase(m.group(0).strip().split())
         while len(words) > 1 and words[-1].lower().strip(",.;:") in _STOP_TAIL:
             words.pop()
         if len(words) > 1 and words[0].lower() in {"a", "an", "the"}:
@@ -127,6 +135,20 @@ def figures(text: str) -> list[str]:
             continue  # a bare year is a date, not a figure
         out.append(fig)
     return out
+
+
+def _cut_phrase(words: list[str]) -> list[str]:
+    """ "40% of the region said on Monday" -> "40% of the region": the context after "of", "in"
+    or "on" ends at its first function word or date."""
+    for i, w in enumerate(words):
+        if w in ("of", "in", "on") and i > 0:
+            j = i + 2 if i + 1 < len(words) and words[i + 1] == "the" else i + 1
+            for k in range(j + 1, len(words)):
+                bare = words[k].strip(",.;:")
+                if bare.lower() in _STOP_TAIL or bare in _NOT_NAMES:
+                    return words[:k]
+            break
+    return words
 
 
 def acronyms(text: str) -> list[tuple[str, str]]:
@@ -152,7 +174,10 @@ def acronyms(text: str) -> list[tuple[str, str]]:
 
 def _kind(name: str, before: str, after: str) -> str:
     words = [re.sub(r"(?:'s|’s)$", "", w.lower()).strip(".’'") for w in name.split()]
-    prev = before.split()[-1].lower() if before.split() else ""
+    head = [w.lower() for w in before.split()]
+    if head and head[-1] == "the":
+        head = head[:-1]  # "in the Red Sea"
+    prev = head[-1] if head else ""
     if any(w in _ORG_WORDS for w in words):
         return "org"
     speaks = after.lstrip().startswith(("said", "told", "says", "warned"))
@@ -240,42 +265,137 @@ def _people_words(articles: Sequence[PlacedArticle]) -> set[str]:
     return out
 
 
-def extract_facts(articles: Sequence[PlacedArticle], limit: int = 5) -> Facts:
-    """Facts over all of a story's articles, ranked by how many articles state them."""
-    figs: Counter[str] = Counter()
-    kinds: dict[str, Counter[str]] = {"person": Counter(), "org": Counter(), "place": Counter()}
+NameFinder = Callable[[str, str | None], list[tuple[str, str]]]
+"""(text, language) -> [(name, kind)], kind one of person, org, place, speaker, other."""
+
+
+def pattern_names(text: str, lang: str | None = None) -> list[tuple[str, str]]:
+    """The pattern extractor as a NameFinder (the fallback where no NER model is installed)."""
+    return names(text)
+
+
+# A fact must be stated by the quoted report or by this many independent reports.
+MIN_SUPPORT = 2
+# Facts are read from at most this many reports (reading order): a flood of 2,000 headlines
+# says nothing its first 150 do not, and the brief must stay quick.
+MAX_ARTICLES = 150
+# The part of a report that is about the story: its headline and its opening sentences. Later
+# paragraphs carry the asides ("Related: ...", background on other countries).
+CORE_SENTENCES = 3
+
+
+def core_text(a: PlacedArticle) -> str:
+    """The headline and the first CORE_SENTENCES sentences of a report."""
+    lead = " ".join(sentences(a.text, a.lang)[:CORE_SENTENCES]) if a.text else ""
+    return f"{a.title}. {lead}" if lead else a.title
+
+
+def _support_units(articles: Sequence[PlacedArticle]) -> Callable[[PlacedArticle], str]:
+    """What counts as an independent report: a story of a storyline; else an outlet; else an
+    article (a single outlet's front page is one outlet, but its headlines are separate calls)."""
+    if len({a.story_id for a in articles}) > 1:
+        return lambda a: f"story:{a.story_id}"
+    if len({a.outlet_key for a in articles}) > 1:
+        return lambda a: f"outlet:{a.outlet_key}"
+    return lambda a: f"article:{a.id}"
+
+
+def figure_key(fig: str) -> str:
+    """The amount a figure states, whatever its wording: "$60M" and "$60 million in losses" are
+    one fact, and so are "40% of the region" and "40% of regional trade"."""
+    m = re.search(rf"({_CURRENCY})?\s?({_NUM})\s?({_SCALE}\b|{_PCT})?", fig)
+    if m is None:
+        return fig.lower()
+    currency = (m.group(1) or "").strip().replace("US$", "$").replace("USD", "$")
+    number = m.group(2).replace(",", "").replace("\u202f", "")
+    scale = (m.group(3) or "").strip().lower()
+    scale = {"m": "million", "mn": "million", "b": "billion", "bn": "billion", "k": "thousand"}.get(
+        scale, scale
+    )
+    if "per" in scale or scale == "%":
+        scale = "%"
+    rest = fig[m.end() :].strip().lower()
+    unit = "" if currency or scale == "%" else rest.split()[0] if rest else ""
+    return " ".join(x for x in (f"{currency}{number}", scale, unit) if x)
+
+
+def extract_facts(
+    articles: Sequence[PlacedArticle],
+    limit: int = 5,
+    lang: str | None = None,
+    find_names: NameFinder = pattern_names,
+    quoted: Sequence[PlacedArticle] | None = None,
+) -> Facts:
+    """Facts the story states: in what the brief quotes (quoted_reports of `quoted`, by default
+    of `articles`) or in MIN_SUPPORT independent reports, ranked by how many reports state them."""
+    ordered = reading_order(articles, lang)[:MAX_ARTICLES]
+    if not ordered:
+        return Facts()
+    unit_of = _support_units(ordered)
+    core_ids = {a.id for a in quoted_reports(ordered if quoted is None else quoted, lang)}
+    core_unit = "core"
+    fig_units: dict[str, set[str]] = {}
+    fig_words: dict[str, Counter[str]] = {}
+    name_units: dict[str, dict[str, set[str]]] = {"person": {}, "org": {}, "place": {}}
     acro: dict[str, str] = {}
-    for a in articles:
-        body = f"{a.title}. {a.text}"
-        figs.update(set(figures(body)))
+    acro_units: dict[str, set[str]] = {}
+    for a in ordered:
+        if a.is_pickup and any(o.id == a.original_id for o in ordered):
+            continue  # a copy restates its original: not a second report
+        body = core_text(a)
+        units = {unit_of(a)} | ({core_unit} if a.id in core_ids else set())
+        for fig in set(figures(body)):
+            key = figure_key(fig)
+            fig_units.setdefault(key, set()).update(units)
+            fig_words.setdefault(key, Counter())[fig] += 1
         for short, long in acronyms(body):
             acro.setdefault(short, long)
-        seen: set[tuple[str, str]] = set(names(body))
-        for name, kind in seen:
+            acro_units.setdefault(short, set()).update(units)
+        for name, kind in set(find_names(body, a.lang)):
             if kind == "speaker":
                 last = name.split()[-1]
                 kind = (
                     "person" if len(re.findall(rf"\b{re.escape(last)}\b", body)) >= 2 else "other"
                 )
-            if kind in kinds:
-                kinds[kind][name] += 1
+            if kind in name_units:
+                name_units[kind].setdefault(name, set()).update(units)
+
+    def stated(units: set[str]) -> bool:
+        return core_unit in units or len(units - {core_unit}) >= MIN_SUPPORT
+
+    kinds = {
+        kind: Counter({n: len(u - {core_unit}) for n, u in found.items() if stated(u)})
+        for kind, found in name_units.items()
+    }
+    acro = {short: long for short, long in acro.items() if stated(acro_units[short])}
     for short, long in acro.items():
         if any(w.lower() in _ORG_WORDS for w in long.split()):
-            # The defined long form names the organisation; fragments and the bare acronym fold in.
+            # The defined long form names the organisation; the bare acronym folds in.
             kinds["org"][long] += kinds["org"].pop(short, 0) + 1
-    for name in list(kinds["org"]):
-        if any(name != other and name in other for other in kinds["org"]):
-            kinds["org"][max((o for o in kinds["org"] if name in o and o != name), key=len)] += 0
-            del kinds["org"][name]
+    for counter in kinds.values():
+        for name in list(counter):
+            if any(name != o and re.search(rf"\b{re.escape(name)}\b", o) for o in counter):
+                del counter[name]  # "Jiuquan" beside "Jiuquan Satellite Launch Center"
     outlets = {a.outlet_key for a in articles}
     for counter in kinds.values():
         for name in list(counter):
             if name.lower() in outlets:
                 del counter[name]  # an outlet's own name is not a fact about the story
-    surnames = {p.split()[-1] for p in kinds["person"]} | _people_words(articles)
+    surnames = {p.split()[-1] for p in kinds["person"]}
+    for name in list(kinds["org"]):
+        if name in surnames:
+            del kinds["org"][name]  # "Bessent said", read as a company: the person's surname
+    surnames |= _people_words(ordered)
     for name in list(kinds["place"]):
         if name in surnames or name in kinds["person"]:
             del kinds["place"][name]  # "in Reinholt's plan", "in Trump heartland": a person
+    figs = Counter(
+        {
+            _best_wording(fig_words[k]): len(u - {core_unit})
+            for k, u in fig_units.items()
+            if stated(u)
+        }
+    )
     return Facts(
         figures=_figures_first_with_context(figs, limit),
         people=_top(kinds["person"], limit),
@@ -285,10 +405,43 @@ def extract_facts(articles: Sequence[PlacedArticle], limit: int = 5) -> Facts:
     )
 
 
+def _best_wording(words: Counter[str]) -> str:
+    """Of the wordings of one figure, the most used; then the one that says what it counts."""
+    return min(words, key=lambda w: (-words[w], " " not in w, -len(w), w))
+
+
 def _figures_first_with_context(counter: Counter[str], n: int) -> tuple[str, ...]:
     """Figures that say what they count ("a 25% tariff") before bare ones ("10%")."""
     ranked = sorted(counter.items(), key=lambda kv: (" " not in kv[0], -kv[1], kv[0]))
     return tuple(k for k, _ in ranked[:n])
+
+
+def lead_source(articles: Sequence[PlacedArticle], lang: str | None = None) -> PlacedArticle | None:
+    """The report the brief quotes: the first in reading order with a sentence of text."""
+    for a in reading_order(articles, lang):
+        if any(len(s) > 25 for s in sentences(a.text, a.lang)):
+            return a
+    return None
+
+
+def quoted_reports(
+    articles: Sequence[PlacedArticle], lang: str | None = None
+) -> list[PlacedArticle]:
+    """What lead_of quotes: the lead source, or where no report has text, the first two headlines."""
+    source = lead_source(articles, lang)
+    if source is not None:
+        return [source]
+    out: list[PlacedArticle] = []
+    seen: set[str] = set()
+    for a in reading_order(articles, lang):
+        key = a.title.strip().lower()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(a)
+    return out[:QUOTED_TITLES]
+
+
+QUOTED_TITLES = 2
 
 
 def lead_of(
@@ -302,12 +455,11 @@ def lead_of(
     Reports in `lang` (the audience's language) come first: an English column quotes the English
     report of an event before the Chinese one, whichever was earlier.
     """
-    ordered = reading_order(articles, lang)
-    for a in ordered:
-        sents = [s for s in sentences(a.text, a.lang) if len(s) > 25]
-        if sents:
-            return _clip(sents, max_sentences, max_chars)
-    titles = _distinct(a.title for a in ordered)
+    source = lead_source(articles, lang)
+    if source is not None:
+        sents = [s for s in sentences(source.text, source.lang) if len(s) > 25]
+        return _clip(sents, max_sentences, max_chars)
+    titles = [a.title.strip() for a in quoted_reports(articles, lang)]
     return _clip([t if t.endswith((".", "?", "!")) else t + "." for t in titles], 2, max_chars)
 
 
@@ -325,14 +477,3 @@ def _clip(sents: Sequence[str], n: int, max_chars: int) -> str:
             break
         out.append(s)
     return " ".join(out)
-
-
-def _distinct(items: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    out: list[str] = []
-    for i in items:
-        key = i.strip().lower()
-        if key and key not in seen:
-            seen.add(key)
-            out.append(i.strip())
-    return out

@@ -11,8 +11,10 @@ from belowthefold.brief.column import coverage_shares
 from belowthefold.brief.palette import group_palette
 from belowthefold.brief.view import (
     day_label,
-    health_gaps,
+    facts_heading,
     health_sorted,
+    health_summary,
+    page_href,
     peak_of,
     pressure_table,
     references,
@@ -38,12 +40,11 @@ def environment() -> Environment:
         references=references,
         coverage_shares=coverage_shares,
         health_sorted=health_sorted,
-        health_gaps=health_gaps,
     )
     return env
 
 
-def render_html(brief: Brief, chart: bool = True) -> str:
+def render_html(brief: Brief, chart: bool = True, web_root: str | None = None) -> str:
     days, groups, cells = pressure_table(brief)
     png = base64.b64encode(chart_png(brief)).decode("ascii") if chart else None
     return (
@@ -58,5 +59,8 @@ def render_html(brief: Brief, chart: bool = True) -> str:
             peak=peak_of(brief, brief.audience),
             chart=png,
             palette=group_palette(brief.groups),
+            health=health_summary(brief),
+            facts_heading=facts_heading(brief),
+            href=lambda kind, key: page_href(web_root, kind, key),
         )
     )

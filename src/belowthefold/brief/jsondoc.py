@@ -113,6 +113,7 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         "notes": list(brief.notes),
         "missed_note": brief.missed_note,
         "methods": list(brief.methods),
+        "entities": brief.entities,
         "health": [health_dict(h) for h in brief.health],
     }
 

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from belowthefold.brief.column import coverage_shares
 from belowthefold.brief.view import (
     day_label,
-    health_gaps,
+    facts_heading,
+    health_summary,
+    page_href,
     peak_of,
     pressure_table,
     references,
@@ -26,14 +28,15 @@ def esc(text: str) -> str:
     return "\\" + flat if flat[:1] in {"#", "-", "+", ">"} or re.match(r"\d+\.\s", flat) else flat
 
 
-def render_markdown(brief: Brief) -> str:
+def render_markdown(brief: Brief, web_root: str | None = None) -> str:
+    """The column in Markdown; with `web_root`, headlines link to their web pages."""
     parts = [
         f"# Headlines you missed: {esc(brief.audience)}, {esc(week_title(brief))}",
         "",
-        *_dominant_section(brief),
+        *_dominant_section(brief, web_root),
         *_pressure_section(brief),
-        *_missed_section(brief, brief.missed, brief.audience),
-        *_versus_section(brief),
+        *_missed_section(brief, brief.missed, brief.audience, web_root),
+        *_versus_section(brief, web_root),
         *_methods_section(brief),
         *_health_section(brief),
         f"_Generated {brief.generated_at:%Y-%m-%d %H:%M} UTC by belowthefold._",
@@ -42,14 +45,18 @@ def render_markdown(brief: Brief) -> str:
     return "\n".join(parts)
 
 
-def _dominant_section(brief: Brief) -> list[str]:
+def _linked(text: str, href: str | None) -> str:
+    return f"[{esc(text)}](<{href}>)" if href else esc(text)
+
+
+def _dominant_section(brief: Brief, web_root: str | None) -> list[str]:
     out = ["## What dominated", ""]
     if brief.lead:
         out += [esc(brief.lead), ""]
     if not brief.dominant and not brief.lead:
         out += [f"No storyline dominated {esc(brief.audience)} coverage this window.", ""]
     for d in brief.dominant:
-        out += _dominant(d, brief.audience)
+        out += _dominant(d, brief.audience, page_href(web_root, "storylines", d.storyline_id))
     peak = peak_of(brief, brief.audience)
     if peak is not None:
         out += [
@@ -61,10 +68,10 @@ def _dominant_section(brief: Brief) -> list[str]:
     return [*out, ""] if brief.notes else out
 
 
-def _dominant(d: DominantStoryline, audience: str) -> list[str]:
+def _dominant(d: DominantStoryline, audience: str, href: str | None) -> list[str]:
     peak = f"; peaked at {d.peak_share:.0%} on {day_label(d.peak_day)}" if d.peak_day else ""
     out = [
-        f"**{esc(d.headline)}** held {d.share:.0%} of {esc(audience)} coverage "
+        f"**{_linked(d.headline, href)}** held {d.share:.0%} of {esc(audience)} coverage "
         f"({len(d.articles)} articles{peak}).",
         "",
     ]
@@ -96,18 +103,20 @@ def _pressure_section(brief: Brief) -> list[str]:
     return [*out, ""]
 
 
-def _missed_section(brief: Brief, missed: Sequence[MissedHeadline], audience: str) -> list[str]:
+def _missed_section(
+    brief: Brief, missed: Sequence[MissedHeadline], audience: str, web_root: str | None
+) -> list[str]:
     out = [f"## The headlines {esc(audience)} missed", ""]
     if not missed:
         note = brief.missed_note if audience == brief.audience else ""
         out += [esc(note or "No story met the thresholds for a missed headline this window."), ""]
     for m in missed:
-        out += _missed(m)
+        out += _missed(m, brief, page_href(web_root, "stories", m.story_id))
     return out
 
 
-def _missed(m: MissedHeadline) -> list[str]:
-    out = [f"### {m.rank}. {esc(m.headline)}", ""]
+def _missed(m: MissedHeadline, brief: Brief, href: str | None) -> list[str]:
+    out = [f"### {m.rank}. {_linked(m.headline, href)}", ""]
     if m.summary:
         out += [esc(m.summary), ""]
     bar = " · ".join(f"{esc(g)} {v:.0%}" for g, v in coverage_shares(m.coverage) if v > 0)
@@ -116,7 +125,7 @@ def _missed(m: MissedHeadline) -> list[str]:
         out += [f"> {esc(m.lead)}", ""]
     out += ["**Why it counts as missed**", "", *[f"- {esc(r)}" for r in m.reasons], ""]
     if m.facts:
-        out += ["**Key facts**", "", *[f"- {esc(f)}" for f in m.facts], ""]
+        out += [f"**{facts_heading(brief)}**", "", *[f"- {esc(f)}" for f in m.facts], ""]
     out += ["**Timeline**", ""]
     for t in timeline(m.articles):
         out.append(
@@ -133,7 +142,7 @@ def _missed(m: MissedHeadline) -> list[str]:
     return [*out, ""]
 
 
-def _versus_section(brief: Brief) -> list[str]:
+def _versus_section(brief: Brief, web_root: str | None) -> list[str]:
     if not brief.versus:
         return []
     out = [f"## Versus {esc(brief.versus)}", ""]
@@ -143,7 +152,7 @@ def _versus_section(brief: Brief) -> list[str]:
             f"({d.share:.0%} of its coverage).",
             "",
         ]
-    out += _missed_section(brief, brief.versus_missed, brief.versus)
+    out += _missed_section(brief, brief.versus_missed, brief.versus, web_root)
     return out
 
 
@@ -155,23 +164,23 @@ def _health_section(brief: Brief) -> list[str]:
     out = ["## Source completeness", ""]
     if not brief.health:
         return [*out, "No per-source fetch records for this window (imported files only).", ""]
-    gaps = health_gaps(brief.health)
-    names = ", ".join(esc(h.source) for h in gaps[:5])
-    more = f" and {len(gaps) - 5} more" if len(gaps) > 5 else ""
-    out += [
-        f"{len(brief.health)} sources; {len(gaps)} with gaps (days without articles or fetch "
-        f"errors){': ' + names + more if gaps else ''}.",
-        "",
-    ]
-    if not gaps:
-        return out
+    summary = health_summary(brief)
+    out += [esc(summary.sentence(brief.audience)), ""]
+    more = (
+        f"{summary.more} other sources had days without articles: the HTML and JSON briefs "
+        "list every source."
+    )
+    if not summary.table:
+        return [*out, more, ""] if summary.more else out
     out += [
         "| source | group | articles | days without | errors | last error |",
         "|---|---|---:|---:|---:|---|",
     ]
-    for h in gaps:
+    for h in summary.table:
         out.append(
             f"| {esc(h.source)} | {esc(h.group)} | {h.articles} | {h.days_without} | {h.errors} | "
             f"{esc(h.last_error or '')} |"
         )
+    if summary.more:
+        out += ["", more]
     return [*out, ""]

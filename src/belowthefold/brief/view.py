@@ -26,6 +26,23 @@ def safe_url(url: str | None) -> str | None:
     return quote(stripped, safe=":/?#[]@!$&'*+,;=%~-._")
 
 
+def page_href(web_root: str | None, kind: str, key: str | None) -> str | None:
+    """The web UI's page of a story ("stories") or storyline ("storylines"), under `web_root`
+    ("" for links relative to the server the brief is served from, as the web's brief page
+    does); None where the brief is not for the web (a file opened from disk has no such page)
+    or the item has no page (a storyline of one article, "article:ID")."""
+    if web_root is None or not key or key.startswith("article:"):
+        return None
+    return f"{web_root.rstrip('/')}/{kind}/{quote(key, safe='')}"
+
+
+def facts_heading(brief: Brief) -> str:
+    """ "Key facts", saying so where the names are the pattern extractor's guesses."""
+    return (
+        "Key facts" if brief.entities != "patterns" else "Key facts (names by pattern, see Methods)"
+    )
+
+
 def day_label(d: date) -> str:
     return f"{d.strftime('%a')} {d.strftime('%b')} {d.day}"
 
@@ -107,3 +124,55 @@ def health_sorted(health: Sequence[SourceHealth]) -> list[SourceHealth]:
 def health_gaps(health: Sequence[SourceHealth]) -> list[SourceHealth]:
     """The sources a reader should check before trusting "missed": errors or silent days."""
     return [h for h in health_sorted(health) if h.errors or h.days_without]
+
+
+# At most this many sources are tabled in the Markdown appendix; HTML and JSON have them all.
+HEALTH_ROWS = 12
+
+
+@dataclass(frozen=True)
+class HealthSummary:
+    """The completeness appendix in a few lines: what a reader must check before trusting
+    "missed" (the audience's own dead feeds first), then the rest as counts."""
+
+    sources: int
+    with_articles: int
+    silent: int  # sources with no article at all in the window
+    errors: int  # sources with fetch errors
+    audience_gaps: tuple[SourceHealth, ...]
+    table: tuple[SourceHealth, ...]  # the rows worth a look, most serious first
+    more: int  # gaps not in the table
+
+    def sentence(self, audience: str) -> str:
+        if not self.sources:
+            return "No per-source records for this window."
+        text = (
+            f"{self.sources} sources; {self.with_articles} had articles in this window, "
+            f"{self.silent} had none"
+        )
+        text += f"; {self.errors} had fetch errors." if self.errors else "."
+        if self.audience_gaps:
+            names = ", ".join(
+                f"{h.source} ({'no articles' if not h.articles else f'{h.days_without} days without'})"
+                for h in self.audience_gaps[:5]
+            )
+            text += f" Gaps in {audience} itself, which the missed list reads: {names}."
+        return text
+
+
+def health_summary(brief: Brief) -> HealthSummary:
+    """The audience's gaps and every fetch error are tabled; the outside sources' silent days
+    are counted (a sources file lists many that a week's files never mention, and a specialist
+    site that posts twice a week is not broken)."""
+    gaps = health_gaps(brief.health)
+    audience = tuple(h for h in gaps if h.group == brief.audience)
+    table = list(audience) + [h for h in gaps if h.errors and h not in audience]
+    return HealthSummary(
+        sources=len(brief.health),
+        with_articles=sum(1 for h in brief.health if h.articles),
+        silent=sum(1 for h in brief.health if not h.articles),
+        errors=sum(1 for h in brief.health if h.errors),
+        audience_gaps=audience,
+        table=tuple(table[:HEALTH_ROWS]),
+        more=len(gaps) - min(len(table), HEALTH_ROWS),
+    )

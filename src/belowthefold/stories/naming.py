@@ -56,9 +56,11 @@ def story_name(articles: Sequence[PlacedArticle]) -> str:
 def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -> str:
     """A storyline's name: the most central headline of its biggest story.
 
-    The biggest story is the one with the most attention (weight, then articles, then the
-    earliest); with `lang`, only articles in that language count where the storyline has any,
-    so an English brief names a multilingual saga in English.
+    The biggest story is the one with the most original reports (then attention, then the
+    earliest): the event outlets wrote most about, not the explainer that stayed longest on a
+    front page ("Might the next pope come from Africa?" sat there all week; the pope's death had
+    more headlines). With `lang`, only articles in that language count where the storyline has
+    any, so an English brief names a multilingual saga in English.
     """
     pool = [a for a in articles if lang and a.lang == lang] or list(articles)
     if not pool:
@@ -67,8 +69,9 @@ def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -
     for a in pool:
         stories[a.story_id or f"article:{a.id}"].append(a)
 
-    def size(items: Sequence[PlacedArticle]) -> tuple[float, int, float]:
+    def size(items: Sequence[PlacedArticle]) -> tuple[int, float, float]:
         first = min(a.published for a in items).timestamp()
-        return (sum(max(a.weight, 0.0) for a in items), len(items), -first)
+        originals = len({a.title.strip().lower() for a in items if not a.is_pickup})
+        return (originals, sum(max(a.weight, 0.0) for a in items), -first)
 
     return central_title(max(stories.values(), key=size))

@@ -117,7 +117,7 @@ def brief_page(request: Request) -> Response:
 
     state = state_of(request)
     brief = load_brief(request, request.path_params["week"])
-    html = render(brief, "html")
+    html = render(brief, "html", web_root="")  # headlines link to their story pages here
     nav = state.templates.get_template("_nav.html").render(nav="week")
     return HTMLResponse(with_nav(html, nav), headers={"Content-Security-Policy": CSP_BRIEF})
 
@@ -173,7 +173,7 @@ def brief_download(request: Request) -> Response:
     if fmt not in ("md", "json"):
         raise HTTPException(404, f"no brief format {fmt[:20]!r}: use .md or .json")
     brief = load_brief(request, request.path_params["week"])
-    body = render(brief, fmt)
+    body = render(brief, fmt, web_root=str(request.base_url))  # a saved file links back here
     name = _SAFE_NAME.sub("-", f"belowthefold-{brief.window.label}-{brief.audience}")
     media = "text/markdown; charset=utf-8" if fmt == "md" else "application/json"
     return Response(
