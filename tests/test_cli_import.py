@@ -25,10 +25,10 @@ def test_import_then_reimport_is_idempotent(tmp_path: Path) -> None:
     assert "imported 0 new, 5 already stored, 0 skipped" in second.stdout
 
 
-def test_bad_lines_exit_non_zero_with_a_summary(tmp_path: Path) -> None:
+def test_bad_lines_exit_partial_with_a_summary(tmp_path: Path) -> None:
     db = str(tmp_path / "b.db")
     result = run("--db", db, "import", str(FIX / "bad.jsonl"))
-    assert result.returncode == 1
+    assert result.returncode == 3  # partial success: some records imported, some skipped
     assert "imported 2 new" in result.stdout and "5 skipped" in result.stdout
     assert "bad.jsonl:2: broken JSON" in result.stderr
     assert "5 record(s) skipped" in result.stderr
@@ -91,6 +91,7 @@ def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
 def test_bad_week_is_one_clear_line(tmp_path: Path) -> None:
     result = run("--db", str(tmp_path / "f.db"), "stories", "--week", "2025-W99")
     assert result.returncode == 1 and "no such ISO week" in result.stderr
+    assert "2025 has 52 ISO weeks" in result.stderr
 
 
 def test_usage_errors_are_one_message_not_a_traceback(tmp_path: Path) -> None:

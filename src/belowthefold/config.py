@@ -128,7 +128,7 @@ class RankOptions:
     dominant_n: int = 3
     # 5%, not 10%: on real front pages a papal funeral split over a few storylines holds ~8%.
     dominant_share: float = 0.05
-    official_groups: tuple[str, ...] = ("official", "wire", "wires", "specialist")
+    official_groups: tuple[str, ...] = ("official", "wire", "specialist")
     # docs/method.md explains each.
     held_days: int = 2
     held_items: float = 4.0

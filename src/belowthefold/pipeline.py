@@ -240,22 +240,51 @@ def _batched(
         yield batch
 
 
-# A folder given with one of these formats stands for its files of that kind; a front-page
-# folder (and a folder under --format auto) is one input that its own reader walks.
-_FOLDER_SUFFIXES = {"gdelt": (".csv",), "csv": (".csv",), "jsonl": (".jsonl", ".ndjson", ".json")}
+# A folder given with one of these formats stands for its files of that kind (gzipped too); a
+# front-page folder is one input that its own reader walks. Under --format auto a folder is
+# front pages when it holds snapshots, else its JSONL and CSV files.
+_JSONL = (".jsonl", ".ndjson", ".json")
+_FOLDER_SUFFIXES = {
+    "gdelt": (".csv",),
+    "csv": (".csv",),
+    "jsonl": _JSONL,
+    "auto": (*_JSONL, ".csv"),
+}
+
+
+def _files_under(path: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    from belowthefold.ingest.readers import base_suffix
+
+    return sorted(p for p in path.rglob("*") if p.is_file() and base_suffix(p) in suffixes)
 
 
 def input_files(paths: Sequence[Path], fmt: str) -> list[Path]:
-    """The files to read: each path, with a folder of GDELT/CSV/JSONL files expanded, sorted."""
+    """The files to read: each path, with a folder of GDELT/CSV/JSONL files expanded, sorted.
+
+    Every path is checked first, so a typo in the last of many never leaves half an import.
+    """
     out: list[Path] = []
     for path in paths:
-        suffixes = _FOLDER_SUFFIXES.get(fmt)
-        if not path.is_dir() or suffixes is None:
+        if not path.exists():
+            raise InputError(f"no such file: {path}")
+        if not path.is_dir():
             out.append(path)
             continue
-        found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+        if fmt == "frontpages" or (fmt == "auto" and any(path.rglob("*_headlines.json"))):
+            if fmt == "frontpages" and not any(path.rglob("*_headlines.json")):
+                raise InputError(
+                    f"{path}: no front-page snapshots (DAY/HH-MM-SS_headlines.json) under it"
+                )
+            out.append(path)
+            continue
+        suffixes = _FOLDER_SUFFIXES[fmt]
+        found = _files_under(path, suffixes)
         if not found:
-            raise InputError(f"no {'/'.join(suffixes)} files under {path} for --format {fmt}")
+            what = "empty folder" if not any(path.iterdir()) else "folder without input files"
+            raise InputError(
+                f"{path}: {what}: no {'/'.join(suffixes)} files (gzipped or not) under it"
+                + ("" if fmt != "auto" else ", and no front-page snapshots")
+            )
         out.extend(found)
     return out
 
@@ -275,18 +304,26 @@ def import_paths(
     run_id = store.runs.begin("import", " ".join(str(p) for p in given))
     read = inserted = n_errors = 0
     errors: list[RecordError] = []
+    unusable = 0
     for path in paths:
         progress.total(f"import {path.name}", None)
-        for batch in _batched(iter_file(path, options), options.batch_size):
-            articles = [a for a in batch if isinstance(a, Article)]
-            bad = [e for e in batch if isinstance(e, RecordError)]
-            inserted += store.articles.insert_batch(articles, index.resolve, run_id)
-            store.runs.add_errors(run_id, bad)
-            errors.extend(bad[: max(0, 1000 - len(errors))])
-            n_errors += len(bad)
-            read += len(batch)
-            progress.advance(f"import {path.name}", len(batch))
-    unchanged = read - inserted - n_errors
+        try:
+            for batch in _batched(iter_file(path, options), options.batch_size):
+                articles = [a for a in batch if isinstance(a, Article)]
+                bad = [e for e in batch if isinstance(e, RecordError)]
+                inserted += store.articles.insert_batch(articles, index.resolve, run_id)
+                store.runs.add_errors(run_id, bad)
+                errors.extend(bad[: max(0, 1000 - len(errors))])
+                n_errors += len(bad)
+                read += len(batch)
+                progress.advance(f"import {path.name}", len(batch))
+        except InputError as exc:  # one unusable file (a bad header, empty) never stops the rest
+            bad_file = RecordError(str(path), str(exc).removeprefix(f"{path}: ")[:500])
+            store.runs.add_errors(run_id, [bad_file])
+            errors.append(bad_file)
+            n_errors += 1
+            unusable += 1
+    unchanged = read - inserted - (n_errors - unusable)
     store.runs.finish(run_id, read, inserted, unchanged, n_errors)
     return ImportSummary(run_id, read, inserted, unchanged, tuple(errors), n_errors)
 
@@ -448,6 +485,16 @@ def _in_range(d: date, what: str) -> date:
     return d
 
 
+def _day(text: str, option: str) -> date:
+    """A --from/--to day; the message is ours, not Python's "Invalid isoformat string"."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise WindowError(
+            f"{option} {text!r} is not a calendar date (use e.g. 2025-04-03)"
+        ) from exc
+
+
 def parse_window(
     week: str | None = None,
     start: str | None = None,
@@ -460,11 +507,8 @@ def parse_window(
     if week and (start or end):
         raise WindowError(f"give either {n.week} or {n.start}/{n.end}, not both")
     if start or end:
-        try:
-            s = _in_range(date.fromisoformat(start), n.start) if start else None
-            e = _in_range(date.fromisoformat(end), n.end) if end else None
-        except ValueError as exc:
-            raise WindowError(f"dates must look like 2025-04-03: {exc}") from exc
+        s = _in_range(_day(start, n.start), n.start) if start else None
+        e = _in_range(_day(end, n.end), n.end) if end else None
         s = s or (max(FIRST_DAY, e - timedelta(days=6)) if e else None)
         e = e or (min(LAST_DAY, s + timedelta(days=6)) if s else None)
         assert s is not None and e is not None
@@ -481,8 +525,10 @@ def parse_window(
     year, num = int(m.group(1)), int(m.group(2))
     try:
         monday = date.fromisocalendar(year, num, 1)
-    except ValueError as exc:
-        raise WindowError(f"no such ISO week {week!r}: {exc}") from exc
+    except ValueError as exc:  # Python says "Invalid week: 54"; say how many the year has
+        weeks = date(year, 12, 28).isocalendar()[1] if 1 <= year <= 9999 else 0
+        has = f": {year} has {weeks} ISO weeks" if weeks else ""
+        raise WindowError(f"no such ISO week {week!r}{has}") from exc
     _in_range(monday, f"week {week!r} starts on")
     _in_range(monday + timedelta(days=6), f"week {week!r} ends on")
     return Window(monday, monday + timedelta(days=6), f"{year}-W{num:02d}")

@@ -6,11 +6,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import typer
+import typer.core
+import typer.main
 from rich.console import Console
 
+from belowthefold import __version__
 from belowthefold.config import Settings, load_settings
 from belowthefold.errors import BelowTheFoldError
 from belowthefold.store import Store
@@ -21,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 eval_app = typer.Typer(help="Measure each heuristic stage on labelled data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
@@ -38,18 +42,60 @@ class Context:
         return Store(self.settings.db)
 
 
-class CommandFailed(Exception):
-    """Raised by a command that did its work but must exit non-zero (e.g. skipped records)."""
+# Exit codes, documented in the README: cron tells a run that did most of its work (some records
+# skipped, some sources down) from one that did nothing.
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2  # click's convention: a bad option or value, nothing was done
+EXIT_PARTIAL = 3
 
-    def __init__(self, message: str, code: int = 1) -> None:
+
+class CommandFailed(Exception):
+    """Raised by a command that must exit non-zero; the message is its one red line."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
         super().__init__(message)
         self.code = code
 
+
+class PartialSuccess(CommandFailed):
+    """The command did its work, but some records were skipped or some sources failed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_PARTIAL)
+
+
+class UsageError(CommandFailed):
+    """A value that parses but makes no sense (an unknown group, a zero interval): exit 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_USAGE)
+
+
+def partial_or_failed(message: str, succeeded: int) -> CommandFailed:
+    """PartialSuccess when anything succeeded, else a plain failure: one rule for every verb."""
+    return PartialSuccess(message) if succeeded else CommandFailed(message)
+
+
+# One --format vocabulary across verbs; each verb takes the names it can write, click refuses the
+# rest (exit 2) instead of a silent table.
+OUTPUT_FORMATS = ("table", "json", "jsonl", "csv", "md", "html")
+TableFormatOpt = Annotated[
+    Literal["table", "json"], typer.Option("--format", "-f", help="Output format.")
+]
+BriefFormat = Literal["md", "html", "json"]
+BriefFormatOpt = Annotated[BriefFormat, typer.Option("--format", "-f", help="Output format.")]
 
 DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="Database file (env BELOWTHEFOLD_DB; default in ~/.local/share)."),
 ]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"belowthefold {__version__}\n")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -59,6 +105,12 @@ def _root(
     config: Annotated[
         Path | None, typer.Option("--config", help="Settings file (default ./belowthefold.toml).")
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = Context(
         settings=load_settings(config, db=db),
@@ -97,14 +149,92 @@ def hoist_global_options(argv: Sequence[str]) -> list[str]:
     return front + rest
 
 
+def output_file(path: Path | None) -> Path | None:
+    """An `-o FILE` callback: refused before any work when it names a folder or a missing one.
+
+    A folder used to fail at the end with IsADirectoryError, and a missing folder was created
+    silently (a typo became a new directory tree).
+    """
+    if path is None:
+        return None
+    if path.is_dir():
+        raise UsageError(f"-o {path} is a folder; give a file name, e.g. {path / 'brief.html'}")
+    if not path.parent.is_dir():
+        raise UsageError(f"-o {path}: no such folder {path.parent} (create it first)")
+    return path
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write an output file; an OS refusal (permissions, a full disk) is one red line."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CommandFailed(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+class _ConventionalArgument(typer.core.TyperArgument):
+    """An argument shown as click shows one: `FILES...`, no Python type, no braces."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _rich_display_name(self) -> str:
+        return str(self.metavar) + ("..." if self.nargs != 1 else "")
+
+    def _usage_display_name(self) -> str:
+        name = self._rich_display_name()
+        return name if self.required else f"[{name}]"
+
+
+def _metavar(param: Any) -> str:
+    """TEXT, N, NUMBER, PATH or [a|b|c], from typer's type descriptor (or click's type)."""
+    desc = getattr(param, "type_descriptor", None)
+    choices = getattr(desc, "choices", None) or getattr(
+        getattr(param, "type", None), "choices", None
+    )
+    if choices:
+        return "[" + "|".join(str(getattr(c, "value", c)) for c in choices) + "]"
+    annotation = getattr(desc, "annotation", None)
+    args = get_args(annotation)
+    if args and get_origin(annotation) is not None:
+        annotation = next((a for a in args if a is not type(None)), annotation)
+    if getattr(desc, "is_path", False) or annotation is Path:
+        return "PATH"
+    if annotation is int:
+        return "N"
+    return "NUMBER" if annotation is float else "TEXT"
+
+
+def conventional_help(command: Any) -> Any:
+    """Help in click's conventions: flags without a value, `--week TEXT`, `FILES...`.
+
+    typer 0.29 prints Python types instead (`--open <bool>`, `<list[Path]>`); this sets each
+    parameter's metavar once, on the built command tree, before it parses anything.
+    """
+    for param in command.params:
+        if isinstance(param, typer.core.TyperArgument) and param.metavar is None:
+            param.metavar = str(param.name).upper()
+            param.__class__ = _ConventionalArgument
+        elif (
+            isinstance(param, typer.core.TyperOption)
+            and param.metavar is None
+            and not (param.is_flag or param.count)
+        ):
+            param.metavar = _metavar(param)
+    for sub in getattr(command, "commands", {}).values():
+        conventional_help(sub)
+    return command
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI; errors of ours become one red line and a non-zero exit."""
     import belowthefold.cli  # noqa: F401  (registers every command module)
 
     args = hoist_global_options(sys.argv[1:] if argv is None else argv)
     err = Console(stderr=True, soft_wrap=True)
+    command = conventional_help(typer.main.get_command(app))
     try:
-        result = app(args=args, prog_name="belowthefold", standalone_mode=False)
+        result = command.main(args=args, prog_name="belowthefold", standalone_mode=False)
     except CommandFailed as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         return exc.code
@@ -117,6 +247,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]")
         return 130
+    except OSError as exc:
+        # A file the command reads or writes refused (permissions, a full disk): one line too.
+        where = f" {exc.filename}" if exc.filename else ""
+        err.print(f"[red]error:[/red]{where}: {exc.strerror or exc}", highlight=False)
+        return EXIT_FAILURE
     except Exception as exc:
         # Usage errors (unknown option, bad value) come from the click that typer vendors;
         # they know how to print themselves and their exit code.

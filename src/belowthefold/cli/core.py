@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import tempfile
@@ -10,16 +11,26 @@ import webbrowser
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
 
 from belowthefold import pipeline
-from belowthefold.cli.app import CommandFailed, Context, app, get
+from belowthefold.cli.app import (
+    BriefFormatOpt,
+    Context,
+    TableFormatOpt,
+    UsageError,
+    app,
+    get,
+    output_file,
+    partial_or_failed,
+    write_text,
+)
 from belowthefold.cli.progress import progress_bars
 from belowthefold.config import ImportOptions
-from belowthefold.ingest import FORMATS
+from belowthefold.ingest import InputFormat
 from belowthefold.models import PlacedArticle, Window
 from belowthefold.store import Store
 
@@ -32,7 +43,6 @@ app.add_typer(sources_app, name="sources")
 WeekOpt = Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2025-W14.")]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First day, e.g. 2025-03-28.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last day (inclusive).")]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
 
 
 def _window(week: str | None, start: str | None, end: str | None) -> Window:
@@ -47,6 +57,16 @@ def _placed(c: Context, window: Window) -> list[PlacedArticle]:
         return store.articles.placed(lo, hi)
 
 
+def known_group(store: Store, name: str, option: str) -> str:
+    """`name` if the database knows the group (from its sources or articles), else a usage error
+    listing the known ones: an unknown name used to give an empty brief or rows of 0.00."""
+    known = sorted({*store.articles.groups(), *(s.group for s in store.sources.all())})
+    if name in known:
+        return name
+    listed = ", ".join(known) if known else "none yet (import or fetch first)"
+    raise UsageError(f"{option} {name!r} is not a known group; known groups: {listed}")
+
+
 @app.command("import")
 def import_(
     ctx: typer.Context,
@@ -56,13 +76,14 @@ def import_(
     sources: Annotated[
         Path | None, typer.Option("--sources", help="Sources TOML: outlets and groups.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")] = "auto",
+    fmt: Annotated[
+        InputFormat,
+        typer.Option("--format", help="Input format (auto: from the name and first line)."),
+    ] = "auto",
     no_stories: Annotated[bool, typer.Option("--no-stories", help="Skip clustering now.")] = False,
 ) -> None:
     """Import news files; bad records are recorded with file and line and skipped."""
     c = get(ctx)
-    if fmt not in FORMATS:
-        raise CommandFailed(f"--format must be one of {', '.join(FORMATS)}")
     options = ImportOptions(**{**c.settings.imports.__dict__, "format": fmt})
     started = time.perf_counter()
     with c.store() as store, progress_bars(c.err) as progress:
@@ -81,7 +102,12 @@ def import_(
         f"{summary.skipped} skipped, {clustered} clustered ({rate:,.0f} records/s)"
     )
     if summary.skipped:
-        raise CommandFailed(f"{summary.skipped} record(s) skipped; the rest were imported")
+        raise partial_or_failed(
+            f"{summary.skipped} record(s) skipped; the rest were imported"
+            if summary.read > summary.skipped
+            else f"all {summary.skipped} record(s) skipped; nothing was imported",
+            summary.read - summary.skipped,
+        )
 
 
 @app.command("errors")
@@ -94,7 +120,7 @@ def errors(ctx: typer.Context, limit: Annotated[int, typer.Option(help="How many
 
 
 @sources_app.callback()
-def sources_list(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
+def sources_list(ctx: typer.Context, fmt: TableFormatOpt = "table") -> None:
     """List sources, groups and article counts, with live health once fetched."""
     if ctx.invoked_subcommand is not None:
         return
@@ -143,9 +169,52 @@ def sources_list(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
         c.out.print("no sources yet: `belowthefold import FILE --sources sources.toml`")
 
 
-def _print_jsonl(c: Context, records: list[dict[str, object]]) -> None:
+def _print_jsonl(records: list[dict[str, object]]) -> None:
     for r in records:
         sys.stdout.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+
+
+def _print_csv(records: list[dict[str, object]], columns: tuple[str, ...]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for r in records:  # a list (a day's top storylines) is one cell, space-separated
+        writer.writerow(
+            {k: " ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()}
+        )
+
+
+ARTICLE_COLUMNS = (
+    "id",
+    "published",
+    "title",
+    "url",
+    "outlet",
+    "source",
+    "group",
+    "lang",
+    "weight",
+    "story_id",
+    "storyline_id",
+    "original_id",
+)
+
+
+def article_record(a: PlacedArticle) -> dict[str, object]:
+    """One article as every machine format writes it (json, jsonl, csv): the same columns."""
+    return {
+        "id": a.id,
+        "published": a.published.isoformat(),
+        "title": a.title,
+        "url": a.url,
+        "outlet": a.outlet,
+        "source": a.source,
+        "group": a.group,
+        "lang": a.lang,
+        "weight": a.weight,
+        "story_id": a.story_id,
+        "storyline_id": a.storyline_id,
+        "original_id": a.original_id,
+    }
 
 
 @app.command("articles")
@@ -154,31 +223,24 @@ def articles(
     week: WeekOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or jsonl.")] = "table",
+    fmt: Annotated[
+        Literal["table", "json", "jsonl", "csv"],
+        typer.Option("--format", "-f", help="Output format."),
+    ] = "table",
 ) -> None:
     """Every article in the window with its story, storyline and group."""
     c = get(ctx)
     window = _window(week, start, end)
     items = _placed(c, window)
+    records = [article_record(a) for a in items] if fmt != "table" else []
     if fmt == "jsonl":
-        _print_jsonl(
-            c,
-            [
-                {
-                    "id": a.id,
-                    "published": a.published.isoformat(),
-                    "title": a.title,
-                    "url": a.url,
-                    "outlet": a.outlet,
-                    "source": a.source,
-                    "group": a.group,
-                    "story_id": a.story_id,
-                    "storyline_id": a.storyline_id,
-                    "original_id": a.original_id,
-                }
-                for a in items
-            ],
-        )
+        _print_jsonl(records)
+        return
+    if fmt == "json":
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, default=str) + "\n")
+        return
+    if fmt == "csv":
+        _print_csv(records, ARTICLE_COLUMNS)
         return
     table = Table(
         "published", "group", "outlet", "story", "title", title=f"Articles {window.label}"
@@ -196,8 +258,8 @@ def stories(
     week: WeekOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    fmt: FormatOpt = "table",
-    limit: Annotated[int, typer.Option(help="Rows to show.")] = 40,
+    fmt: TableFormatOpt = "table",
+    limit: Annotated[int, typer.Option(help="Rows to show.", min=1)] = 40,
 ) -> None:
     """Stories and storylines in the window, largest first."""
     from belowthefold.stories.naming import story_name, storyline_name
@@ -279,7 +341,9 @@ def pressure(
     end: ToOpt = None,
     week: WeekOpt = None,
     group: Annotated[str | None, typer.Option("--group", help="Only this group.")] = None,
-    fmt: FormatOpt = "table",
+    fmt: Annotated[
+        Literal["table", "json", "csv"], typer.Option("--format", "-f", help="Output format.")
+    ] = "table",
 ) -> None:
     """Daily news pressure per group: top-three storyline share and concentration."""
     from belowthefold.attention import daily_pressure, measured
@@ -287,11 +351,18 @@ def pressure(
 
     c = get(ctx)
     window = _window(week, start, end)
+    if group is not None:
+        with c.store() as store:
+            known_group(store, group, "--group")
     items = _placed(c, window)
     groups = [group] if group else None
     points = daily_pressure(items, window.days(), groups)
     if fmt == "json":
         c.out.print_json(json.dumps([pressure_dict(p) for p in points]))
+        return
+    if fmt == "csv":
+        rows = [pressure_dict(p) for p in points]
+        _print_csv(rows, tuple(rows[0]) if rows else ("day", "group"))
         return
     table = Table(
         "date",
@@ -325,19 +396,22 @@ def brief(
     versus: Annotated[
         str | None, typer.Option("--versus", help="Compare with a second audience group.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="md, html or json.")] = "md",
+    fmt: BriefFormatOpt = "md",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write here instead of stdout.", callback=output_file),
     ] = None,
     chart: Annotated[
-        Path | None, typer.Option("--chart", help="Also write the pressure chart (PNG).")
+        Path | None,
+        typer.Option("--chart", help="Also write the pressure chart (PNG).", callback=output_file),
     ] = None,
     min_outlets: Annotated[
         int | None,
-        typer.Option("--min-outlets", help="Outlets a story needs to count (default 2)."),
+        typer.Option("--min-outlets", help="Outlets a story needs to count (default 2).", min=1),
     ] = None,
     top: Annotated[
-        int | None, typer.Option("--top", help="How many missed headlines to list (default 10).")
+        int | None,
+        typer.Option("--top", help="How many missed headlines to list (default 10).", min=1),
     ] = None,
 ) -> None:
     """The window's brief: what dominated, how hard it pressed, the headlines that were missed."""
@@ -350,10 +424,11 @@ def brief(
     if top is not None:
         rank = replace(rank, top_n=top)
     c = replace(c, settings=replace(c.settings, rank=rank))
-    if fmt not in ("md", "html", "json"):
-        raise CommandFailed("--format must be md, html or json")
     window = _window(week, start, end)
     with c.store() as store, progress_bars(c.err) as progress:
+        known_group(store, audience or c.settings.rank.audience, "--audience")
+        if versus is not None:
+            known_group(store, versus, "--versus")
         result = pipeline.make_brief(
             store,
             c.settings,
@@ -367,8 +442,7 @@ def brief(
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        write_text(output, text)
         c.err.print(f"wrote {output} ({len(result.missed)} missed headlines)")
     if chart is not None:
         render_chart_png(result, chart)
@@ -379,7 +453,8 @@ def brief(
 def demo(
     ctx: typer.Context,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write the brief.")
+        Path,
+        typer.Option("--output", "-o", help="Where to write the brief.", callback=output_file),
     ] = Path("brief.html"),
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the brief in a browser.")
@@ -406,7 +481,7 @@ def demo(
                 store, [files.corpus], settings.imports, files.sources, progress
             )
             result = pipeline.make_brief(store, settings, window, "mainstream", progress=progress)
-    output.write_text(render(result, "html"), encoding="utf-8")
+    write_text(output, render(result, "html"))
     top = result.dominant[0].headline if result.dominant else "nothing"
     c.out.print(
         f"demo: {summary.inserted} articles imported; {window.label}: dominated by “{top}”; "

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from belowthefold.cli.app import CommandFailed, eval_app, get
+from belowthefold.cli.app import CommandFailed, TableFormatOpt, eval_app, get
 from belowthefold.evaluate import GOLD_FORMATS
 from belowthefold.stories import REPRESENTATIONS
 
@@ -71,7 +71,7 @@ def clustering(
     gold_format: Annotated[
         str, typer.Option("--gold-format", help=f"auto or one of {', '.join(GOLD_FORMATS)}.")
     ] = "auto",
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: TableFormatOpt = "table",
     min_bcubed_f1: Annotated[
         float | None, typer.Option("--min-bcubed-f1", help="Exit non-zero below this B-cubed F1.")
     ] = None,
@@ -109,7 +109,7 @@ def dedup(
         ),
     ],
     seed: Annotated[int, typer.Option("--seed", help="Seed for the built edits.")] = 0,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: TableFormatOpt = "table",
     min_f1: Annotated[
         float | None, typer.Option("--min-f1", help="Exit non-zero below this F1.")
     ] = None,

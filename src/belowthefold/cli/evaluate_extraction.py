@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from belowthefold.cli.app import CommandFailed, eval_app, get
+from belowthefold.cli.app import CommandFailed, TableFormatOpt, eval_app, get
 
 
 @eval_app.command("extraction")
@@ -25,7 +25,7 @@ def eval_extraction(
     ],
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N pages.")] = None,
     min_f1: Annotated[float | None, typer.Option("--min-f1", help="Fail below this F1.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: TableFormatOpt = "table",
 ) -> None:
     """Full-text extraction quality: snippets that must / must not appear (P, R, F1)."""
     from belowthefold.extract import score_extraction

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from belowthefold.cli.app import CommandFailed, eval_app, get
+from belowthefold.cli.app import CommandFailed, TableFormatOpt, eval_app, get
 from belowthefold.store import Store
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def missed(
     sources: Annotated[
         Path | None, typer.Option("--sources", help="Sources file for --input.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: TableFormatOpt = "table",
     min_p5: Annotated[
         float | None, typer.Option("--min-p5", help="Exit non-zero below this P@5.")
     ] = None,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from belowthefold.cli.app import CommandFailed, eval_app, get
+from belowthefold.cli.app import CommandFailed, TableFormatOpt, eval_app, get
 from belowthefold.config import ImportOptions
 from belowthefold.ingest import FORMATS, iter_file
 from belowthefold.models import Article
@@ -54,7 +54,7 @@ def storylines(
     representation: Annotated[
         str | None, typer.Option("--representation", help=f"One of {', '.join(REPRESENTATIONS)}.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: TableFormatOpt = "table",
     show_unrelated: Annotated[
         bool, typer.Option("--show-unrelated", help="List the background headlines that joined.")
     ] = False,
@@ -69,8 +69,6 @@ def storylines(
     from belowthefold.evaluate.storylines import evaluate_storylines, read_labels
 
     c = get(ctx)
-    if fmt not in ("table", "json"):
-        raise CommandFailed("--format must be table or json")
     options = c.settings.cluster
     if representation is not None:
         if representation not in REPRESENTATIONS:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from belowthefold import pipeline
-from belowthefold.cli.app import CommandFailed, Context, app, get
+from belowthefold.cli.app import CommandFailed, Context, UsageError, app, get, partial_or_failed
 from belowthefold.cli.progress import progress_bars
 from belowthefold.errors import BelowTheFoldError
 from belowthefold.fetch import Fetcher, FetchReport
@@ -56,9 +56,13 @@ def fetch_and_report(c: Context, store: Store, only: Sequence[str] = ()) -> Fetc
     return report
 
 
-def fail_if_any_failed(report: FetchReport) -> None:
+def fail_if_any_failed(report: FetchReport, done: str = "") -> None:
+    """Exit 3 when some sources failed (partial success), 1 when every one did."""
     if report.failed:
-        raise CommandFailed(f"{len(report.failed)} of {len(report.sources)} sources failed")
+        raise partial_or_failed(
+            f"{len(report.failed)} of {len(report.sources)} sources failed{done}",
+            len(report.sources) - len(report.failed),
+        )
 
 
 SourceOpt = Annotated[
@@ -81,13 +85,15 @@ def watch(
     ctx: typer.Context,
     every: Annotated[str, typer.Option("--every", help="Time between fetches, e.g. 15m.")] = "15m",
     times: Annotated[
-        int | None, typer.Option("--times", help="Stop after this many fetches.")
+        int | None, typer.Option("--times", help="Stop after this many fetches.", min=1)
     ] = None,
     only: SourceOpt = None,
 ) -> None:
     """Fetch again and again; one source's failure never stops it; Ctrl-C stops cleanly."""
     c = get(ctx)
     interval = parse_duration(every)
+    if interval <= 0:
+        raise UsageError(f"--every {every}: the time between fetches must be above zero")
     done = 0
     try:
         while times is None or done < times:

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from belowthefold import pipeline
-from belowthefold.cli.app import CommandFailed, app, get
+from belowthefold.cli.app import BriefFormatOpt, app, get, output_file, write_text
+from belowthefold.cli.core import known_group
 from belowthefold.cli.fetching import fail_if_any_failed, fetch_and_report
 from belowthefold.cli.progress import progress_bars
 
@@ -23,17 +24,16 @@ def run(
     audience: Annotated[
         str | None, typer.Option("--audience", help="The audience's group.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="md, html or json.")] = "html",
+    fmt: BriefFormatOpt = "html",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Where to write the brief.")
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write the brief.", callback=output_file),
     ] = None,
 ) -> None:
     """Fetch every source, update stories, write this week's brief."""
     from belowthefold.brief import render
 
     c = get(ctx)
-    if fmt not in ("md", "html", "json"):
-        raise CommandFailed("--format must be md, html or json")
     window = pipeline.parse_window(week or datetime.now(UTC).strftime("%G-W%V"))
     out = output or Path(f"brief-{window.label}.{fmt}")
     with c.store() as store:
@@ -45,6 +45,7 @@ def run(
                 f"no sources yet: using the shipped catalog ({len(catalog)} sources); "
                 "change it with `belowthefold sources ...`"
             )
+        known_group(store, audience or c.settings.rank.audience, "--audience")
         report = fetch_and_report(c, store)
         with progress_bars(c.err) as progress:
             result = pipeline.make_brief(
@@ -55,7 +56,6 @@ def run(
                 progress=progress,
                 record=True,
             )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(result, fmt), encoding="utf-8")
+    write_text(out, render(result, fmt))
     c.out.print(f"wrote {out} ({len(result.missed)} missed headlines)")
-    fail_if_any_failed(report)
+    fail_if_any_failed(report, " (the brief is written)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -25,7 +25,9 @@ def _is_loopback(host: str) -> bool:
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    port: Annotated[
+        int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)
+    ] = 8000,
     admin_token: Annotated[
         str | None,
         typer.Option(
@@ -39,6 +41,12 @@ def serve(
         typer.Option(
             "--allow-private", help="Allow feed URLs on loopback/private/link-local addresses."
         ),
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also log debugging detail.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No request log; warnings and errors only.")
     ] = False,
 ) -> None:
     """Serve the week, stories, sources, search, briefs and the JSON API in the browser."""
@@ -60,4 +68,54 @@ def serve(
         f"serving {c.settings.db} on http://{host}:{port}/ "
         f"({'admin' if admin_token else 'read-only'}); Ctrl-C stops"
     )
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+    level = "debug" if verbose else "warning" if quiet else "info"
+    uvicorn.run(
+        web,
+        host=host,
+        port=port,
+        log_config=log_config(level, access=not quiet),
+        access_log=not quiet,
+    )
+
+
+def log_config(level: str, access: bool) -> dict[str, Any]:
+    """uvicorn's logging, timestamped, on stderr: the request log is on unless -q (datasette's
+    habit), so a served instance shows what it answered without extra flags."""
+    stamp = "%Y-%m-%dT%H:%M:%S%z"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "default": {
+                "()": "uvicorn.logging.DefaultFormatter",
+                "fmt": "%(asctime)s %(levelprefix)s %(message)s",
+                "datefmt": stamp,
+            },
+            "access": {
+                "()": "uvicorn.logging.AccessFormatter",
+                "fmt": '%(asctime)s %(client_addr)s "%(request_line)s" %(status_code)s',
+                "datefmt": stamp,
+            },
+        },
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "stream": "ext://sys.stderr",
+            },
+            "access": {
+                "class": "logging.StreamHandler",
+                "formatter": "access",
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["default"], "level": level.upper(), "propagate": False},
+            "uvicorn.error": {"level": level.upper()},
+            "uvicorn.access": {
+                "handlers": ["access"],
+                "level": "INFO" if access else "WARNING",
+                "propagate": False,
+            },
+        },
+    }

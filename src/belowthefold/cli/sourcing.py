@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from belowthefold import pipeline
-from belowthefold.cli.app import CommandFailed, get
+from belowthefold.cli.app import CommandFailed, TableFormatOpt, UsageError, get
 from belowthefold.cli.core import sources_app
 from belowthefold.errors import InputError
 from belowthefold.fetch import Fetcher
@@ -89,9 +89,14 @@ def sources_add_catalog(
         list[str] | None, typer.Option("--group", "-g", help="Only these groups (repeatable).")
     ] = None,
 ) -> None:
-    """Add the default catalog of world and security news feeds (wires, mainstream, ...)."""
+    """Add the default catalog of world and security news feeds (wire, mainstream, ...)."""
     c = get(ctx)
-    chosen = [s for s in pipeline.load_catalog() if not groups or s.group in groups]
+    catalog = pipeline.load_catalog()
+    unknown = sorted(set(groups or ()) - {s.group for s in catalog})
+    if unknown:
+        known = ", ".join(sorted({s.group for s in catalog}))
+        raise UsageError(f"--group {', '.join(unknown)}: not in the catalog; its groups: {known}")
+    chosen = [s for s in catalog if not groups or s.group in groups]
     with c.store() as store:
         pipeline.save_sources(store, chosen)
     c.out.print(
@@ -123,8 +128,10 @@ def sources_check(ctx: typer.Context) -> None:
 @sources_app.command("health")
 def sources_health(
     ctx: typer.Context,
-    days: Annotated[int, typer.Option("--days", help="Window for articles/day and errors.")] = 7,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    days: Annotated[
+        int, typer.Option("--days", help="Window for articles/day and errors.", min=1)
+    ] = 7,
+    fmt: TableFormatOpt = "table",
 ) -> None:
     """Per source: last successful fetch, articles per day lately, errors, last error."""
     c = get(ctx)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal, get_args
 
 from belowthefold.config import ImportOptions
 from belowthefold.errors import InputError
@@ -17,9 +18,10 @@ from belowthefold.ingest.records import canonical_url, parse_published, to_artic
 from belowthefold.language import LanguageIdentifier
 from belowthefold.models import Article, RecordError
 
-FORMATS = ("auto", "jsonl", "csv", "gdelt", "frontpages")
+InputFormat = Literal["auto", "jsonl", "csv", "gdelt", "frontpages"]
+FORMATS: tuple[str, ...] = get_args(InputFormat)
 
-__all__ = ["FORMATS", "canonical_url", "iter_file", "parse_published", "to_article"]
+__all__ = ["FORMATS", "InputFormat", "canonical_url", "iter_file", "parse_published", "to_article"]
 
 
 def _raw(path: Path, fmt: str) -> Iterator[Raw]:
@@ -56,8 +58,10 @@ def iter_file(
         languages = LanguageIdentifier(options.language_min_score, detect=options.detect_language)
     fmt = detect_format(path) if options.format == "auto" else options.format
     origin = str(path)
+    records = 0
     try:
         for line, item in _raw(path, fmt):
+            records += 1
             if isinstance(item, RecordError):
                 yield item
                 continue
@@ -67,5 +71,10 @@ def iter_file(
                 yield RecordError(origin, str(exc)[:500], line, _preview(item))
                 continue
             yield languages.settle(article)
-    except OSError as exc:
+    except (OSError, EOFError) as exc:  # EOFError: a gzip file cut short
         raise InputError(f"cannot read {path}: {exc}") from exc
+    if not records:
+        raise InputError(
+            f"{path}: empty: no records in it"
+            + (" under the header" if fmt in ("csv", "gdelt") and path.stat().st_size else "")
+        )

@@ -7,6 +7,7 @@ import json
 import math
 import re
 from datetime import UTC, date, datetime, time
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -40,6 +41,11 @@ MAX_ID_CHARS = 1000
 MAX_URL_CHARS = 4000
 
 _GDELT_DT = re.compile(r"^(\d{4})(\d{2})(\d{2})T?(\d{2})(\d{2})(\d{2})Z?$")
+_COMPACT_DAY = re.compile(r"^\d{8}$")
+_DIGITS = re.compile(r"^[+-]?\d+(\.\d+)?$")
+# RFC 2822 (`Thu, 03 Apr 2025 10:00:00 GMT`), as CSVs made from RSS carry it.
+_RFC2822 = re.compile(r"^([A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
+DATE_FORMS = "ISO 8601 (2025-04-03 or 2025-04-03T10:00:00Z), RFC 2822 or epoch seconds"
 
 # News is dated between these; anything outside is a broken clock or a hostile record, and a
 # year before 1000 would not even sort or parse as ISO text downstream.
@@ -102,9 +108,21 @@ def _parse_when(value: Any) -> tuple[datetime, bool]:
         if m:
             y, mo, d, h, mi, s = (int(g) for g in m.groups())
             return datetime(y, mo, d, h, mi, s, tzinfo=UTC), False
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(12, 0), tzinfo=UTC), True
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        if _DIGITS.match(text) and not _COMPACT_DAY.match(text):
+            raise ValueError(  # ambiguous (seconds? milliseconds? a typo?): say what works
+                f"{text!r} looks like epoch seconds written as text: only a JSON number "
+                f"(unquoted) is read as epoch seconds; in text write the date as ISO 8601 "
+                f"(2025-04-03T10:00:00Z) or RFC 2822"
+            )
+        if len(text) == 10 or _COMPACT_DAY.match(text):  # a day alone is noon, however written
+            return datetime.combine(_iso(date.fromisoformat, text), time(12, 0), tzinfo=UTC), True
+        if _RFC2822.match(text):
+            try:
+                dt = parsedate_to_datetime(text)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{text!r} is not a valid RFC 2822 date") from exc
+        else:
+            dt = _iso(datetime.fromisoformat, text.replace("Z", "+00:00").replace("z", "+00:00"))
     else:
         raise ValueError(f"no usable date in {value!r}")
     if dt.tzinfo is None:
@@ -112,8 +130,18 @@ def _parse_when(value: Any) -> tuple[datetime, bool]:
     return dt.astimezone(UTC), False
 
 
+def _iso(parse: Any, text: str) -> Any:
+    """date/datetime.fromisoformat with our message, not Python's "Invalid isoformat string"."""
+    try:
+        return parse(text)
+    except ValueError as exc:
+        why = str(exc)
+        detail = "" if why.startswith("Invalid isoformat") else f" ({why})"
+        raise ValueError(f"not a date{detail}: use {DATE_FORMS}") from exc
+
+
 def parse_published(value: Any) -> tuple[datetime, bool]:
-    """ISO 8601 date or datetime (or GDELT's 20250424T140000Z, or epoch seconds) to aware UTC.
+    """ISO 8601 date or datetime (or GDELT's 20250424T140000Z, RFC 2822, epoch seconds) to UTC.
 
     Returns (when, date_only). Naive datetimes are taken as UTC; a date alone is noon UTC
     so that it lands on the same calendar day in every time zone near UTC. Every form passes
