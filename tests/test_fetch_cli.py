@@ -109,6 +109,15 @@ def test_opml_import_export_round_trip(tmp_path: Path) -> None:
     assert 'text="mainstream"' in exported.stdout
     bad = cli("--db", db, "sources", "import-opml", str(FIX / "rss20.xml"), "--group", "x")
     assert bad.returncode == 1 and "not OPML" in bad.stderr
+    loose = cli("--db", db, "sources", "import-opml", str(FIX / "opml.xml"))
+    assert (
+        loose.returncode == 2 and "no category outline (Delta Daily): give --group" in loose.stderr
+    )
+    exported_file = tmp_path / "out.opml"
+    exported_file.write_text(exported.stdout, encoding="utf-8")
+    db2 = str(tmp_path / "o2.db")
+    back = cli("--db", db2, "sources", "import-opml", str(exported_file))  # groups from the file
+    assert back.returncode == 0 and "into groups mainstream" in back.stdout, back.stderr
 
 
 def test_catalog_is_valid_and_grouped() -> None:

@@ -120,6 +120,26 @@ def test_opml_reads_nested_outlines_and_round_trips() -> None:
     assert sources[0].domains == ("harbour.example",)
 
 
+def test_opml_round_trip_keeps_groups() -> None:
+    feeds = parse_opml((FIX / "opml.xml").read_bytes())
+    assert [f.category for f in feeds] == ["News", "News", None]  # the folder outline
+    with pytest.raises(InputError, match=r"1 feed\(s\) sit in no category outline \(Delta Daily\)"):
+        feeds_to_sources(feeds)
+    sources = [
+        Source("Wire One", "wire", ("wire.example",), ("https://wire.example/rss",)),
+        Source("Paper", "mainstream", ("paper.example",), ("https://paper.example/feed",)),
+        Source("Ministry", "official", (), ("https://gov.example/a", "https://gov.example/b")),
+    ]
+    again = feeds_to_sources(parse_opml(sources_to_opml(sources)))
+    assert {(s.name, s.group, s.feeds) for s in again} == {
+        (s.name, s.group, s.feeds) for s in sources
+    }
+    assert {s.group for s in feeds_to_sources(feeds, "x")} == {"x"}  # --group overrides
+    attr = b"""<opml version="2.0"><body><outline text="A" xmlUrl="https://a.example/f"
+        category="/Region/Foreign,/Tags/x"/></body></opml>"""
+    assert parse_opml(attr)[0].category == "Foreign"
+
+
 def test_opml_refuses_entity_expansion_and_non_opml() -> None:
     bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><opml><body/></opml>'
     with pytest.raises(InputError):

@@ -174,6 +174,36 @@ def test_atom_feed_parses(client: TestClient) -> None:
     assert feedparser.parse(client.get("/feeds/missed.atom").content).entries
 
 
+def test_atom_feed_answers_conditional_gets_and_uses_tag_ids(client: TestClient) -> None:
+    params = {"audience": "mainstream", "week": WEEK, "weeks": 2}
+    r = client.get("/feeds/missed.atom", params=params)
+    etag, modified = r.headers["etag"], r.headers["last-modified"]
+    assert etag.startswith('"') and modified.endswith(" GMT")
+    feed = feedparser.parse(r.content)
+    assert feed.feed.id == "tag:testserver,2025:missed/mainstream"
+    assert feed.entries and all(
+        e.id.startswith(f"tag:testserver,2025:missed/mainstream/{WEEK[:4]}-W") for e in feed.entries
+    )
+    same = client.get("/feeds/missed.atom", params=params, headers={"If-None-Match": etag})
+    assert same.status_code == 304 and same.content == b"" and same.headers["etag"] == etag
+    weak = client.get("/feeds/missed.atom", params=params, headers={"If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304
+    since = client.get("/feeds/missed.atom", params=params, headers={"If-Modified-Since": modified})
+    assert since.status_code == 304
+    other = client.get("/feeds/missed.atom", params=params, headers={"If-None-Match": '"x"'})
+    assert other.status_code == 200 and other.content == r.content
+    old = client.get(
+        "/feeds/missed.atom",
+        params=params,
+        headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"},
+    )
+    assert old.status_code == 200
+    garbled = client.get(
+        "/feeds/missed.atom", params=params, headers={"If-Modified-Since": "yesterday"}
+    )
+    assert garbled.status_code == 200
+
+
 def test_openapi_and_docs_page(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert schema["openapi"].startswith("3.")

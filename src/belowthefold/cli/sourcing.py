@@ -48,9 +48,14 @@ def sources_add(
 def sources_import_opml(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="An OPML file exported from a feed reader.")],
-    group: GroupOpt,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--group", "-g", help="Put every feed in this group (default: its category outline)."
+        ),
+    ] = None,
 ) -> None:
-    """Add every feed in an OPML file as a source of one group."""
+    """Add every feed of an OPML file as a source, grouped by its category outline."""
     c = get(ctx)
     try:
         feeds = parse_opml(file.read_bytes())
@@ -58,10 +63,14 @@ def sources_import_opml(
         raise CommandFailed(f"cannot read {file}: {exc}") from exc
     except InputError as exc:
         raise CommandFailed(f"{file}: {exc}") from exc
-    new = feeds_to_sources(feeds, group)
+    try:
+        new = feeds_to_sources(feeds, group)
+    except InputError as exc:
+        raise UsageError(f"{file}: {exc}") from exc
     with c.store() as store:
         pipeline.save_sources(store, new)
-    c.out.print(f"imported {len(new)} sources ({len(feeds)} feeds) into group {group}")
+    into = f"group {group}" if group else "groups " + ", ".join(sorted({s.group for s in new}))
+    c.out.print(f"imported {len(new)} sources ({len(feeds)} feeds) into {into}")
 
 
 @sources_app.command("export-opml")

@@ -1,7 +1,8 @@
 """OPML, the format feed readers exchange subscription lists in: import to and export from sources.
 
-Import reads every `<outline xmlUrl=...>` at any depth; export writes one category outline per
-group so the file round-trips through other readers and back.
+Import reads every `<outline xmlUrl=...>` at any depth, with its category: the folder outline
+it sits in (or its `category` attribute), as listparser's `categories` and feed readers use them;
+export writes one category outline per group, so groups round-trip through other readers and back.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class OpmlFeed:
     name: str
     feed: str
     site: str | None
+    category: str | None = None
 
 
 def parse_opml(text: str | bytes) -> list[OpmlFeed]:
@@ -38,23 +40,53 @@ def parse_opml(text: str | bytes) -> list[OpmlFeed]:
         raise InputError(f"not OPML: the root element is <{root.tag}>")
     out: list[OpmlFeed] = []
     seen: set[str] = set()
-    for node in root.iter("outline"):
+    body = root.find("body")
+    # Depth-first in document order, each outline with the innermost folder above it.
+    stack: list[tuple[ET.Element, str | None]] = [
+        (n, None) for n in reversed(list(body if body is not None else root))
+    ]
+    while stack:
+        node, folder = stack.pop()
+        if node.tag != "outline":
+            continue
         feed = (node.get("xmlUrl") or node.get("xmlurl") or "").strip()
-        if not feed or feed in seen:
+        if not feed:
+            label = _label(node)
+            stack.extend((child, label or folder) for child in reversed(list(node)))
+            continue
+        if feed in seen:
             continue
         seen.add(feed)
         site = (node.get("htmlUrl") or node.get("htmlurl") or "").strip() or None
-        name = " ".join((node.get("title") or node.get("text") or "").split()) or host_of(
-            site or feed
-        )
-        out.append(OpmlFeed(name=name, feed=feed, site=site))
+        name = _label(node) or host_of(site or feed)
+        category = folder or _category_attribute(node.get("category"))
+        out.append(OpmlFeed(name=name, feed=feed, site=site, category=category))
     return out
 
 
-def feeds_to_sources(feeds: Iterable[OpmlFeed], group: str) -> list[Source]:
-    """One source per OPML feed, in the given group; feeds with the same name are merged."""
+def _label(node: ET.Element) -> str:
+    return " ".join((node.get("title") or node.get("text") or "").split())
+
+
+def _category_attribute(value: str | None) -> str | None:
+    """OPML 2.0's `category="/News/World,/Tags/x"`: the last step of the first path."""
+    first = (value or "").split(",")[0].strip().strip("/")
+    return first.rsplit("/", 1)[-1].strip() or None
+
+
+def feeds_to_sources(feeds: Iterable[OpmlFeed], group: str | None = None) -> list[Source]:
+    """One source per OPML feed, in `group` if given, else in its category; feeds with the same
+    name are merged. InputError names the feeds that have neither."""
+    feeds = list(feeds)
+    loose = [f.name for f in feeds if not group and not f.category]
+    if loose:
+        shown = ", ".join(loose[:5]) + (", ..." if len(loose) > 5 else "")
+        raise InputError(
+            f"{len(loose)} feed(s) sit in no category outline ({shown}): give --group G"
+        )
     merged: dict[str, Source] = {}
     for f in feeds:
+        chosen = group or f.category or ""
         domains = tuple(dict.fromkeys(d for d in (host_of(f.site), host_of(f.feed)) if d))
         if f.name in merged:
             old = merged[f.name]
@@ -65,7 +97,7 @@ def feeds_to_sources(feeds: Iterable[OpmlFeed], group: str) -> list[Source]:
                 tuple(dict.fromkeys((*old.feeds, f.feed))),
             )
         else:
-            merged[f.name] = Source(f.name, group, domains, (f.feed,))
+            merged[f.name] = Source(f.name, chosen, domains, (f.feed,))
     return list(merged.values())
 
 

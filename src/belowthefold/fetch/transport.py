@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
 
 import httpx
+from protego import Protego
 
 from belowthefold.config import FetchOptions
 from belowthefold.errors import FetchError
@@ -30,6 +30,27 @@ from belowthefold.fetch.addresses import (
     resolve_host,
 )
 from belowthefold.fetch.deadline import RequestDeadlines, deadline_transport
+
+
+@dataclass(frozen=True)
+class RobotsRules:
+    """One host's robots.txt, read by RFC 9309 (protego: longest match, `Allow` beside
+    `Disallow`, `*` and `$`); no parser allows everything, unless `refusal` says why not."""
+
+    parser: Protego | None
+    refusal: str | None = None
+
+    def allows(self, url: str, agent: str) -> bool:
+        if self.refusal is not None:
+            return False
+        return True if self.parser is None else bool(self.parser.can_fetch(url, agent))
+
+    def crawl_delay(self, agent: str) -> float | None:
+        if self.parser is None:
+            return None
+        delay = self.parser.crawl_delay(agent)
+        return None if delay is None else float(delay)
+
 
 # Error kinds recorded per fetch; the CLI and docs list these.
 KINDS = (
@@ -229,7 +250,7 @@ class Fetcher:
             headers={"User-Agent": options.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         self._gate = _HostGate()
-        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots: dict[str, RobotsRules] = {}
         self._cancelled = threading.Event()
 
     def close(self) -> None:
@@ -292,33 +313,35 @@ class Fetcher:
         with self._gate.lock("robots " + key):
             if key not in self._robots:
                 self._robots[key] = self._load_robots(key)
-        parser = self._robots[key]
-        return True if parser is None else parser.can_fetch(self.options.user_agent, url)
+        return self._robots[key].allows(url, self.options.user_agent)
 
-    def _load_robots(self, key: str) -> RobotFileParser | None:
-        # A missing, broken or unreachable robots.txt allows everything (the common reading).
+    def _load_robots(self, key: str) -> RobotsRules:
+        # RFC 9309 section 2.3.1: a 4xx robots.txt (or none reachable) allows everything; a 5xx
+        # one means the server is in trouble, and the RFC's answer is to crawl nothing there.
         try:
             deadline = _Deadline(self.clock.monotonic() + self.options.deadline_s)
             result = self._get_with_retries(key + "/robots.txt", None, "text/plain", deadline, 0)
-        except FetchError:
-            return None
+        except FetchError as exc:
+            if exc.status is not None and exc.status >= 500:
+                return RobotsRules(None, f"robots.txt answered HTTP {exc.status}")
+            return RobotsRules(None)
         if result.status != 200:
-            return None
-        parser = RobotFileParser()
-        parser.parse(result.body[:500_000].decode("utf-8", "replace").splitlines())
-        return parser
+            return RobotsRules(None)
+        return RobotsRules(Protego.parse(result.body[:500_000].decode("utf-8", "replace")))
 
     def _delay(self, host: str) -> float:
         """The per-host pause: ours, or robots.txt's Crawl-delay when longer (capped at a minute)."""
-        parser = self._robots.get(host) if self.options.respect_robots else None
-        asked = parser.crawl_delay(self.options.user_agent) if parser is not None else None
+        rules = self._robots.get(host) if self.options.respect_robots else None
+        asked = rules.crawl_delay(self.options.user_agent) if rules is not None else None
         return max(self.options.per_host_delay_s, min(float(asked or 0), 60.0))
 
     def _check_robots(self, url: str) -> None:
         if urlsplit(url).path == "/robots.txt":
             return
         if not self.allowed(url):
-            raise FetchError("robots", f"robots.txt disallows {url[:200]}")
+            refusal = self._robots[_host_key(url)].refusal
+            why = f" ({refusal}: nothing is fetched there for now)" if refusal else ""
+            raise FetchError("robots", f"robots.txt disallows {url[:200]}{why}")
 
     # -- one request ------------------------------------------------------------------------
 
