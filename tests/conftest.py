@@ -35,6 +35,7 @@ def store(db_path: Path) -> Iterator[Store]:
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Never touch the user's real database or settings from a test."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.delenv("BELOWTHEFOLD_DB", raising=False)
     monkeypatch.delenv("BELOWTHEFOLD_CONFIG", raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import typer.main
@@ -31,3 +33,28 @@ def test_every_command_is_in_the_readme() -> None:
 def test_readme_starts_with_the_two_commands() -> None:
     head = README[:1500]
     assert "belowthefold demo" in head and "scripts/check.sh" in head
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_links_work_on_pypi() -> None:
+    """PyPI renders the README away from the repository: a relative link there is a dead link."""
+    relative = [m for m in re.findall(r"\]\(([^)]+)\)", README) if not m.startswith("https://")]
+    assert not relative, relative
+
+
+def test_package_metadata_for_an_index() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert {"Homepage", "Source", "Issues", "Changelog"} <= set(project["urls"])
+    assert project["keywords"] and "Typing :: Typed" in project["classifiers"]
+    (httpx,) = [d for d in project["dependencies"] if d.startswith("httpx")]
+    assert "<1" in httpx  # the deadline code reaches a private attribute of httpx 0.x
+
+
+def test_changelog_and_contributing() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## [Unreleased]" in changelog
+    contributing = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    for what in ("scripts/check.sh", "belowthefold eval", "bench/", "CHANGELOG.md"):
+        assert what in contributing, what

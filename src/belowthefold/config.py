@@ -220,27 +220,75 @@ def _apply(obj: T, values: dict[str, Any], prefix: str) -> T:
     return replace(obj, **changes)  # type: ignore[type-var]
 
 
-def load_settings(
-    config_file: Path | None = None, env: dict[str, str] | None = None, db: Path | None = None
-) -> Settings:
-    """Settings from defaults < belowthefold.toml < BELOWTHEFOLD_SECTION__KEY env < --db."""
-    env = dict(os.environ) if env is None else env
-    settings = Settings()
-    path = config_file or (
-        Path(env["BELOWTHEFOLD_CONFIG"]) if "BELOWTHEFOLD_CONFIG" in env else None
-    )
-    if path is None and Path("belowthefold.toml").exists():
-        path = Path("belowthefold.toml")
+def user_config_path(env: dict[str, str]) -> Path:
+    """Per-user settings: $XDG_CONFIG_HOME/belowthefold/belowthefold.toml (cron and systemd
+    never run in the project folder, so ./belowthefold.toml alone is not enough)."""
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "belowthefold" / "belowthefold.toml"
+
+
+def settings_file(config_file: Path | None, env: dict[str, str]) -> Path | None:
+    """The one settings file read: --config, else $BELOWTHEFOLD_CONFIG, else ./belowthefold.toml,
+    else the per-user file; None when there is none."""
+    if config_file is not None:
+        return config_file
+    if "BELOWTHEFOLD_CONFIG" in env:
+        return Path(env["BELOWTHEFOLD_CONFIG"])
+    for candidate in (Path("belowthefold.toml"), user_config_path(env)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _layers(config_file: Path | None, env: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The settings file's values with the environment's over them, and where each came from."""
+    path = settings_file(config_file, env)
     data: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     if path is not None:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read settings file {path}: {exc}") from exc
+        for section, values in data.items():
+            keys = values if isinstance(values, dict) else {"": values}
+            for name in keys:
+                origins[f"{section}.{name}" if name else section] = str(path)
     for key, value in env.items():
         if key.startswith("BELOWTHEFOLD_") and "__" in key:
             section, _, name = key[len("BELOWTHEFOLD_") :].lower().partition("__")
             data.setdefault(section, {})[name] = value
+            origins[f"{section}.{name}"] = f"env {key}"
+    return data, origins
+
+
+def describe_settings(
+    config_file: Path | None = None, env: dict[str, str] | None = None, db: Path | None = None
+) -> list[tuple[str, Any, str]]:
+    """(setting, effective value, where it came from) for every setting, in section order."""
+    env = dict(os.environ) if env is None else env
+    settings = load_settings(config_file, env, db)
+    _, origins = _layers(config_file, env)
+    if db is not None:
+        origins["db"] = "--db"
+    elif env.get("BELOWTHEFOLD_DB"):
+        origins["db"] = "env BELOWTHEFOLD_DB"
+    rows: list[tuple[str, Any, str]] = [("db", settings.db, origins.get("db", "default"))]
+    for section in _SECTIONS:
+        options = getattr(settings, section)
+        for f in fields(options):
+            key = f"{section}.{f.name}"
+            rows.append((key, getattr(options, f.name), origins.get(key, "default")))
+    return rows
+
+
+def load_settings(
+    config_file: Path | None = None, env: dict[str, str] | None = None, db: Path | None = None
+) -> Settings:
+    """Settings from defaults < settings file < BELOWTHEFOLD_SECTION__KEY env < --db."""
+    env = dict(os.environ) if env is None else env
+    settings = Settings()
+    data, _ = _layers(config_file, env)
     for section in _SECTIONS:
         if section in data:
             settings = replace(

@@ -13,6 +13,7 @@ from belowthefold.cli import evaluate_storylines as evaluate_storylines
 from belowthefold.cli import fetching as fetching
 from belowthefold.cli import running as running
 from belowthefold.cli import serving as serving
+from belowthefold.cli import settings as settings
 from belowthefold.cli import sourcing as sourcing
 from belowthefold.cli.app import app, main
 

@@ -103,7 +103,12 @@ def _root(
     ctx: typer.Context,
     db: DbOption = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="Settings file (default ./belowthefold.toml).")
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Settings file (default ./belowthefold.toml, else "
+            "$XDG_CONFIG_HOME/belowthefold/belowthefold.toml).",
+        ),
     ] = None,
     version: Annotated[
         bool,
