@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -83,6 +84,8 @@ def test_fetch_names_each_failing_source_and_exits_non_zero(tmp_path: Path) -> N
             )
         result = cli("--db", str(db), "fetch")
         watched = cli("--db", str(db), "watch", "--every", "0.1s", "--times", "2")
+        quiet = cli("--db", str(db), "watch", "--every", "0.1s", "--times", "2", "-q")
+        verbose = cli("--db", str(db), "watch", "--times", "1", "-v")
         only_broken = cli("--db", str(db), "fetch", "--source", "Broken")
     assert result.returncode == 3  # partial success: one source of two failed
     assert only_broken.returncode == 1  # nothing fetched: a failure
@@ -90,6 +93,12 @@ def test_fetch_names_each_failing_source_and_exits_non_zero(tmp_path: Path) -> N
     assert "1 new articles of 1 entries; 1 sources failed" in result.stdout
     assert watched.returncode == 0, watched.stderr  # watch never dies on one source
     assert watched.stdout.count("sources failed") == 2
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "
+    assert all(re.match(stamp, line) for line in watched.stdout.splitlines() if line)
+    assert re.search(stamp + r"next fetch in 0s", watched.stderr)
+    assert quiet.returncode == 0 and quiet.stdout == "" and "next fetch" not in quiet.stderr
+    assert quiet.stderr.count("Broken: http HTTP 503") == 2  # failures are still said
+    assert re.search(stamp + r"ok Good: 0 new of 1 entries", verbose.stderr), verbose.stderr
 
 
 def test_opml_import_export_round_trip(tmp_path: Path) -> None:

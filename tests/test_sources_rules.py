@@ -110,9 +110,14 @@ def test_a_gdelt_folder_is_its_csv_files(tmp_path: Path) -> None:
         (tmp_path / name).write_text("url,title,seendate,domain\n", "utf-8")
     files = pipeline.input_files([tmp_path], "gdelt")
     assert files == [tmp_path / "1.csv", tmp_path / "a" / "2.csv"]
-    assert pipeline.input_files([tmp_path], "frontpages") == [tmp_path]
+    with pytest.raises(InputError, match="no front-page snapshots"):
+        pipeline.input_files([tmp_path], "frontpages")
     with pytest.raises(InputError, match=r"no \.jsonl"):
         pipeline.input_files([tmp_path], "jsonl")
+    (tmp_path / "2025-04-01").mkdir()
+    (tmp_path / "2025-04-01" / "08-00-00_headlines.json").write_text("[]", "utf-8")
+    assert pipeline.input_files([tmp_path], "frontpages") == [tmp_path]
+    assert pipeline.input_files([tmp_path], "auto") == [tmp_path]  # snapshots: a front-page folder
 
 
 # --- the real GDELT week ---------------------------------------------------------------------

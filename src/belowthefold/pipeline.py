@@ -305,8 +305,9 @@ def import_paths(
     read = inserted = n_errors = 0
     errors: list[RecordError] = []
     unusable = 0
+    # One bar for the files (k of N, with an ETA) and one count of records, however many files.
+    progress.total("import files", len(paths))
     for path in paths:
-        progress.total(f"import {path.name}", None)
         try:
             for batch in _batched(iter_file(path, options), options.batch_size):
                 articles = [a for a in batch if isinstance(a, Article)]
@@ -316,13 +317,14 @@ def import_paths(
                 errors.extend(bad[: max(0, 1000 - len(errors))])
                 n_errors += len(bad)
                 read += len(batch)
-                progress.advance(f"import {path.name}", len(batch))
+                progress.advance("import records", len(batch))
         except InputError as exc:  # one unusable file (a bad header, empty) never stops the rest
             bad_file = RecordError(str(path), str(exc).removeprefix(f"{path}: ")[:500])
             store.runs.add_errors(run_id, [bad_file])
             errors.append(bad_file)
             n_errors += 1
             unusable += 1
+        progress.advance("import files", 1)
     unchanged = read - inserted - (n_errors - unusable)
     store.runs.finish(run_id, read, inserted, unchanged, n_errors)
     return ImportSummary(run_id, read, inserted, unchanged, tuple(errors), n_errors)

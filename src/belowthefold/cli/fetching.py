@@ -32,9 +32,19 @@ def parse_duration(text: str) -> float:
     return sum(float(n) * unit[u] for n, u in parts)
 
 
-def fetch_and_report(c: Context, store: Store, only: Sequence[str] = ()) -> FetchReport:
+def fetch_and_report(
+    c: Context,
+    store: Store,
+    only: Sequence[str] = (),
+    *,
+    prefix: str = "",
+    verbosity: int = 0,
+) -> FetchReport:
     """One fetch run of the stored sources (or `only` these names/groups), reported on the
-    consoles; the caller decides what a failed source means for the exit code."""
+    consoles; the caller decides what a failed source means for the exit code.
+
+    `prefix` starts every line (watch's timestamp); verbosity -1 prints only failures, 1 also
+    each source that answered."""
     sources = pipeline.sources_to_fetch(store, only)
     if not sources:
         raise CommandFailed(
@@ -43,13 +53,18 @@ def fetch_and_report(c: Context, store: Store, only: Sequence[str] = ()) -> Fetc
         )
     with Fetcher(c.settings.fetch) as fetcher, progress_bars(c.err) as progress:
         report = pipeline.fetch_sources(store, c.settings.fetch, sources, fetcher, progress)
-    for s in report.failed:
-        c.err.print(f"[red]failed[/red] {s.line()}", highlight=False)
+    for s in report.sources:
+        if s.failed:
+            c.err.print(f"{prefix}[red]failed[/red] {s.line()}", highlight=False)
+        elif verbosity > 0:
+            c.err.print(f"{prefix}ok {s.line()}", highlight=False, markup=False)
+    if verbosity < 0:
+        return report
     skipped = sum(s.skipped for s in report.sources)
     unusable = f"; {skipped} entries without a title or link/id skipped" if skipped else ""
     c.out.print(
-        f"fetched {report.feeds} feeds of {len(report.sources)} sources in {report.elapsed_s:.1f}s: "
-        f"{report.inserted} new articles of {report.entries} entries; "
+        f"{prefix}fetched {report.feeds} feeds of {len(report.sources)} sources in "
+        f"{report.elapsed_s:.1f}s: {report.inserted} new articles of {report.entries} entries; "
         f"{len(report.failed)} sources failed{unusable}",
         highlight=False,
     )
@@ -88,9 +103,18 @@ def watch(
         int | None, typer.Option("--times", help="Stop after this many fetches.", min=1)
     ] = None,
     only: SourceOpt = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also a line for each source that answered.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only failures; no summaries, no waiting line.")
+    ] = False,
 ) -> None:
-    """Fetch again and again; one source's failure never stops it; Ctrl-C stops cleanly."""
+    """Fetch again and again; one source's failure never stops it; Ctrl-C stops cleanly.
+
+    Every line starts with its UTC time, so a log of a week of watching reads on its own."""
     c = get(ctx)
+    verbosity = 1 if verbose else -1 if quiet else 0
     interval = parse_duration(every)
     if interval <= 0:
         raise UsageError(f"--every {every}: the time between fetches must be above zero")
@@ -100,14 +124,22 @@ def watch(
             started = time.monotonic()
             try:
                 with c.store() as store:
-                    fetch_and_report(c, store, only or ())
+                    fetch_and_report(
+                        c, store, only or (), prefix=_stamp() + " ", verbosity=verbosity
+                    )
             except (BelowTheFoldError, CommandFailed) as exc:
-                c.err.print(f"[red]error:[/red] {exc} (watch goes on)", highlight=False)
+                c.err.print(f"{_stamp()} [red]error:[/red] {exc} (watch goes on)", highlight=False)
             done += 1
             if times is not None and done >= times:
                 break
-            now = datetime.now(UTC).strftime("%H:%M:%S")
-            c.err.print(f"{now}: next fetch in {interval:.0f}s (Ctrl-C stops)", highlight=False)
+            if not quiet:
+                c.err.print(
+                    f"{_stamp()} next fetch in {interval:.0f}s (Ctrl-C stops)", highlight=False
+                )
             time.sleep(max(0.0, interval - (time.monotonic() - started)))
     except KeyboardInterrupt:
-        c.err.print(f"stopped after {done} fetches")
+        c.err.print(f"{_stamp()} stopped after {done} fetches")
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
