@@ -141,3 +141,28 @@ def test_health_window_counts_each_source_in_one_pass(store: Store) -> None:
     )
     got = {h.source: (h.group, h.articles, h.days_without, h.errors) for h in rows}
     assert got == {"Courier": ("local", 3, 5, 0), "Silent": ("wire", 0, 7, 0)}
+
+
+def test_story_merges_move_articles_and_counts_and_leave_a_redirect(store: Store) -> None:
+    from belowthefold.models import Assignment
+
+    a1, a2, a3 = _article(1), _article(2), _article(3)
+    store.articles.insert_batch([a1, a2, a3], SourceIndex.build([]).resolve, 0)
+    store.stories.save(
+        [
+            (a1, Assignment("a1", "st-ko", "sl-ko")),
+            (a2, Assignment("a2", "st-en", "sl-en")),
+            (a3, Assignment("a3", "st-en", "sl-en")),
+        ],
+        story_merges=[("st-ko", "st-en")],
+    )
+    rows = dict(
+        store.conn.execute("SELECT article_id, story_id || ' ' || storyline_id FROM assignments")
+    )
+    assert rows == {"a1": "st-en sl-en", "a2": "st-en sl-en", "a3": "st-en sl-en"}
+    counts = dict(store.conn.execute("SELECT id, articles FROM stories"))
+    assert counts == {"st-ko": 0, "st-en": 3}
+    assert store.stories.resolve("st-ko") == "st-en"
+    # Saving the same merge again (a resumed run) changes nothing.
+    store.stories.save([], story_merges=[("st-ko", "st-en")])
+    assert dict(store.conn.execute("SELECT id, articles FROM stories")) == counts

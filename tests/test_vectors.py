@@ -83,3 +83,53 @@ def test_dense_index_reuses_rows_and_finds_the_nearest() -> None:
     assert len(index.ids) == 4 and index.nearest(eye[2], 1) == ["g9"]
     index.merge("g9", "g0")
     assert index.nearest(eye[2], 1) == ["g0"] and len(index) == 3
+
+
+def test_two_stories_of_one_event_in_two_languages_merge_once_one_grows() -> None:
+    """A Korean report that started its own story (the per-article bar kept it apart) joins the
+    English story when that story doubles: later ids continue as the English one's."""
+    rows = [
+        ("North Korea launches its first 5,000-ton destroyer", "en", 9),
+        ("북한 5000t급 신형 구축함 진수식", "ko", 10),
+        ("North Korea unveils new 5,000-ton destroyer Choe Hyon", "en", 11),
+        ("Kim Jong Un watches launch of North Korea's new 5,000-ton destroyer", "en", 12),
+    ]
+    from datetime import UTC, datetime
+
+    from belowthefold.models import Article
+
+    arts = [
+        Article(id=f"a{i}", title=t, lang=lang, published=datetime(2025, 4, 25, h, tzinfo=UTC))
+        for i, (t, lang, h) in enumerate(rows)
+    ]
+    kept_apart = ClusterOptions(dense_alone_threshold=0.0)  # no cross-language join per article
+    c = StoryClusterer(replace(kept_apart, story_merge_dense=0.0))
+    got = [c.add(a) for a in arts]
+    assert got[1].story_id != got[0].story_id and c.take_story_merges() == []
+    c = StoryClusterer(replace(kept_apart, story_merge_dense=0.6))
+    got = [c.add(a) for a in arts]
+    assert got[1].story_id != got[0].story_id  # the decision at the time stands ...
+    assert c.take_story_merges() == [(got[1].story_id, got[0].story_id)]  # ... then is merged
+    assert got[3].story_id == got[0].story_id
+
+
+def test_story_merges_reach_the_store_and_old_ids_redirect(store: Store, tmp_path: Path) -> None:
+    rows = [
+        ("North Korea launches its first 5,000-ton destroyer", "en", "2025-04-25T09:00:00Z"),
+        ("북한 5000t급 신형 구축함 진수식", "ko", "2025-04-25T10:00:00Z"),
+        ("North Korea unveils new 5,000-ton destroyer Choe Hyon", "en", "2025-04-25T11:00:00Z"),
+    ]
+    cluster = ClusterOptions(dense_alone_threshold=0.0, story_merge_dense=0.6)
+    settings = replace(Settings(db=store.path), cluster=cluster)
+    pipeline.import_paths(store, [_file(tmp_path, rows, "a.jsonl")], ImportOptions())
+    assert pipeline.update_stories(store, settings) == 3
+    story = dict(
+        store.conn.execute(
+            "SELECT a.lang, s.story_id FROM articles a JOIN assignments s ON s.article_id = a.id"
+        ).fetchall()
+    )
+    assert story["ko"] == story["en"]
+    (old,) = [
+        r[0] for r in store.conn.execute("SELECT id FROM stories WHERE merged_into IS NOT NULL")
+    ]
+    assert store.stories.resolve(old) == story["en"]

@@ -74,6 +74,13 @@ class ClusterOptions:
     dense_candidates: int = 10
     dense_alone_threshold: float = 0.4
     dense_chars: int = 300
+    # Story merges (clusterer._merge_story): when a story doubles, an active twin this alike
+    # (sparse centroid cosine; dense, across languages, mutual nearest) folds into it. Off: on
+    # AllSides/probe sparse merges only lost precision (0.3-0.5: B3 F1 0.876-0.908 vs 0.908);
+    # dense at 0.6 raised devweek's cross-language recall 0.515 -> 0.641 at precision 1.0, but
+    # on the GDELT week about half of 25 sampled merges joined two events of one topic.
+    story_merge_cosine: float = 0.0
+    story_merge_dense: float = 0.0
     model_path: str = ""
     # Flood linking (stories/burst.py): a strongly bursting title term joins its storyline.
     burst_linking: bool = True

@@ -388,14 +388,22 @@ def _cluster_pending(
             dups.append(link)
         pairs.append((article, clusterer.add(article, vector)))
         if len(pairs) >= settings.imports.batch_size:
+            # Merges leave the clusterer before its state is checkpointed with them.
+            merges, story_merges = clusterer.take_merges(), clusterer.take_story_merges()
             store.stories.save(
-                pairs, dups, clusterer.take_merges(), _checkpoint(clusterer, deduper, print_)
+                pairs,
+                dups,
+                merges,
+                _checkpoint(clusterer, deduper, print_),
+                story_merges=story_merges,
             )
             beat()
             done += len(pairs)
             progress.advance("stories", len(pairs))
             pairs, dups = [], []
-    store.stories.save(pairs, dups, clusterer.take_merges(), done=True)  # drops the checkpoint
+    store.stories.save(  # the last batch drops the checkpoint
+        pairs, dups, clusterer.take_merges(), done=True, story_merges=clusterer.take_story_merges()
+    )
     done += len(pairs)
     progress.advance("stories", len(pairs))
     store.stories.refresh_storyline_counts()

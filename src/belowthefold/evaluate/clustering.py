@@ -17,7 +17,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -306,12 +306,15 @@ def evaluate(
     clusterer = StoryClusterer(options, encoder=encoder)
     t0 = time.perf_counter()
     vectors = clusterer.encode([g.article for g in gold])
-    assignments = [
-        clusterer.add(g.article, None if vectors is None else vectors[i])
-        for i, g in enumerate(gold)
-    ]
+    assignments = []
+    story_to: dict[str, str] = {}
+    line_to: dict[str, str] = {}
+    for i, g in enumerate(gold):
+        assignments.append(clusterer.add(g.article, None if vectors is None else vectors[i]))
+        story_to.update(clusterer.take_story_merges())
+        line_to.update(clusterer.take_merges())
     seconds = time.perf_counter() - t0
-    predicted = [a.story_id for a in assignments]
+    predicted = [follow(story_to, a.story_id) for a in assignments]
     labels = [g.story for g in gold]
     langs = [g.article.lang or "" for g in gold]
     return ClusteringReport(
@@ -319,12 +322,21 @@ def evaluate(
         articles=len(gold),
         gold_stories=len(set(labels)),
         predicted_stories=len(set(predicted)),
-        predicted_storylines=len({a.storyline_id for a in assignments}),
+        predicted_storylines=len({follow(line_to, a.storyline_id) for a in assignments}),
         bcubed=bcubed(predicted, labels),
         pairwise=pairwise(predicted, labels),
         seconds=seconds,
         cross_language=cross_language_pairs(predicted, labels, langs),
     )
+
+
+def follow(redirects: Mapping[str, str], gid: str) -> str:
+    """Where a merged story or storyline id ends, following redirects (a cycle stops)."""
+    seen = set()
+    while gid in redirects and gid not in seen:
+        seen.add(gid)
+        gid = redirects[gid]
+    return gid
 
 
 def with_representation(options: ClusterOptions, representation: str | None) -> ClusterOptions:

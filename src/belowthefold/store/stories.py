@@ -24,11 +24,14 @@ class StoryRepo:
         merges: Sequence[tuple[str, str]] = (),
         checkpoint: bytes | None = None,
         done: bool = False,
+        story_merges: Sequence[tuple[str, str]] = (),
     ) -> None:
-        """Store one batch of assignments, pickup links and storyline merges in one transaction.
+        """Store one batch of assignments, pickup links and merges in one transaction.
 
         Merges are applied after the batch's assignments, in order, so a chain a -> b -> c ends
-        with every article of a and b in c; the old storylines stay as redirects. `checkpoint`
+        with every article of a and b in c; the old storylines stay as redirects. Story merges
+        come last: a merged story's articles move to the surviving story and its storyline as
+        it stands then, and the old story id redirects (`resolve`). `checkpoint`
         (the clusterer's state after this batch) commits with it, so kill -9 can resume exactly;
         `done` deletes it with the run's last batch.
         """
@@ -51,6 +54,9 @@ class StoryRepo:
                 touched.add(a.story_id)
             for old, new in merges:
                 self._merge_storyline(old, new)
+            for old, new in story_merges:
+                self._merge_story(old, new)
+                touched.update((old, new))
             self._recount(touched)
 
     def _stories_of(self, article_ids: Sequence[str]) -> set[str]:
@@ -89,6 +95,21 @@ class StoryRepo:
             (old, new),
         )
         self.conn.execute("UPDATE storylines SET merged_into=? WHERE id=?", (new, old))
+
+    def _merge_story(self, old: str, new: str) -> None:
+        self.conn.execute(
+            "UPDATE assignments SET story_id = ?, storyline_id = COALESCE("
+            "(SELECT storyline_id FROM stories WHERE id = ?), storyline_id) WHERE story_id = ?",
+            (new, new, old),
+        )
+        self.conn.execute(
+            "UPDATE stories SET "
+            "first_published = MIN(first_published, (SELECT first_published FROM stories WHERE id=?)), "
+            "last_published = MAX(last_published, (SELECT last_published FROM stories WHERE id=?)) "
+            "WHERE id=?",
+            (old, old, new),
+        )
+        self.conn.execute("UPDATE stories SET merged_into=? WHERE id=?", (new, old))
 
     def resolve_storyline(self, storyline_id: str) -> str:
         """Follow storyline merge redirects to the storyline's current id."""

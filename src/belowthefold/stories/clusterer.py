@@ -233,6 +233,20 @@ def _dense_link(g: _Group, dense: Any, alpha: float) -> float:
     return float(dot / (norm**alpha * max(g.size, 1) ** (1 - alpha)))
 
 
+def _apart(a: _Group, b: _Group) -> bool:
+    """Whether two groups are mostly in different languages (TF-IDF cannot compare them)."""
+    la = max(a.langs, key=a.langs.__getitem__) if a.langs else ""
+    lb = max(b.langs, key=b.langs.__getitem__) if b.langs else ""
+    return bool(la and lb and la != lb)
+
+
+def _dense_cosine(a: Any, b: Any) -> float:
+    import numpy as np
+
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return float(a @ b) / (na * nb) if na > 0 and nb > 0 else 0.0
+
+
 def _cosine(a: SparseVec, na: float, b: SparseVec, nb: float) -> float:
     if na <= 0 or nb <= 0:
         return 0.0
@@ -270,6 +284,8 @@ class StoryClusterer:
         self.burst = BurstTracker(options)
         # Storylines folded into a flood's storyline since the last take_merges(): (old, new).
         self._merges: list[tuple[str, str]] = []
+        # Stories found to be one event once both had grown (take_story_merges): (old, new).
+        self._story_merges: list[tuple[str, str]] = []
         # The everyday words of the current stream day (see _everyday).
         self._everyday_day = -1
         self._everyday_set: frozenset[int] = frozenset()
@@ -339,7 +355,86 @@ class StoryClusterer:
         self._feed(story_id, storyline_id, vec, dense, when, article.lang)
         if best is None:
             self._consolidate(storyline_id, when)
+        else:
+            story_id, storyline_id = self._merge_story(story_id)
         return Assignment(article.id, story_id, storyline_id, round(sim, 4))
+
+    def _merge_story(self, story_id: str) -> tuple[str, str]:
+        """Fold two stories of one event together once the one just fed has grown enough.
+
+        Online, an event's first reports can start two stories (two framings, or a report in
+        another language before its story had any); a member-by-member decision never
+        reconsiders that. Each time a story doubles (2, 4, 8 ... members) its whole centroid is
+        compared with the active stories: a sparse centroid cosine of `story_merge_cosine`, or,
+        for stories mostly in different languages, a dense one of `story_merge_dense`, folds
+        the smaller into the larger, whose id stays (the other redirects: take_story_merges).
+        Returns the (story, storyline) the article ends in.
+        """
+        o = self.options
+        g = self.stories.groups[story_id]
+        if (o.story_merge_cosine <= 0 and o.story_merge_dense <= 0) or g.size & (g.size - 1):
+            return story_id, g.storyline_id
+        best, best_sim = None, 0.0
+        for gid, sim in self._story_twins(g):
+            if sim > best_sim:
+                best, best_sim = gid, sim
+        if best is None:
+            return story_id, g.storyline_id
+        h = self.stories.groups[best]
+        big, small = sorted((g, h), key=lambda x: (-x.size, x.first, x.id))
+        self.stories.merge(small.id, big.id)
+        if small.id in self.history.groups and big.id in self.history.groups:
+            self.history.merge(small.id, big.id)
+        self._story_merges.append((small.id, big.id))
+        return big.id, big.storyline_id
+
+    def _story_twins(self, g: _Group) -> Iterable[tuple[str, float]]:
+        """Active stories that look like the same event as `g` on its whole content."""
+        o = self.options
+        n = len(self.stories.groups)
+        cap = max(50, int(o.common_term_share * n)) if n > 200 else n + 1
+        probe = dict(
+            heapq.nlargest(o.storyline_merge_terms, g.centroid.items(), key=lambda kv: kv[1])
+        )
+        found = self.stories.candidates(probe, cap, o.max_candidates, 1.0)
+        if g.dense is not None and o.story_merge_dense > 0:
+            seen = set(found)
+            near = self.stories.vectors.nearest(g.dense, o.dense_candidates)
+            found += [gid for gid in near if gid not in seen]
+        for gid in found:
+            h = self.stories.groups[gid]
+            if gid == g.id:
+                continue
+            sim = _cosine(g.centroid, g.norm, h.centroid, h.norm)
+            if o.story_merge_cosine > 0 and sim >= o.story_merge_cosine:
+                yield gid, sim
+            elif self._dense_twins(g, h):
+                yield gid, _dense_cosine(g.dense, h.dense)
+
+    def _dense_twins(self, g: _Group, h: _Group) -> bool:
+        """Two stories mostly in different languages, each the other's nearest, this alike."""
+        o = self.options
+        return (
+            o.story_merge_dense > 0
+            and g.dense is not None
+            and h.dense is not None
+            and _apart(g, h)
+            and _dense_cosine(g.dense, h.dense) >= o.story_merge_dense
+            and self._nearest_story(h) == g.id
+        )
+
+    def _nearest_story(self, h: _Group) -> str | None:
+        """The active story in another language nearest `h` by dense centroid cosine: a merge
+        across languages needs the two to be each other's nearest (mutual nearest neighbours)."""
+        best, best_sim = None, -1.0
+        for gid in self.stories.vectors.nearest(h.dense, self.options.dense_candidates):
+            g = self.stories.groups.get(gid)
+            if gid == h.id or g is None or g.dense is None or not _apart(g, h):
+                continue
+            sim = _dense_cosine(g.dense, h.dense)
+            if sim > best_sim:
+                best, best_sim = gid, sim
+        return best
 
     def _flood_for(self, title: tuple[int, ...], when: float, content: SparseVec) -> str | None:
         """The storyline owning the strongest bursting term of a new story's title, if any.
@@ -437,6 +532,11 @@ class StoryClusterer:
     def take_merges(self) -> list[tuple[str, str]]:
         """Storyline merges (old id, new id) decided since the last call, in order."""
         out, self._merges = self._merges, []
+        return out
+
+    def take_story_merges(self) -> list[tuple[str, str]]:
+        """Story merges (old id, new id) decided since the last call, in order."""
+        out, self._story_merges = self._story_merges, []
         return out
 
     def _content(self, vec: SparseVec, when: float) -> SparseVec:
