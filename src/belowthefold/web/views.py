@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from belowthefold.attention import measured, storyline_headline, thin_days
+from belowthefold.attention import headline_of, measured, storyline_headline, thin_days
 from belowthefold.brief.column import coverage_shares
 from belowthefold.brief.palette import GroupPalette
 from belowthefold.errors import WindowError
@@ -216,6 +216,9 @@ def coverage_of(
 @dataclass(frozen=True)
 class StoryView:
     story: StoryRow
+    # Names by the one rule (stories/naming.py), not the store's first-article titles.
+    headline: str
+    storyline_headline: str
     articles: tuple[PlacedArticle, ...]
     days: tuple[date, ...]
     timeline: dict[str, dict[date, int]]
@@ -230,18 +233,23 @@ class StoryView:
 
 def story_view(store: Store, story_id: str, palette: GroupPalette) -> StoryView | None:
     """A story with its timeline per group, outlets, originals vs pickups and weeks it ran."""
-    row = WebRepo(store.conn).story(story_id)
+    repo = WebRepo(store.conn)
+    row = repo.story(story_id)
     if row is None:
         return None
     articles = tuple(store.articles.placed_by_story([story_id]))
+    headline = headline_of(articles) or row.headline
+    line = store.articles.placed_by_story([s.id for s in repo.storyline_stories(row.storyline_id)])
     c = coverage_of(
         articles,
         row.first_published.date(),
-        f"Articles per day per group: {row.headline}",
+        f"Articles per day per group: {headline}",
         palette,
     )
     return StoryView(
         story=row,
+        headline=headline,
+        storyline_headline=storyline_headline(line) or row.storyline_headline,
         articles=articles,
         days=c.days,
         timeline=c.timeline,
@@ -262,6 +270,7 @@ class StorylineStory:
     story: StoryRow
     articles: int
     groups: tuple[tuple[str, int], ...]
+    name: str
 
 
 @dataclass(frozen=True)
@@ -287,11 +296,18 @@ def storyline_view(store: Store, storyline_id: str, palette: GroupPalette) -> St
     )
     headline = storyline_headline(articles) or row.headline
     per_story: dict[str, Counter[str]] = defaultdict(Counter)
+    members: dict[str, list[PlacedArticle]] = defaultdict(list)
     for a in articles:
         if a.story_id:
             per_story[a.story_id][a.group] += 1
+            members[a.story_id].append(a)
     listed = tuple(
-        StorylineStory(s, sum(per_story[s.id].values()), tuple(sorted(per_story[s.id].items())))
+        StorylineStory(
+            s,
+            sum(per_story[s.id].values()),
+            tuple(sorted(per_story[s.id].items())),
+            headline_of(members[s.id]) or s.headline,
+        )
         for s in stories
     )
     return StorylineView(
@@ -327,8 +343,8 @@ def story_dict(view: StoryView) -> dict[str, Any]:
     return {
         "id": s.id,
         "storyline_id": s.storyline_id,
-        "headline": s.headline,
-        "storyline_headline": s.storyline_headline,
+        "headline": view.headline,
+        "storyline_headline": view.storyline_headline,
         "first_published": s.first_published.isoformat(),
         "last_published": s.last_published.isoformat(),
         "originals": view.originals,
