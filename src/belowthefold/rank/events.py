@@ -227,6 +227,7 @@ def _matches(
     outside = [a for items in events for a in items]
     if not audience or not outside:
         return out
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vec = TfidfVectorizer(
@@ -243,12 +244,17 @@ def _matches(
     shared = ((left > 0).astype(float) @ (right > 0).astype(float).T).tocsr()
     owner = [e for e, items in enumerate(events) for _ in items]
     slack = timedelta(days=1)
+    # The bars are applied to all pairs at once: one element lookup of `shared` per pair in
+    # Python was most of a week's brief (every audience headline shares a word with thousands).
     coo = sims.tocoo()
-    for i, j, v in zip(coo.row, coo.col, coo.data, strict=True):
-        if v < options.match_similarity or shared[i, j] < options.match_terms:
-            continue
+    close = coo.data >= options.match_similarity
+    rows, cols = coo.row[close], coo.col[close]
+    if len(rows):
+        enough = np.asarray(shared[rows, cols]).ravel() >= options.match_terms
+        rows, cols = rows[enough], cols[enough]
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
         if abs(audience[i].day - outside[j].day) <= slack:
-            out[int(i)].add(owner[j])
+            out[i].add(owner[j])
     return out
 
 

@@ -295,6 +295,10 @@ class StoryClusterer:
         elif encoder is None and options.representation == "auto":
             self.encoder = default_encoder(options)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (a run's checkpoint) without the encoder: a model, rebuilt on resume."""
+        return {**self.__dict__, "encoder": None}
+
     # -- public API -------------------------------------------------------------------------
 
     def warm(
@@ -602,12 +606,14 @@ class StoryClusterer:
         lang: str | None = None,
     ) -> None:
         """Add one article's vectors to its story, its story's long-window copy, and its storyline."""
-        targets = [(self.stories, story_id), (self.storylines, storyline_id)]
+        # Dense sums are kept for stories only: storylines are linked by terms (see _best), so
+        # a storyline's or history copy's vector sum was a row updated per article and never read.
+        targets = [(self.stories, story_id, dense), (self.storylines, storyline_id, None)]
         if self.options.storyline_link_threshold > 0:
-            targets.append((self.history, story_id))
-        for index, gid in targets:
+            targets.append((self.history, story_id, None))
+        for index, gid, with_dense in targets:
             g = index.groups.get(gid) or _Group(gid, storyline_id, when, when)
-            index.add(g, vec, when, dense, lang)
+            index.add(g, vec, when, with_dense, lang)
 
     @property
     def active_stories(self) -> int:
@@ -660,16 +666,22 @@ class StoryClusterer:
         # Dense evidence places articles in stories only; storylines are linked by terms
         # (and bursts), as measured for them (tests/test_stories.py).
         dense = dense if index is self.stories else None
+        mix = o.dense_weight > 0
+        alone = o.dense_alone_threshold > 0
         for gid in self._with_dense(index, found, dense):
             g = index.groups[gid]
             sim, shared = index.similarity(g, vec, alpha)
             dn = None
-            if dense is not None and g.dense is not None:
+            # The dense link is computed only where it can count: mixed in (dense_weight > 0), or
+            # alone for a report in a language the story is mostly without. At weight 0 the mix
+            # left the sparse score exactly as it was, for 25 dot products an article.
+            if dense is not None and g.dense is not None and (mix or (alone and _foreign(g, lang))):
                 dn = _dense_link(g, dense, alpha)
-                sim = (1 - o.dense_weight) * sim + o.dense_weight * dn
+                if mix:
+                    sim = (1 - o.dense_weight) * sim + o.dense_weight * dn
             factor = self._decay(when - g.anchor(o.decay_anchor)) if decay else 1.0
             sim = sim * factor if shared >= min_shared else 0.0
-            if dn is not None and o.dense_alone_threshold > 0 and _foreign(g, lang):
+            if dn is not None and alone and _foreign(g, lang):
                 # Dense evidence alone, on the same scale: the bar is dense_alone_threshold.
                 sim = max(sim, threshold * dn * factor / o.dense_alone_threshold)
             if sim >= best_sim:
