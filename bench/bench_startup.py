@@ -20,7 +20,16 @@ import time
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-HEAVY = ("numpy", "scipy", "sklearn", "datasketch", "trafilatura", "matplotlib", "httpx")
+HEAVY = (
+    "numpy",
+    "scipy",
+    "sklearn",
+    "datasketch",
+    "trafilatura",
+    "matplotlib",
+    "httpx",
+    "feedparser",
+)
 _PROBE = (
     "import json, sys; from belowthefold.cli import main; main(sys.argv[1:]); "
     f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]), file=sys.stderr)"

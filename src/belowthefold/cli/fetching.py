@@ -6,7 +6,7 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,8 +14,10 @@ from belowthefold import pipeline
 from belowthefold.cli.app import CommandFailed, Context, UsageError, app, get, partial_or_failed
 from belowthefold.cli.progress import progress_bars
 from belowthefold.errors import BelowTheFoldError
-from belowthefold.fetch import Fetcher, FetchReport
 from belowthefold.store import Store
+
+if TYPE_CHECKING:
+    from belowthefold.fetch import FetchReport
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 
@@ -51,6 +53,8 @@ def fetch_and_report(
             "no sources with feeds: add some with `belowthefold sources add URL --group G`, "
             "`sources import-opml FILE --group G` or `sources add-catalog`"
         )
+    from belowthefold.fetch import Fetcher
+
     with Fetcher(c.settings.fetch) as fetcher, progress_bars(c.err) as progress:
         report = pipeline.fetch_sources(store, c.settings.fetch, sources, fetcher, progress)
     for s in report.sources:

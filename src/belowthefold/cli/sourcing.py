@@ -14,7 +14,6 @@ from belowthefold import pipeline
 from belowthefold.cli.app import CommandFailed, TableFormatOpt, UsageError, get
 from belowthefold.cli.core import sources_app
 from belowthefold.errors import InputError
-from belowthefold.fetch import Fetcher
 from belowthefold.fetch.opml import feeds_to_sources, parse_opml, sources_to_opml
 
 GroupOpt = Annotated[str, typer.Option("--group", "-g", help="The group these sources count in.")]
@@ -37,6 +36,8 @@ def sources_add(
 ) -> None:
     """Add a source: the URL is checked live and, if it is a page, its feed is discovered."""
     c = get(ctx)
+    from belowthefold.fetch import Fetcher
+
     with Fetcher(c.settings.fetch) as fetcher, c.store() as store:
         source = pipeline.add_source_from_url(
             store, fetcher, url, group, name=name, frontpage=frontpage, fulltext=fulltext
@@ -118,6 +119,8 @@ def sources_check(ctx: typer.Context) -> None:
     """Try every feed live (nothing is stored) and report which answer as feeds."""
     c = get(ctx)
     table = Table("source", "group", "feed", "result", title="Feed check")
+    from belowthefold.fetch import Fetcher
+
     with Fetcher(c.settings.fetch) as fetcher, c.store() as store:
         checks = pipeline.check_sources(store, fetcher)
     for s, check in checks:

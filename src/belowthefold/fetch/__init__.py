@@ -7,9 +7,37 @@ each fetch gave; `pipeline.fetch_sources` stores it. Nothing here touches the st
 
 from __future__ import annotations
 
-from belowthefold.fetch.feeds import ParsedFeed, discover_feeds, parse_feed
-from belowthefold.fetch.runner import FetchOutcome, FetchReport, FetchRunner, SourceReport
-from belowthefold.fetch.transport import Fetcher, HttpResult, SystemClock, Validators
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from belowthefold.fetch.feeds import ParsedFeed, discover_feeds, parse_feed
+    from belowthefold.fetch.runner import FetchOutcome, FetchReport, FetchRunner, SourceReport
+    from belowthefold.fetch.transport import Fetcher, HttpResult, SystemClock, Validators
+
+# Loaded on first use: the HTTP stack (httpx, feedparser) is not what `--help`, `sources` or an
+# OPML export needs, and `belowthefold.fetch.opml` must be importable without it.
+_HOME = {
+    "ParsedFeed": "feeds",
+    "discover_feeds": "feeds",
+    "parse_feed": "feeds",
+    "FetchOutcome": "runner",
+    "FetchReport": "runner",
+    "FetchRunner": "runner",
+    "SourceReport": "runner",
+    "Fetcher": "transport",
+    "HttpResult": "transport",
+    "SystemClock": "transport",
+    "Validators": "transport",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "FetchOutcome",
