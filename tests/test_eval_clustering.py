@@ -18,6 +18,7 @@ from belowthefold.evaluate.clustering import (
     read_gold,
     url_date,
 )
+from cli_support import run_cli
 
 ALLSIDES = Path("clustering-data/allsides-neus-2021/roundups-2021-04-20_2021-07-31.jsonl")
 PROBE = Path("clustering-data/allsides-neus-2021/neus_probe/test.source")
@@ -188,3 +189,29 @@ def test_every_clustering_and_dedup_setting_is_documented() -> None:
         if f"`{f.name}`" not in doc
     ]
     assert not missing, f"document these settings in docs/clustering.md: {missing}"
+
+
+def test_the_table_reads_at_80_columns_under_a_pipe(tmp_path: Path) -> None:
+    """A measure per row, a gold file per column: nothing cut to a few characters (was 14
+    columns side by side) when a log or an 80-column terminal shows it."""
+    gold = tmp_path / "tiny-gold.jsonl"
+    lines = [
+        {"title": t, "published": f"2025-04-0{d}T10:00:00Z", "outlet": o, "story": s}
+        for t, d, o, s in (
+            ("Port strike halts exports at Harbour", 1, "A", "strike"),
+            ("Harbour port strike halts all exports", 1, "B", "strike"),
+            ("Drought warning for the eastern region", 2, "A", "drought"),
+            ("Eastern region drought warning issued", 2, "C", "drought"),
+        )
+    ]
+    gold.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    result = run_cli(
+        "eval", "clustering", "--gold", str(gold), "--representation", "tfidf",
+        env={"COLUMNS": "80"}, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert out and max(len(line) for line in out) <= 80
+    assert "…" not in result.stdout
+    assert any("B³ F1" in line and "tiny-gold.jsonl" not in line for line in out)
+    assert any("tiny-gold.jsonl" in line for line in out)  # the file names its column
