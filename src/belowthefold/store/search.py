@@ -20,6 +20,13 @@ MARK_START = "\x02"
 MARK_END = "\x03"
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 16
+# Han, kana and Hangul: written without spaces (or with particles glued on), so FTS5's unicode61
+# tokenizer makes a whole run one token and `地震` never matched `東京で地震が発生`. Such terms are
+# matched as substrings of title and text instead (LIKE: exact, a scan of the filtered rows).
+_CJK = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+SNIPPET_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -79,10 +86,38 @@ def fts_query(user_query: str) -> str:
     """Turn free text into a safe FTS5 query: every word quoted, all required.
 
     Quoting every term means operators, column filters and stray quotes in user input are
-    plain words, so no query can raise an FTS5 syntax error.
+    plain words, so no query can raise an FTS5 syntax error. CJK terms are left out: they are
+    matched as substrings (`cjk_terms`).
     """
-    terms = _TOKEN.findall(user_query)[:MAX_TERMS]
+    terms = [t for t in _TOKEN.findall(user_query)[:MAX_TERMS] if not _CJK.search(t)]
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def cjk_terms(user_query: str) -> list[str]:
+    """The query's terms in a script written without spaces (Chinese, Japanese, Korean)."""
+    return [t for t in _TOKEN.findall(user_query)[:MAX_TERMS] if _CJK.search(t)]
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _substring_sql(terms: list[str]) -> tuple[str, list[str]]:
+    """`AND (title LIKE .. OR text LIKE ..)` per term, the term's own wildcards escaped."""
+    cond = " AND (a.title LIKE ? ESCAPE '\\' OR a.text LIKE ? ESCAPE '\\')"
+    return cond * len(terms), [p for t in terms for p in (_like(t), _like(t))]
+
+
+def substring_snippet(title: str, text: str, terms: list[str]) -> str:
+    """A snippet around the first term found in the text (else the title), the terms marked."""
+    body = next((src for src in (text, title) if any(t in src for t in terms)), text or title)
+    at = min((body.find(t) for t in terms if t in body), default=0)
+    lo = max(0, at - SNIPPET_CHARS // 2)
+    piece = body[lo : lo + SNIPPET_CHARS]
+    for t in sorted(terms, key=len, reverse=True):
+        piece = piece.replace(t, f"{MARK_START}{t}{MARK_END}")
+    return ("…" if lo else "") + piece + ("…" if lo + SNIPPET_CHARS < len(body) else "")
 
 
 def split_snippet(text: str) -> tuple[tuple[str, bool], ...]:
@@ -108,9 +143,9 @@ class SearchRepo:
         where: SearchFilter = NO_FILTER,
     ) -> list[SearchHit]:
         """Best matches first (BM25, titles weighted up); with no words, the filter's articles
-        newest first; empty when there are neither words nor filters."""
-        query = fts_query(user_query)
-        cond, params = where.sql()
+        newest first; empty when there are neither words nor filters. CJK terms must appear as
+        substrings; with only those, title matches come first, then the newest."""
+        query, cjk, cond, params = self._plan(user_query, where)
         bounds = (max(1, min(limit, 500)), max(0, offset))
         if query:
             rows = self.conn.execute(
@@ -122,7 +157,18 @@ class SearchRepo:
                 "ORDER BY bm25(articles_fts, 0.0, 8.0, 1.0), a.published DESC LIMIT ? OFFSET ?",
                 (query, *params, *bounds),
             ).fetchall()
-        elif not where.empty:
+            return [self._hit(r, r["snip"] or "") for r in rows]
+        if cjk:
+            rows = self.conn.execute(
+                "SELECT a.id, a.title, a.url, a.outlet, a.grp, a.published, s.story_id, "
+                "a.text AS snip FROM articles a "
+                f"LEFT JOIN assignments s ON s.article_id = a.id WHERE 1{cond} "
+                "ORDER BY (a.title LIKE ? ESCAPE '\\') DESC, a.published DESC, a.id "
+                "LIMIT ? OFFSET ?",
+                (*params, _like(cjk[0]), *bounds),
+            ).fetchall()
+            return [self._hit(r, substring_snippet(r["title"], r["snip"] or "", cjk)) for r in rows]
+        if not where.empty:
             rows = self.conn.execute(
                 "SELECT a.id, a.title, a.url, a.outlet, a.grp, a.published, s.story_id, "
                 "substr(a.text, 1, 200) AS snip FROM articles a "
@@ -130,32 +176,39 @@ class SearchRepo:
                 "ORDER BY a.published DESC, a.id LIMIT ? OFFSET ?",
                 (*params, *bounds),
             ).fetchall()
-        else:
-            return []
-        return [
-            SearchHit(
-                article_id=r["id"],
-                title=r["title"],
-                url=r["url"],
-                outlet=r["outlet"],
-                group=r["grp"],
-                published=parse_iso(r["published"]),
-                story_id=r["story_id"],
-                snippet=split_snippet(r["snip"] or ""),
-            )
-            for r in rows
-        ]
+            return [self._hit(r, r["snip"] or "") for r in rows]
+        return []
+
+    @staticmethod
+    def _plan(user_query: str, where: SearchFilter) -> tuple[str, list[str], str, list[str]]:
+        """The FTS5 query, the CJK terms, and the filter's conditions with the CJK ones."""
+        cjk = cjk_terms(user_query)
+        cond, params = where.sql()
+        sub_cond, sub_params = _substring_sql(cjk)
+        return fts_query(user_query), cjk, cond + sub_cond, [*params, *sub_params]
+
+    @staticmethod
+    def _hit(r: sqlite3.Row, snippet: str) -> SearchHit:
+        return SearchHit(
+            article_id=r["id"],
+            title=r["title"],
+            url=r["url"],
+            outlet=r["outlet"],
+            group=r["grp"],
+            published=parse_iso(r["published"]),
+            story_id=r["story_id"],
+            snippet=split_snippet(snippet),
+        )
 
     def count(self, user_query: str, where: SearchFilter = NO_FILTER) -> int:
-        query = fts_query(user_query)
-        cond, params = where.sql()
+        query, cjk, cond, params = self._plan(user_query, where)
         if query:
             row = self.conn.execute(
                 "SELECT COUNT(*) FROM articles_fts f JOIN articles a ON a.id = f.article_id "
                 f"WHERE articles_fts MATCH ?{cond}",
                 (query, *params),
             ).fetchone()
-        elif not where.empty:
+        elif cjk or not where.empty:
             row = self.conn.execute(
                 f"SELECT COUNT(*) FROM articles a WHERE 1{cond}", params
             ).fetchone()
