@@ -69,10 +69,32 @@ def test_extract_text_title_date_language() -> None:
     got = extract_page(page, "https://journal.example/port")
     assert "nouvelle digue" in got.text and "Accueil" not in got.text
     assert got.lang == "fr" and got.title and "port" in got.title
-    assert (
-        got.published is not None
-        and got.published.date() == datetime(2025, 4, 7, tzinfo=UTC).date()
+    # the page's own time and zone, not noon of the day
+    assert got.published == datetime(2025, 4, 7, 7, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("meta", "expected"),
+    [
+        ("<meta name='date' content='2025-04-07'>", datetime(2025, 4, 7, 12, 0, tzinfo=UTC)),
+        (
+            "<meta property='article:published_time' content='2025-04-07T09:30:00Z'>"
+            "<meta property='article:modified_time' content='2025-04-09T08:00:00Z'>",
+            datetime(2025, 4, 7, 9, 30, tzinfo=UTC),  # first publication, not the last edit
+        ),
+    ],
+)
+def test_page_dates_keep_their_time_or_are_noon(meta: str, expected: datetime) -> None:
+    page = (
+        f"<html><head><title>Port</title>{meta}</head><body><article><h1>Port</h1>"
+        + "".join(
+            f"<p>Paragraph {i}: the harbour authority said the new breakwater will protect the "
+            f"port for {i + 2} decades of winter storms.</p>"
+            for i in range(6)
+        )
+        + "</article></body></html>"
     )
+    assert extract_page(page, "https://journal.example/port").published == expected
 
 
 def test_empty_or_hostile_pages_raise_extract_error() -> None:

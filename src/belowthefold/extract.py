@@ -28,15 +28,25 @@ class Extracted:
     lang: str | None
 
 
+# htmldate (through trafilatura) writes the time and zone a page states, and midnight without a
+# zone when the page gives only a day: that one is a day alone, noon UTC like every other.
+DATE_PARAMS = {
+    "original_date": True,  # the first publication, not the last edit
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+    "extensive_search": True,
+}
+
+
 def _date(value: object) -> datetime | None:
-    """trafilatura gives YYYY-MM-DD; noon UTC keeps the calendar day stable near UTC."""
+    """A page's date as aware UTC; a day alone (or naive midnight) is noon UTC, which keeps the
+    calendar day stable in every zone near UTC."""
     if not isinstance(value, str) or not value:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if len(value) <= 10:
+    if len(value) <= 10 or (parsed.tzinfo is None and parsed.time() == time(0, 0)):
         return datetime.combine(parsed.date(), time(12, 0), tzinfo=UTC)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
@@ -66,6 +76,7 @@ def extract_page(
             favor_precision=opts.extract_favor == "precision",
             favor_recall=opts.extract_favor == "recall",
             deduplicate=False,
+            date_extraction_params=DATE_PARAMS,
         )
     except Exception as exc:  # trafilatura raises assorted lxml/parser errors on hostile markup
         raise ExtractError(f"extraction crashed: {type(exc).__name__}: {exc}"[:300]) from exc
