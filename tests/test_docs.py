@@ -58,3 +58,20 @@ def test_changelog_and_contributing() -> None:
     contributing = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     for what in ("scripts/check.sh", "belowthefold eval", "bench/", "CHANGELOG.md"):
         assert what in contributing, what
+
+
+def test_the_sdist_carries_what_its_tests_need() -> None:
+    """setuptools ships tests/test_*.py by default but not conftest, helpers or fixtures: an
+    sdist whose tests cannot run. MANIFEST.in grafts the whole folder (checked by building one:
+    `python -m build --sdist`, then pytest in the unpacked folder)."""
+    manifest = (ROOT / "MANIFEST.in").read_text(encoding="utf-8").splitlines()
+    assert "graft tests" in manifest
+    assert any(line.startswith("include") and "CHANGELOG.md" in line for line in manifest)
+
+
+def test_torch_is_a_range_the_cpu_build_satisfies() -> None:
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    (torch,) = [d for d in extras["transformers"] if d.startswith("torch")]
+    assert "==" not in torch and ">=" in torch and "<3" in torch
