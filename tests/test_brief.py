@@ -12,6 +12,7 @@ import pytest
 from _placed import SUDAN_TEXT, WEEK, Builder, tariff_week
 from belowthefold.brief import brief_to_dict, build_brief, render, render_chart_png
 from belowthefold.brief.facts import acronyms, extract_facts, figures, lead_of
+from belowthefold.brief.jsondoc import ARTICLE_FIELDS
 from belowthefold.config import RankOptions
 from belowthefold.errors import BelowTheFoldError
 from belowthefold.models import Brief, BriefInputs, SourceHealth
@@ -53,7 +54,7 @@ def test_json_has_the_documented_shape(brief: Brief) -> None:
     assert {"storyline_id", "headline", "share", "articles"} <= set(doc["dominant"][0])
     (m,) = doc["missed"]
     assert {"rank", "story_id", "headline", "score", "reasons", "coverage", "articles"} <= set(m)
-    assert {"id", "url", "title", "outlet", "group", "published"} <= set(m["articles"][0])
+    assert tuple(m["articles"][0]) == ARTICLE_FIELDS  # the one article shape, CSV columns too
     assert m["coverage"]["mainstream"] == 0 and m["coverage"]["foreign"] == 3
 
 

@@ -9,9 +9,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from tests._placed import WEEK, Builder
-from tests.web_support import build_db
 
+from _placed import WEEK, Builder
 from belowthefold.attention import daily_pressure, measured, reliable_points, thin_days
 from belowthefold.brief.chart import chart_figure, chart_png, wrap_label
 from belowthefold.brief.jsondoc import pressure_dict
@@ -19,6 +18,7 @@ from belowthefold.brief.palette import FIXED, group_palette
 from belowthefold.models import Brief, DominantStoryline
 from belowthefold.web.charts import line_chart
 from cli_support import run_cli
+from web_support import build_db
 
 DAYS = WEEK.days()
 LONG = "China says it will retaliate against the new tariffs on its steel and aluminium exports"
@@ -130,7 +130,7 @@ def test_png_draws_the_gap_as_a_gap_in_the_groups_colour() -> None:
     fig = chart_figure(_brief_with_gap())
     top = fig.axes[0]
     wire = next(line for line in top.get_lines() if line.get_label() == "wire")
-    ys = list(wire.get_ydata())
+    ys = [float(y) for y in wire.get_ydata()]  # type: ignore[union-attr, arg-type]
     assert ys[2] != ys[2]  # NaN: matplotlib breaks the line there
     assert all(y == y for i, y in enumerate(ys) if i != 2)
     assert wire.get_color() == FIXED["wire"]
@@ -141,15 +141,17 @@ def test_png_legends_are_outside_the_axes_inside_the_image_and_whole() -> None:
 
     fig = chart_figure(_brief_with_gap())
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
+    canvas.draw()  # type: ignore[no-untyped-call]
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
     for ax in fig.axes:
         legend = ax.get_legend()
         assert legend is not None
         box, plot = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
         assert box.x0 >= plot.x1  # beside the plot: it covers no line
         assert box.x1 <= fig.bbox.x1 + 0.5 and box.y0 >= fig.bbox.y0 - 0.5
-    labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    second = fig.axes[1].get_legend()
+    assert second is not None
+    labels = [t.get_text() for t in second.get_texts()]
     assert labels == [wrap_label(LONG)] and labels[0].replace("\n", " ") == LONG
     assert chart_png(_brief_with_gap()).startswith(b"\x89PNG")
 

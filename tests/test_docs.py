@@ -17,7 +17,7 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 def _commands(group: typer.Typer, prefix: str = "") -> list[str]:
     click_group = typer.main.get_group(group)
     names: list[str] = []
-    for name, cmd in click_group.commands.items():  # type: ignore[attr-defined]
+    for name, cmd in click_group.commands.items():
         names.append(f"{prefix}{name}")
         sub = getattr(cmd, "commands", None)
         if sub:

@@ -58,9 +58,12 @@ def test_perfect_and_singleton_clusterings() -> None:
 
 
 def test_url_dates() -> None:
-    assert url_date("https://www.foxnews.com/politics/2021/05/12/cheney-ousted").day == 12
-    assert url_date("https://thehill.com/x-2021-06-03-y").month == 6
-    assert url_date("https://www.reuters.com/world/20210704/abc").day == 4
+    fox = url_date("https://www.foxnews.com/politics/2021/05/12/cheney-ousted")
+    hill = url_date("https://thehill.com/x-2021-06-03-y")
+    reuters = url_date("https://www.reuters.com/world/20210704/abc")
+    assert fox is not None and fox.day == 12
+    assert hill is not None and hill.month == 6
+    assert reuters is not None and reuters.day == 4
     assert url_date("https://www.businessinsider.com/desantis-masks-2021-7") is None
     assert url_date("https://example.com/2021/13/40/") is None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,7 +77,7 @@ def test_gold_files_load_and_bad_ones_say_why(tmp_path: Path) -> None:
 
 def _eval(
     gold: Path, corpus: Path, sources: Path, *extra: str, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, dict[str, object]]:
+) -> tuple[int, dict[str, Any]]:
     code = main(
         [
             "eval",

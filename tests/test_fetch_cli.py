@@ -146,7 +146,10 @@ def test_durations() -> None:
 def test_run_fetches_updates_stories_and_writes_the_brief(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
     now = datetime.now(UTC)
-    stamp = lambda d: (now - timedelta(hours=d)).strftime("%a, %d %b %Y %H:%M:%S GMT")  # noqa: E731
+
+    def stamp(hours: int) -> str:
+        return (now - timedelta(hours=hours)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+
     feed_a = rss(
         [(f"Harbour strike day {i}", f"https://a.example/{i}", stamp(i)) for i in range(5)]
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -53,7 +54,7 @@ def test_every_feedparser_fixture_is_stored_or_recorded(shared_dir: Path, tmp_pa
         for path, data in payloads.items():
             hdrs = _headers(data)
             ctype = hdrs.pop("Content-Type", hdrs.pop("Content-type", "application/xml"))
-            srv.routes[path] = lambda h, d=data, c=ctype, x=hdrs: send(h, d, c, 200, x)
+            srv.routes[path] = partial(send, body=data, ctype=ctype, headers=hdrs)
         sources = [
             Source(f"feed{i}", "corpus", (), (srv.url(path),)) for i, path in enumerate(payloads)
         ]

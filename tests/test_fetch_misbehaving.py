@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import time
 import tracemalloc
+from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -153,9 +154,9 @@ def routes() -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def srv() -> Served:
+def srv() -> Iterator[Served]:
     with serve(routes()) as s:  # type: ignore[arg-type]
-        yield s  # type: ignore[misc]
+        yield s
 
 
 def _fail(srv: Served, path: str, options: FetchOptions = OPTS) -> tuple[FetchError, float]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from belowthefold.config import ImportOptions
+from belowthefold.errors import StoreError
 from belowthefold.ingest import iter_file
 from belowthefold.models import Article, RecordError
 from belowthefold.pipeline import import_paths
@@ -83,7 +84,7 @@ def test_iso_text_always_has_a_four_digit_year() -> None:
 
 
 def test_the_database_refuses_an_unreadable_published_date(store: Store) -> None:
-    with pytest.raises(sqlite3.IntegrityError, match="published date"):
+    with pytest.raises(StoreError, match="published date"):
         store.conn.execute(
             "INSERT INTO articles(id, title, published, day, inserted_at) "
             "VALUES ('x', 't', '1-01-01T12:00:00+00:00', '1-01-01', '2025-01-01')"

@@ -140,7 +140,7 @@ def test_ids_longer_than_the_column_are_hashed_whole_not_cut() -> None:
 
 
 def test_unknown_fields_are_capped_like_title_and_text() -> None:
-    record = {"title": "t", "published": "2025-01-01", "blob": "x" * 1_000_000}
+    record: dict[str, object] = {"title": "t", "published": "2025-01-01", "blob": "x" * 1_000_000}
     record["list"] = list(range(100_000))
     record.update({f"f{i}": i for i in range(500)})
     a = to_article(record)

@@ -35,7 +35,7 @@ pytestmark = [
 
 
 def test_balanced_audiences_list_little(tmp_path: Path) -> None:
-    corpus, sides = tmp_path / "allsides.jsonl", {}
+    corpus, sides = tmp_path / "allsides.jsonl", dict[str, set[str]]()
     with corpus.open("w", encoding="utf-8") as out:
         for rec in allsides_records(ROUNDUPS):
             sides.setdefault(rec.pop("story"), set()).add(rec["side"])

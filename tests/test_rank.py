@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -18,11 +19,11 @@ OUTSIDE = [("Al Jazeera", "foreign"), ("DW", "foreign"), ("France 24", "foreign"
            ("Reuters", "wire"), ("AP", "wire")]  # fmt: skip
 
 
-def _inputs(b: Builder, **kw: object) -> BriefInputs:
+def _inputs(b: Builder, **kw: Any) -> BriefInputs:
     groups = tuple(sorted({a.group for a in b.articles}))
     return BriefInputs(
         window=WEEK, audience="mainstream", articles=tuple(b.articles), groups=groups, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 def _rank(inputs: BriefInputs, options: RankOptions = OPTS) -> list[MissedHeadline]:

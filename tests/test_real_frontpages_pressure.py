@@ -43,7 +43,7 @@ def test_tariff_week_pressure_stands_above_the_quiet_weeks(
     points = {date.fromisoformat(p["date"]): p["value"] for p in json.loads(out.stdout)}
 
     def week_mean(label: str) -> float:
-        return statistics.mean(points[d] for d in parse_window(label).days())
+        return float(statistics.mean(points[d] for d in parse_window(label).days()))
 
     tariff = week_mean("2025-W14")  # 'Liberation Day' tariffs announced Apr 2, markets fall
     # W10 is not quiet (US pauses aid to Ukraine; the first Canada/Mexico/China tariffs): with

@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.testclient import TestClient
-from tests.web_support import build_db, fixed_clock
 
 from belowthefold import pipeline
 from belowthefold.models import Source
 from belowthefold.sources import parse_sources
 from belowthefold.store import Store
 from belowthefold.web import create_app
+from web_support import build_db, fixed_clock
 
 TOKEN = "s3cret-token-for-tests"
 KNOWN = Source(

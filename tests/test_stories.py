@@ -125,7 +125,8 @@ def test_dense_encoder_rescoring_through_the_encoder_seam() -> None:
             for w in re.findall(r"\w+", t.lower()):
                 if w in vocab:
                     out[i, vocab[w]] += 1
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        norms = np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        return np.asarray(out / norms)
 
     o = ClusterOptions(representation="model2vec", dense_weight=0.7, story_threshold=0.4)
     c = StoryClusterer(o, encoder=encode)

@@ -9,7 +9,6 @@ from pathlib import Path
 import feedparser
 import pytest
 from starlette.testclient import TestClient
-from tests.web_support import NOW, WEEK, build_db, fixed_clock, story_of
 
 from belowthefold.brief import brief_to_dict
 from belowthefold.config import Settings
@@ -17,6 +16,7 @@ from belowthefold.pipeline import make_brief, parse_window
 from belowthefold.store import Store
 from belowthefold.store.migrations import CORE, STORIES
 from belowthefold.web import create_app
+from web_support import NOW, WEEK, build_db, fixed_clock, story_of
 
 
 @pytest.fixture(scope="module")

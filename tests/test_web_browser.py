@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.browser_support import BROWSER_MARKS, browser, page, serve
-from tests.web_support import SCRIPT_PAYLOAD, WEEK, build_db, fixed_clock
 
 from belowthefold.config import Settings
+from browser_support import BROWSER_MARKS, browser, page, serve
+from web_support import SCRIPT_PAYLOAD, WEEK, build_db, fixed_clock
 
 __all__ = ["browser", "page"]  # fixtures shared from browser_support
 

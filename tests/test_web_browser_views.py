@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser_support import BROWSER_MARKS, browser, page, serve
-from tests.web_support import WEEK, build_db
+
+from browser_support import BROWSER_MARKS, browser, page, serve
+from web_support import WEEK, build_db
 
 __all__ = ["browser", "page"]  # fixtures shared from browser_support
 

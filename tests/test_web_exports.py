@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 from starlette.testclient import TestClient
-from tests.web_support import WEEK, build_db, fixed_clock
 
 from belowthefold.web import create_app
 from belowthefold.web.exports import Table, to_csv
+from web_support import WEEK, build_db, fixed_clock
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,12 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
-from tests.web_support import WEEK, build_db, fixed_clock
 
 from belowthefold.config import Settings
 from belowthefold.web import create_app
 from belowthefold.web.openapi import schema
 from cli_support import run_cli
+from web_support import WEEK, build_db, fixed_clock
 
 TOKEN = "s3cret-token-for-tests"
 HUGE = 500 * 2**20

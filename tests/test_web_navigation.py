@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 from starlette.testclient import TestClient
-from tests.web_support import WEEK, build_db, fixed_clock
 
 from belowthefold.brief.palette import FIXED
 from belowthefold.config import Settings
 from belowthefold.web import create_app
+from web_support import WEEK, build_db, fixed_clock
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,12 @@ from collections.abc import Iterator, Sequence
 import feedparser
 import pytest
 from starlette.testclient import TestClient
-from tests.web_support import (
+
+from belowthefold.config import Settings
+from belowthefold.store import Store
+from belowthefold.web import create_app
+from belowthefold.web.security import feed_url_problem, is_public_address, safe_href, token_matches
+from web_support import (
     IMG_PAYLOAD,
     JS_ARTICLE_ID,
     JS_URL,
@@ -19,11 +24,6 @@ from tests.web_support import (
     fixed_clock,
     story_of,
 )
-
-from belowthefold.config import Settings
-from belowthefold.store import Store
-from belowthefold.web import create_app
-from belowthefold.web.security import feed_url_problem, is_public_address, safe_href, token_matches
 
 TOKEN = "s3cret-token-for-tests"
 PAYLOADS = (SCRIPT_PAYLOAD, IMG_PAYLOAD, SVG_PAYLOAD, "<img src=x", "<svg onload")

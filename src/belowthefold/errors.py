@@ -38,3 +38,12 @@ class ExtractError(BelowTheFoldError):
 
 class EvalError(BelowTheFoldError):
     """An evaluation could not run, or scored below its pinned floor."""
+
+
+class CommandFailed(BelowTheFoldError):
+    """A command that did its work but must exit non-zero (skipped records, failed sources),
+    or refused its arguments; `code` is the exit status the CLI returns."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 OTHER_GROUP = "other"
+# The brief's formats: one list, which `brief.FORMATS` and the CLI's `--format` choice read.
+BriefFormat = Literal["md", "html", "json"]
 
 
 @dataclass(frozen=True)
@@ -167,9 +169,14 @@ class PlacedArticle:
         return self.original_id is not None
 
     @property
+    def outlet_name(self) -> str:
+        """The outlet as people read it: the record's outlet, else its source, else ""."""
+        return self.outlet or self.source or ""
+
+    @property
     def outlet_key(self) -> str:
         """The outlet name to count distinct outlets by (falls back to the source)."""
-        return (self.outlet or self.source or "").strip().lower()
+        return self.outlet_name.strip().lower()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from belowthefold.config import FetchOptions, ImportOptions, Settings
 from belowthefold.errors import InputError, WindowError
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from belowthefold.language import LanguageIdentifier
     from belowthefold.stories import StoryClusterer
 
-Tick = Callable[[int], None]
+T = TypeVar("T")
 CONTEXT_WEEKS = 4
 
 
@@ -227,10 +227,9 @@ def _save_outcome(
 # --- import ----------------------------------------------------------------------------------
 
 
-def _batched(
-    items: Iterable[Article | RecordError], size: int
-) -> Iterable[list[Article | RecordError]]:
-    batch: list[Article | RecordError] = []
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last one shorter): each list is one write batch."""
+    batch: list[T] = []
     for item in items:
         batch.append(item)
         if len(batch) >= size:
@@ -468,16 +467,6 @@ def _with_vectors(
         return
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    def batches() -> Iterator[list[Article]]:
-        batch: list[Article] = []
-        for article in articles:
-            batch.append(article)
-            if len(batch) >= size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
     Ahead = tuple[list[Article], dict[str, Any], list[Article], "Future[Any]"]
 
     def finish(ahead: Ahead) -> Iterator[tuple[Article, Any]]:
@@ -490,7 +479,7 @@ def _with_vectors(
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:
         pending: Ahead | None = None
-        for batch in batches():
+        for batch in _batched(articles, size):
             found = store.vectors.get([a.id for a in batch], name)
             missing = [a for a in batch if a.id not in found]
             ahead = (batch, found, missing, pool.submit(clusterer.encode, missing))
@@ -511,15 +500,18 @@ FIRST_DAY, LAST_DAY = EARLIEST.date(), LATEST.date() - timedelta(days=1)
 
 @dataclass(frozen=True)
 class WindowNames:
-    """What an edge calls the window's parts in its error messages: CLI flags by default, the
-    web passes its own words so no page or API answer tells a browser about `--to`."""
+    """What an edge calls the window's parts in its error messages. Plain words by default;
+    the CLI passes its flags, the web its URL parameters, so neither speaks the other's."""
 
-    week: str = "--week"
-    start: str = "--from"
-    end: str = "--to"
+    week: str = "the week"
+    start: str = "the first day"
+    end: str = "the last day"
 
 
-CLI_WINDOW = WindowNames()
+def week_label(day: date) -> str:
+    """The ISO week `day` falls in, as windows are named: 2025-W14."""
+    y, w, _ = day.isocalendar()
+    return f"{y}-W{w:02d}"
 
 
 def _in_range(d: date, what: str) -> date:
@@ -543,7 +535,7 @@ def parse_window(
     start: str | None = None,
     end: str | None = None,
     today: date | None = None,
-    names: WindowNames = CLI_WINDOW,
+    names: WindowNames = WindowNames(),
 ) -> Window:
     """`--week 2025-W14`, or `--from D --to D` (inclusive); default: the current ISO week."""
     n = names
@@ -559,9 +551,7 @@ def parse_window(
             raise WindowError(f"{n.end} {e} is before {n.start} {s}")
         return Window(s, e, f"{s.isoformat()}..{e.isoformat()}")
     if week is None:
-        today = today or datetime.now(UTC).date()
-        y, w, _ = today.isocalendar()
-        week = f"{y}-W{w:02d}"
+        week = week_label(today or datetime.now(UTC).date())
     m = _WEEK.match(week.strip())
     if not m:
         raise WindowError(f"{n.week} must look like 2025-W14, not {week!r}")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from belowthefold.brief.build import build_brief
 from belowthefold.brief.chart import render_chart_png
 from belowthefold.brief.facts import Facts, extract_facts, lead_of
 from belowthefold.brief.jsondoc import brief_to_dict, render_json
 from belowthefold.errors import BelowTheFoldError
-from belowthefold.models import Brief
+from belowthefold.models import Brief, BriefFormat
 
-FORMATS = ("md", "html", "json")
+FORMATS: tuple[str, ...] = get_args(BriefFormat)
 
 
 def render(brief: Brief, fmt: str, web_root: str | None = None) -> str:

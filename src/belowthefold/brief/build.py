@@ -16,7 +16,6 @@ from belowthefold.models import (
     DominantStoryline,
     MissedHeadline,
     PlacedArticle,
-    PressurePoint,
 )
 from belowthefold.rank import Ranking, rank_missed
 
@@ -227,8 +226,3 @@ def methods(
         f"{ranking.candidates} stor{'y' if ranking.candidates == 1 else 'ies'} qualified this "
         f"window; at most {options.top_n} are listed. docs/method.md has every formula.",
     )
-
-
-def pressure_for(brief: Brief, group: str) -> list[PressurePoint]:
-    """The brief's pressure series of one group, in day order."""
-    return sorted((p for p in brief.pressure if p.group == group), key=lambda p: p.day)

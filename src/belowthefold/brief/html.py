@@ -14,7 +14,9 @@ from belowthefold.brief.view import (
     facts_heading,
     health_sorted,
     health_summary,
+    num,
     page_href,
+    pct,
     peak_of,
     pressure_table,
     references,
@@ -33,8 +35,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["day"] = day_label
-    env.filters["pct"] = lambda v: f"{float(v):.0%}"
-    env.filters["num"] = lambda v: f"{float(v):.2f}"
+    env.filters["pct"] = pct
+    env.filters["num"] = num
     env.globals.update(
         timeline=timeline,
         references=references,

@@ -19,16 +19,38 @@ from belowthefold.models import (
 
 
 def article_dict(a: PlacedArticle) -> dict[str, Any]:
+    """An article's one JSON shape: in the brief, the story API and `articles --format json`,
+    `jsonl` and `csv` (whose columns are ARTICLE_FIELDS, in this order)."""
     return {
         "id": a.id,
-        "url": a.url,
-        "title": a.title,
-        "outlet": a.outlet or a.source or "",
-        "group": a.group,
         "published": a.published.isoformat(),
+        "title": a.title,
+        "url": a.url,
+        "outlet": a.outlet_name,
+        "source": a.source,
+        "group": a.group,
+        "lang": a.lang,
+        "weight": a.weight,
         "story_id": a.story_id,
+        "storyline_id": a.storyline_id,
         "original_id": a.original_id,
     }
+
+
+ARTICLE_FIELDS = (
+    "id",
+    "published",
+    "title",
+    "url",
+    "outlet",
+    "source",
+    "group",
+    "lang",
+    "weight",
+    "story_id",
+    "storyline_id",
+    "original_id",
+)
 
 
 def _articles(items: Sequence[PlacedArticle]) -> list[dict[str, Any]]:

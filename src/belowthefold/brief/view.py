@@ -13,10 +13,16 @@ from belowthefold.models import Brief, PlacedArticle, PressurePoint, SourceHealt
 
 
 def safe_url(url: str | None) -> str | None:
-    """Only http(s) URLs become links; `javascript:`, `data:` and the like are shown as text or dropped."""
+    """The URL if it may become a link (http/https with a host), quoted, else None.
+
+    One rule for the brief and the web pages: `javascript:`, `data:`, `vbscript:`, relative
+    junk and anything with a control character are shown as text only.
+    """
     if not url:
         return None
     stripped = url.strip()
+    if any(ord(c) < 0x20 for c in stripped):
+        return None
     try:
         parts = urlsplit(stripped)
     except ValueError:
@@ -45,6 +51,16 @@ def facts_heading(brief: Brief) -> str:
 
 def day_label(d: date) -> str:
     return f"{d.strftime('%a')} {d.strftime('%b')} {d.day}"
+
+
+def pct(value: float) -> str:
+    """A share as people read it, in the brief and on the web alike: 0.237 -> '24%'."""
+    return f"{float(value):.0%}"
+
+
+def num(value: float) -> str:
+    """A score or ratio to two places: the `num` template filter of the brief and the web."""
+    return f"{float(value):.2f}"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from rich.console import Console
 from belowthefold import __version__
 from belowthefold.config import Settings, load_settings
 from belowthefold.errors import BelowTheFoldError
+from belowthefold.errors import CommandFailed as CommandFailed  # where the verbs import it
+from belowthefold.models import BriefFormat
 from belowthefold.store import Store
 
 app = typer.Typer(
@@ -50,14 +52,6 @@ EXIT_USAGE = 2  # click's convention: a bad option or value, nothing was done
 EXIT_PARTIAL = 3
 
 
-class CommandFailed(Exception):
-    """Raised by a command that must exit non-zero; the message is its one red line."""
-
-    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 class PartialSuccess(CommandFailed):
     """The command did its work, but some records were skipped or some sources failed."""
 
@@ -83,7 +77,6 @@ OUTPUT_FORMATS = ("table", "json", "jsonl", "csv", "md", "html")
 TableFormatOpt = Annotated[
     Literal["table", "json"], typer.Option("--format", "-f", help="Output format.")
 ]
-BriefFormat = Literal["md", "html", "json"]
 BriefFormatOpt = Annotated[BriefFormat, typer.Option("--format", "-f", help="Output format.")]
 
 DbOption = Annotated[

@@ -43,10 +43,12 @@ app.add_typer(sources_app, name="sources")
 WeekOpt = Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2025-W14.")]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First day, e.g. 2025-03-28.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last day (inclusive).")]
+# Window errors in the CLI's words: its flags.
+CLI_WINDOW = pipeline.WindowNames(week="--week", start="--from", end="--to")
 
 
 def _window(week: str | None, start: str | None, end: str | None) -> Window:
-    return pipeline.parse_window(week, start, end)
+    return pipeline.parse_window(week, start, end, names=CLI_WINDOW)
 
 
 def _placed(c: Context, window: Window) -> list[PlacedArticle]:
@@ -130,15 +132,15 @@ def sources_list(ctx: typer.Context, fmt: TableFormatOpt = "table") -> None:
         health = {h.source: h for h in store.feeds.health()}
     if fmt == "json":
         data = []
-        for s, g, n, f, la in rows:
-            h = health.get(s) if s else None
+        for r in rows:
+            h = health.get(r.source) if r.source else None
             data.append(
                 {
-                    "source": s,
-                    "group": g,
-                    "articles": n,
-                    "first": f,
-                    "last": la,
+                    "source": r.source,
+                    "group": r.group,
+                    "articles": r.articles,
+                    "first": r.first_day,
+                    "last": r.last_day,
                     "last_success": h.last_success.isoformat() if h and h.last_success else None,
                     "articles_per_day": round(h.articles_per_day, 2) if h else None,
                     "errors": h.errors if h else 0,
@@ -158,12 +160,15 @@ def sources_list(ctx: typer.Context, fmt: TableFormatOpt = "table") -> None:
         "last error",
         title="Sources",
     )
-    for s, g, n, f, la in rows:
-        h = health.get(s) if s else None
+    for r in rows:
+        h = health.get(r.source) if r.source else None
         ok = h.last_success.strftime("%Y-%m-%d %H:%M") if h and h.last_success else ""
         per_day = f"{h.articles_per_day:.1f}" if h and h.feeds else ""
         err = (h.last_error or "")[:60] if h else ""
-        table.add_row(s or "(unmatched)", g, str(n), f or "", la or "", ok, per_day, err)
+        first, last = r.first_day or "", r.last_day or ""
+        table.add_row(
+            r.source or "(unmatched)", r.group, str(r.articles), first, last, ok, per_day, err
+        )
     c.out.print(table)
     if not rows:
         c.out.print("no sources yet: `belowthefold import FILE --sources sources.toml`")
@@ -183,40 +188,6 @@ def _print_csv(records: list[dict[str, object]], columns: tuple[str, ...]) -> No
         )
 
 
-ARTICLE_COLUMNS = (
-    "id",
-    "published",
-    "title",
-    "url",
-    "outlet",
-    "source",
-    "group",
-    "lang",
-    "weight",
-    "story_id",
-    "storyline_id",
-    "original_id",
-)
-
-
-def article_record(a: PlacedArticle) -> dict[str, object]:
-    """One article as every machine format writes it (json, jsonl, csv): the same columns."""
-    return {
-        "id": a.id,
-        "published": a.published.isoformat(),
-        "title": a.title,
-        "url": a.url,
-        "outlet": a.outlet,
-        "source": a.source,
-        "group": a.group,
-        "lang": a.lang,
-        "weight": a.weight,
-        "story_id": a.story_id,
-        "storyline_id": a.storyline_id,
-        "original_id": a.original_id,
-    }
-
-
 @app.command("articles")
 def articles(
     ctx: typer.Context,
@@ -232,7 +203,9 @@ def articles(
     c = get(ctx)
     window = _window(week, start, end)
     items = _placed(c, window)
-    records = [article_record(a) for a in items] if fmt != "table" else []
+    from belowthefold.brief.jsondoc import ARTICLE_FIELDS, article_dict
+
+    records = [article_dict(a) for a in items] if fmt != "table" else []
     if fmt == "jsonl":
         _print_jsonl(records)
         return
@@ -240,7 +213,7 @@ def articles(
         sys.stdout.write(json.dumps(records, ensure_ascii=False, default=str) + "\n")
         return
     if fmt == "csv":
-        _print_csv(records, ARTICLE_COLUMNS)
+        _print_csv(records, ARTICLE_FIELDS)
         return
     table = Table(
         "published", "group", "outlet", "story", "title", title=f"Articles {window.label}"

@@ -131,7 +131,7 @@ def watch(
                     fetch_and_report(
                         c, store, only or (), prefix=_stamp() + " ", verbosity=verbosity
                     )
-            except (BelowTheFoldError, CommandFailed) as exc:
+            except BelowTheFoldError as exc:  # CommandFailed included
                 c.err.print(f"{_stamp()} [red]error:[/red] {exc} (watch goes on)", highlight=False)
             done += 1
             if times is not None and done >= times:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 
 from belowthefold import pipeline
 from belowthefold.cli.app import BriefFormatOpt, app, get, output_file, write_text
-from belowthefold.cli.core import known_group
+from belowthefold.cli.core import CLI_WINDOW, known_group
 from belowthefold.cli.fetching import fail_if_any_failed, fetch_and_report
 from belowthefold.cli.progress import progress_bars
 
@@ -34,7 +33,7 @@ def run(
     from belowthefold.brief import render
 
     c = get(ctx)
-    window = pipeline.parse_window(week or datetime.now(UTC).strftime("%G-W%V"))
+    window = pipeline.parse_window(week, names=CLI_WINDOW)  # default: this ISO week
     out = output or Path(f"brief-{window.label}.{fmt}")
     with c.store() as store:
         if not store.sources.all():

@@ -18,7 +18,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -337,7 +337,3 @@ def follow(redirects: Mapping[str, str], gid: str) -> str:
         seen.add(gid)
         gid = redirects[gid]
     return gid
-
-
-def with_representation(options: ClusterOptions, representation: str | None) -> ClusterOptions:
-    return options if not representation else replace(options, representation=representation)

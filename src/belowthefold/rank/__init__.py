@@ -10,7 +10,6 @@ from belowthefold.rank.score import (
     Ranking,
     Variety,
     audience_variety,
-    missed_headlines,
     named_groups,
     rank_missed,
 )
@@ -26,7 +25,6 @@ __all__ = [
     "events_of",
     "fit_coverage_model",
     "importance",
-    "missed_headlines",
     "named_groups",
     "rank_missed",
     "reach_of",

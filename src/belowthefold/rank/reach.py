@@ -67,7 +67,7 @@ def reach_of(
         effective[group] += 1.0 if is_original else PICKUP_ONLY
         outlets[group] += 1
     authority = sorted(
-        {a.outlet or a.source or "" for a in outside if a.group in options.official_groups} - {""}
+        {a.outlet_name for a in outside if a.group in options.official_groups} - {""}
     )
     pickups = sum(1 for a in outside if a.is_pickup)
     by_group = tuple(sorted(outlets.items(), key=lambda kv: (-kv[1], kv[0])))

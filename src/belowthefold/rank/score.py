@@ -66,16 +66,6 @@ def named_groups(inputs: BriefInputs) -> list[str]:
     return sorted(found - {inputs.audience, OTHER_GROUP})
 
 
-def missed_headlines(
-    inputs: BriefInputs,
-    pressure: Sequence[PressurePoint],
-    dominant: Sequence[DominantStoryline],
-    options: RankOptions,
-) -> list[MissedHeadline]:
-    """The ranked missed headlines for `inputs.audience` (see `rank_missed` for the details)."""
-    return list(rank_missed(inputs, pressure, dominant, options).missed)
-
-
 def _no_groups_note(audience: str) -> str:
     return (
         f"Missed headlines compare {audience!r} with other source groups, and this window has "

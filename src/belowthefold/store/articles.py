@@ -222,9 +222,5 @@ class ArticleRepo:
         ).fetchone()
         return None if r[0] is None else (parse_iso(r[0]), parse_iso(r[1]))
 
-    def day_range(self) -> tuple[str, str] | None:
-        r = self.conn.execute("SELECT MIN(day), MAX(day) FROM articles").fetchone()
-        return None if r[0] is None else (r[0], r[1])
-
     def groups(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT grp FROM articles ORDER BY grp")]

@@ -10,10 +10,11 @@ from belowthefold.errors import StoreError
 from belowthefold.store.articles import ArticleRepo
 from belowthefold.store.briefs import BriefRepo
 from belowthefold.store.claims import ClaimRepo
-from belowthefold.store.core_tx import transaction
+from belowthefold.store.core_tx import StoreConnection, transaction
 from belowthefold.store.feeds import FeedRepo
 from belowthefold.store.health import HealthRepo
 from belowthefold.store.migrations import MIGRATIONS
+from belowthefold.store.overview import OverviewRepo
 from belowthefold.store.runs import RunRepo
 from belowthefold.store.search import SearchRepo
 from belowthefold.store.sources import SourceRepo
@@ -21,29 +22,40 @@ from belowthefold.store.stories import StoryRepo
 from belowthefold.store.vectors import VectorRepo
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open a connection tuned for one writer and many readers (WAL, busy timeout)."""
+def connect(path: Path, busy_timeout_s: float = 30.0) -> StoreConnection:
+    """Open a connection tuned for one writer and many readers (WAL, busy timeout).
+
+    A writer waits up to `busy_timeout_s` for another one; then, as for every SQLite error at
+    run time, the store raises StoreError.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(
-            str(path), timeout=30.0, isolation_level=None, check_same_thread=False
+            str(path),
+            timeout=busy_timeout_s,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=StoreConnection,
         )
+        assert isinstance(conn, StoreConnection)
+        conn.where = str(path)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open database {path}: {exc}") from exc
+        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+    except (sqlite3.Error, StoreError) as exc:
+        cause = exc.__cause__ if isinstance(exc, StoreError) and exc.__cause__ else exc
+        raise StoreError(f"cannot open database {path}: {cause}") from exc
     return conn
 
 
 class Store:
-    """The database as repositories: sources, runs, articles, stories."""
+    """The database as repositories: sources, runs, articles, stories, ... and an overview."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, busy_timeout_s: float = 30.0) -> None:
         self.path = Path(path)
-        self.conn = connect(self.path)
+        self.conn = connect(self.path, busy_timeout_s)
         self.migrate()
         self.sources = SourceRepo(self.conn)
         self.runs = RunRepo(self.conn)
@@ -55,6 +67,7 @@ class Store:
         self.search = SearchRepo(self.conn)
         self.claims = ClaimRepo(self.conn)
         self.vectors = VectorRepo(self.conn)
+        self.overview = OverviewRepo(self.conn)
 
     def __enter__(self) -> Store:
         return self
@@ -91,8 +104,9 @@ class Store:
                     for statement in _statements(sql):
                         self.conn.execute(statement)
                     self.conn.execute(f"PRAGMA user_version = {int(version)}")
-            except sqlite3.Error as exc:
-                raise StoreError(f"migration {version} failed on {self.path}: {exc}") from exc
+            except (sqlite3.Error, StoreError) as exc:
+                cause = exc.__cause__ if isinstance(exc, StoreError) and exc.__cause__ else exc
+                raise StoreError(f"migration {version} failed on {self.path}: {cause}") from exc
 
 
 def _statements(sql: str) -> list[str]:

@@ -1,10 +1,79 @@
-"""Transactions shared by every repository."""
+"""Transactions shared by every repository, and the connection that speaks StoreError."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from belowthefold.errors import StoreError
+
+
+def _wrapped(exc: sqlite3.Error, where: str) -> StoreError:
+    return StoreError(f"database {where}: {exc}")
+
+
+class StoreCursor(sqlite3.Cursor):
+    """A cursor whose SQLite errors at run time (locked, disk full, corrupt) are StoreErrors,
+    so every edge turns them into its one message instead of a traceback.
+
+    Row-by-row iteration is left to the C cursor (a Python hop per row costs big reads); a
+    statement's first step, where locks and full disks show, runs inside `execute`.
+    """
+
+    where = "?"
+
+    def execute(self, sql: str, parameters: Any = (), /) -> StoreCursor:
+        try:
+            super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise _wrapped(exc, self.where) from exc
+        return self
+
+    def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> StoreCursor:
+        try:
+            super().executemany(sql, seq_of_parameters)
+        except sqlite3.Error as exc:
+            raise _wrapped(exc, self.where) from exc
+        return self
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            raise _wrapped(exc, self.where) from exc
+
+    def fetchmany(self, size: int | None = 1) -> list[Any]:
+        try:
+            return super().fetchmany(size)
+        except sqlite3.Error as exc:
+            raise _wrapped(exc, self.where) from exc
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            raise _wrapped(exc, self.where) from exc
+
+
+class StoreConnection(sqlite3.Connection):
+    """The store's connection (`sqlite3.connect(factory=...)`): every statement runs on a
+    StoreCursor; `where` names the database file in the messages."""
+
+    where = "?"
+
+    def _cursor(self) -> StoreCursor:
+        cur = StoreCursor(self)
+        cur.row_factory = self.row_factory  # as Connection.cursor() would
+        cur.where = self.where
+        return cur
+
+    def execute(self, sql: str, parameters: Any = (), /) -> StoreCursor:
+        return self._cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> StoreCursor:
+        return self._cursor().executemany(sql, parameters)
 
 
 @contextmanager
@@ -14,6 +83,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite rolls back itself on some errors (a full disk)
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")

@@ -5,9 +5,21 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from belowthefold.models import Source
 from belowthefold.store.core_tx import transaction
+
+
+@dataclass(frozen=True)
+class SourceCount:
+    """A stored source's (or, with `source` None, an unmatched group's) articles and span."""
+
+    source: str | None
+    group: str
+    articles: int
+    first_day: str | None  # ISO dates, as stored
+    last_day: str | None
 
 
 class SourceRepo:
@@ -66,8 +78,8 @@ class SourceRepo:
         row = self.conn.execute("SELECT value FROM settings WHERE key='sources_toml'").fetchone()
         return None if row is None else str(row[0])
 
-    def counts(self) -> list[tuple[str | None, str, int, str | None, str | None]]:
-        """(source, group, articles, first day, last day) for every source and group seen."""
+    def counts(self) -> list[SourceCount]:
+        """Every stored source, and every group of articles no source matched, with counts."""
         rows = self.conn.execute(
             "SELECT s.name AS source, s.grp AS grp, COUNT(a.id) AS n, MIN(a.day) AS first, "
             "MAX(a.day) AS last FROM sources s LEFT JOIN articles a ON a.source = s.name "
@@ -75,4 +87,4 @@ class SourceRepo:
             "UNION ALL SELECT NULL, a.grp, COUNT(*), MIN(a.day), MAX(a.day) FROM articles a "
             "WHERE a.source IS NULL GROUP BY a.grp ORDER BY 2, 1"
         ).fetchall()
-        return [(r[0], r[1], int(r[2]), r[3], r[4]) for r in rows]
+        return [SourceCount(r[0], r[1], int(r[2]), r[3], r[4]) for r in rows]

@@ -91,7 +91,7 @@ def sources_json(request: Request) -> Response:
     state = state_of(request)
     with state.store() as store:
         sources = store.sources.all()
-        counts = {name: (n, last) for name, _g, n, _f, last in store.sources.counts() if name}
+        counts = {c.source: c for c in store.sources.counts() if c.source}
     return JSONResponse(
         {
             "admin": state.admin,
@@ -101,8 +101,8 @@ def sources_json(request: Request) -> Response:
                     "group": s.group,
                     "domains": list(s.domains),
                     "feeds": list(s.feeds),
-                    "articles": counts.get(s.name, (0, None))[0],
-                    "last_day": counts.get(s.name, (0, None))[1],
+                    "articles": counts[s.name].articles if s.name in counts else 0,
+                    "last_day": counts[s.name].last_day if s.name in counts else None,
                 }
                 for s in sources
             ],

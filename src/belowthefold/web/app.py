@@ -21,6 +21,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from belowthefold.brief.view import num, pct
 from belowthefold.config import Settings
 from belowthefold.errors import BelowTheFoldError, ConfigError, InputError, StoreError, WindowError
 from belowthefold.web import api, feeds, pages
@@ -83,8 +84,8 @@ def make_templates() -> Jinja2Templates:
         autoescape=True,
     )
     env.filters["safe_href"] = safe_href
-    env.filters["pct"] = lambda v: f"{100 * float(v):.0f}%"
-    env.filters["num"] = lambda v: f"{float(v):.2f}"
+    env.filters["pct"] = pct
+    env.filters["num"] = num
     return Jinja2Templates(env=env)
 
 

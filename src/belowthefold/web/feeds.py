@@ -14,10 +14,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from belowthefold.models import Brief, MissedHeadline
+from belowthefold.pipeline import week_label
 from belowthefold.web.pages import audience_of, bounded_int, window_or_404
 from belowthefold.web.security import safe_href
 from belowthefold.web.state import state_of
-from belowthefold.web.views import week_label
 
 ATOM = "http://www.w3.org/2005/Atom"
 # RFC 4151 tag URIs: an authority (the serving host) and a date, then the entry's own path; the

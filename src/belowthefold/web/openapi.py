@@ -14,8 +14,14 @@ _ARTICLE: dict[str, Any] = {
         "url": {"type": ["string", "null"]},
         "title": {"type": "string"},
         "outlet": {"type": "string"},
+        "source": {"type": ["string", "null"]},
         "group": {"type": "string"},
         "published": {"type": "string", "format": "date-time"},
+        "lang": {"type": ["string", "null"]},
+        "weight": {"type": "number"},
+        "story_id": {"type": ["string", "null"]},
+        "storyline_id": {"type": ["string", "null"]},
+        "original_id": {"type": ["string", "null"]},
     },
 }
 

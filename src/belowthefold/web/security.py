@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# One link rule for the brief and the pages (`safe_href` is the pages' filter name for it).
+from belowthefold.brief.view import safe_url as safe_href
+
 # One address rule for adding a feed here and for every connection the fetcher makes.
 from belowthefold.fetch.addresses import Resolver, address_problem, is_public_address, resolve_host
 
@@ -26,25 +29,6 @@ CSP_BRIEF = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 SAFE_SCHEMES = ("http", "https")
 
 __all__ = ["Resolver", "feed_url_problem", "is_public_address", "resolve_host", "safe_href"]
-
-
-def safe_href(url: str | None) -> str | None:
-    """The URL if it may become a link (http/https with a host), else None.
-
-    Anything else (`javascript:`, `data:`, `vbscript:`, relative junk) is shown as text only.
-    """
-    if not url:
-        return None
-    text = url.strip()
-    if any(ord(c) < 0x20 for c in text):
-        return None
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in SAFE_SCHEMES or not parts.netloc:
-        return None
-    return text
 
 
 def token_matches(expected: str | None, given: str | None) -> bool:

@@ -20,7 +20,6 @@ from starlette.templating import Jinja2Templates
 from belowthefold.config import Settings
 from belowthefold.models import Brief, Window
 from belowthefold.store import Store
-from belowthefold.store.web_queries import WebRepo
 from belowthefold.web.security import Resolver, resolve_host
 
 log = logging.getLogger(__name__)
@@ -95,7 +94,7 @@ class WebState:
     def brief(self, store: Store, window: Window, audience: str) -> Brief:
         """The window's brief for an audience: cached, refreshed in the background when stale."""
         key = (window.start.isoformat(), window.end.isoformat(), audience)
-        stamp = WebRepo(store.conn).stamp()
+        stamp = store.overview.stamp()
         with self._mutex:
             cached = self._briefs.get(key)
         if cached is not None:
@@ -153,7 +152,7 @@ class WebState:
 
         brief = make_brief(store, self.settings, window, audience, now=self.options.clock())
         # The stamp *after* building: make_brief may itself have clustered new articles.
-        stamp = WebRepo(store.conn).stamp()
+        stamp = store.overview.stamp()
         with self._mutex:
             self._briefs[key] = _Cached(stamp, brief, time.monotonic())
             self._briefs.move_to_end(key)
@@ -188,7 +187,7 @@ class WebState:
     def known_groups(self, store: Store) -> frozenset[str]:
         """Audience groups a request may ask for: groups in the data or the sources, and the
         default. Cached by data stamp, since listing groups scans every article."""
-        stamp = WebRepo(store.conn).stamp()
+        stamp = store.overview.stamp()
         with self._mutex:
             if self._groups[0] == stamp:
                 return self._groups[1]

@@ -13,24 +13,20 @@ from markupsafe import Markup
 
 from belowthefold.attention import headline_of, measured, storyline_headline, thin_days
 from belowthefold.brief.column import coverage_shares
+from belowthefold.brief.jsondoc import article_dict
 from belowthefold.brief.palette import GroupPalette
 from belowthefold.errors import WindowError
 from belowthefold.models import Brief, PlacedArticle, Source, SourceHealth, Window
-from belowthefold.pipeline import WindowNames, parse_window
+from belowthefold.pipeline import WindowNames, parse_window, week_label
 from belowthefold.store import Store
+from belowthefold.store.overview import RunRow, StorylineRow, StoryRow
 from belowthefold.store.search import SearchFilter
-from belowthefold.store.web_queries import RunRow, StorylineRow, StoryRow, WebRepo
 from belowthefold.web.charts import coverage_bar, line_chart, spark_bars, stacked_bars
 
 MAX_TIMELINE_DAYS = 120
 MAX_WINDOW_DAYS = 366  # a window a page or the API draws day by day
 # Window errors in the web's words: URL parameters, not the CLI's flags.
 WEB_WINDOW = WindowNames(week="the week", start="the start date (from)", end="the end date (to)")
-
-
-def week_label(day: date) -> str:
-    y, w, _ = day.isocalendar()
-    return f"{y}-W{w:02d}"
 
 
 def neighbour_weeks(window: Window) -> tuple[str, str]:
@@ -52,7 +48,7 @@ class WeekOption:
 def week_options(store: Store) -> tuple[WeekOption, ...]:
     """Every ISO week that has articles, newest first, with its article count."""
     per_week: dict[str, list[Any]] = {}
-    for day, n in WebRepo(store.conn).day_counts():
+    for day, n in store.overview.day_counts():
         label = week_label(day)
         entry = per_week.setdefault(label, [day - timedelta(days=day.weekday()), 0])
         entry[1] += n
@@ -68,7 +64,7 @@ def landing_week(store: Store, today: date) -> str:
     A database of last year's imports opens on its data, not on an empty week that tells the
     user to import what they already imported.
     """
-    return week_label(WebRepo(store.conn).latest_day(until=today) or today)
+    return week_label(store.overview.latest_day(until=today) or today)
 
 
 @dataclass(frozen=True)
@@ -178,7 +174,7 @@ def coverage_of(
     plain = {g: dict(v) for g, v in timeline.items()}
     by_outlet: dict[tuple[str, str], list[PlacedArticle]] = defaultdict(list)
     for a in articles:
-        by_outlet[(a.outlet or a.source or "(unknown)", a.group)].append(a)
+        by_outlet[(a.outlet_name or "(unknown)", a.group)].append(a)
     outlets = tuple(
         sorted(
             (
@@ -233,13 +229,13 @@ class StoryView:
 
 def story_view(store: Store, story_id: str, palette: GroupPalette) -> StoryView | None:
     """A story with its timeline per group, outlets, originals vs pickups and weeks it ran."""
-    repo = WebRepo(store.conn)
-    row = repo.story(story_id)
+    row = store.overview.story(story_id)
     if row is None:
         return None
     articles = tuple(store.articles.placed_by_story([story_id]))
     headline = headline_of(articles) or row.headline
-    line = store.articles.placed_by_story([s.id for s in repo.storyline_stories(row.storyline_id)])
+    stories = store.overview.storyline_stories(row.storyline_id)
+    line = store.articles.placed_by_story([s.id for s in stories])
     c = coverage_of(
         articles,
         row.first_published.date(),
@@ -259,7 +255,7 @@ def story_view(store: Store, story_id: str, palette: GroupPalette) -> StoryView 
         pickups=c.pickups,
         weeks=c.weeks,
         titles={a.id: a.title for a in articles},
-        missed=tuple(WebRepo(store.conn).missed_weeks(story_id)),
+        missed=tuple(store.overview.missed_weeks(story_id)),
     )
 
 
@@ -283,11 +279,11 @@ class StorylineView:
 
 def storyline_view(store: Store, storyline_id: str, palette: GroupPalette) -> StorylineView | None:
     """A storyline (a flood is many stories): its stories, timeline per group, outlets, weeks."""
-    repo = WebRepo(store.conn)
-    row = repo.storyline(storyline_id)
+    overview = store.overview
+    row = overview.storyline(storyline_id)
     if row is None:
         return None
-    stories = repo.storyline_stories(storyline_id)
+    stories = overview.storyline_stories(storyline_id)
     articles = tuple(
         sorted(
             store.articles.placed_by_story([s.id for s in stories]),
@@ -321,21 +317,6 @@ def storyline_view(store: Store, storyline_id: str, palette: GroupPalette) -> St
             palette,
         ),
     )
-
-
-def article_dict(a: PlacedArticle) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "url": a.url,
-        "title": a.title,
-        "outlet": a.outlet,
-        "source": a.source,
-        "group": a.group,
-        "published": a.published.isoformat(),
-        "story_id": a.story_id,
-        "storyline_id": a.storyline_id,
-        "original_id": a.original_id,
-    }
 
 
 def story_dict(view: StoryView) -> dict[str, Any]:
@@ -438,19 +419,19 @@ def sources_window(
     """The window the sources page covers: a given week or dates, else the last weeks of data."""
     if week or start or end:
         return web_window(week, start, end)
-    last = WebRepo(store.conn).latest_day() or date.today()
+    last = store.overview.latest_day() or date.today()
     first = last - timedelta(weeks=weeks) + timedelta(days=1)
     return Window(first, last, f"{first.isoformat()}..{last.isoformat()}")
 
 
 def sources_view(store: Store, window: Window, palette: GroupPalette) -> SourcesView:
     """Per source group, each source's articles per day, last day seen and fetch health."""
-    repo = WebRepo(store.conn)
+    overview = store.overview
     days = window.days()
     counts: dict[tuple[str | None, str], dict[date, int]] = defaultdict(dict)
-    for c in repo.daily_by_source(window.start, window.end):
+    for c in overview.daily_by_source(window.start, window.end):
         counts[(c.source, c.group)][c.day] = counts[(c.source, c.group)].get(c.day, 0) + c.articles
-    last_days = {name: last for name, _grp, _n, _first, last in store.sources.counts()}
+    last_days = {c.source: c.last_day for c in store.sources.counts()}
     health, last_fetch = _health(store, window)
     sources: list[Source] = store.sources.all()
     rows: dict[str, list[SourceRow]] = defaultdict(list)
@@ -493,7 +474,7 @@ def sources_view(store: Store, window: Window, palette: GroupPalette) -> Sources
     return SourcesView(
         window=window,
         groups=tuple((g, tuple(v)) for g, v in sorted(rows.items())),
-        runs=tuple(repo.recent_runs(5)),
+        runs=tuple(overview.recent_runs(5)),
         has_health=bool(last_fetch),
     )
 

@@ -1,5 +1,6 @@
-"""Read-only queries the web app needs beyond the pipeline's: per-source daily counts,
-story rows, recent runs, and a cheap stamp of the data for caching briefs."""
+"""What the database holds, at a glance: story and storyline rows by id, articles per day (per
+source too), recent runs, the weeks a story was missed, and a cheap stamp of the data (for
+caching briefs). Read-only; the web pages and API are its readers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from belowthefold.errors import StoreError
 from belowthefold.store.articles import parse_iso
 
 
@@ -70,8 +72,8 @@ class RunRow:
     errors: int
 
 
-class WebRepo:
-    """Queries for pages and the API; no writes."""
+class OverviewRepo:
+    """The database at a glance, for browsing it; no writes."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -121,7 +123,7 @@ class WebRepo:
                 "ORDER BY week_start, audience",
                 (story_id,),
             ).fetchall()
-        except sqlite3.OperationalError:
+        except StoreError:
             return []
         return [(r["week"], r["audience"], int(r["rank"]), float(r["score"])) for r in rows]
 

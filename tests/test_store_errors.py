@@ -1,0 +1,44 @@
+"""SQLite errors at run time (a locked database, a full disk) leave the store as StoreError,
+which every edge turns into one message; never a bare sqlite3 traceback."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from belowthefold.errors import BelowTheFoldError, StoreError
+from belowthefold.models import Source
+from belowthefold.store import Store
+
+
+def test_a_database_locked_by_another_writer_is_a_store_error(tmp_path: Path) -> None:
+    db = tmp_path / "locked.db"
+    Store(db).close()  # created and migrated
+    other = sqlite3.connect(db, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        with Store(db, busy_timeout_s=0.05) as store:
+            assert store.sources.all() == []  # reading still works (WAL)
+            with pytest.raises(StoreError, match=r"locked\.db: database is locked") as info:
+                store.runs.begin("import", "x")
+            assert isinstance(info.value, BelowTheFoldError)
+            assert isinstance(info.value.__cause__, sqlite3.OperationalError)
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def test_a_full_disk_is_a_store_error_and_the_batch_is_rolled_back(tmp_path: Path) -> None:
+    with Store(tmp_path / "full.db") as store:
+        store.sources.replace_all([Source("kept", "g", ("kept.example",))])
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own SQLITE_FULL
+        many = [
+            Source(f"s{i}", "g", (f"d{i}.example",), (f"https://d{i}.example/rss",))
+            for i in range(5000)
+        ]
+        with pytest.raises(StoreError, match="full"):
+            store.sources.replace_all(many)
+        assert [s.name for s in store.sources.all()] == ["kept"]  # the open batch only is lost
