@@ -4,3 +4,5 @@ Only names the CLI's help needs live here; the evaluation modules load when a ve
 """
 
 GOLD_FORMATS = ("jsonl", "allsides", "probe", "labelled")
+
+__all__ = ["GOLD_FORMATS"]

@@ -12,8 +12,7 @@ from typing import Literal, get_args
 
 from belowthefold.config import ImportOptions
 from belowthefold.errors import InputError
-from belowthefold.ingest.frontpages import read_frontpages
-from belowthefold.ingest.readers import Raw, detect_format, read_csv, read_gdelt, read_jsonl
+from belowthefold.ingest import frontpages, readers
 from belowthefold.ingest.records import canonical_url, parse_published, to_article
 from belowthefold.language import LanguageIdentifier
 from belowthefold.models import Article, RecordError
@@ -24,15 +23,15 @@ FORMATS: tuple[str, ...] = get_args(InputFormat)
 __all__ = ["FORMATS", "InputFormat", "canonical_url", "iter_file", "parse_published", "to_article"]
 
 
-def _raw(path: Path, fmt: str) -> Iterator[Raw]:
+def _raw(path: Path, fmt: str) -> Iterator[readers.Raw]:
     if fmt == "jsonl":
-        return read_jsonl(path)
+        return readers.read_jsonl(path)
     if fmt == "csv":
-        return read_csv(path)
+        return readers.read_csv(path)
     if fmt == "gdelt":
-        return read_gdelt(path)
+        return readers.read_gdelt(path)
     if fmt == "frontpages":
-        return read_frontpages(path)
+        return frontpages.read_frontpages(path)
     raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
@@ -56,7 +55,7 @@ def iter_file(
         raise InputError(f"no such file: {path}")
     if languages is None:
         languages = LanguageIdentifier(options.language_min_score, detect=options.detect_language)
-    fmt = detect_format(path) if options.format == "auto" else options.format
+    fmt = readers.detect_format(path) if options.format == "auto" else options.format
     origin = str(path)
     records = 0
     try:
