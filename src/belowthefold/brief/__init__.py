@@ -42,4 +42,5 @@ __all__ = [
     "lead_of",
     "render",
     "render_chart_png",
+    "render_json",
 ]
