@@ -11,19 +11,15 @@ from pathlib import Path
 import pytest
 
 from belowthefold.errors import ExtractError
-from belowthefold.extract import extract_page, score_extraction
-
-# Measured on the 450 pages of ../shared/data/html-trafilatura (P 0.916, R 0.947, F1 0.932);
-# pinned a little below so that only a real regression fails.
-FLOOR = {"precision": 0.90, "recall": 0.93, "f1": 0.92}
+from belowthefold.evaluate.extraction import score_extraction
+from belowthefold.extract import extract_page
+from gates import assert_holds
 
 
 def test_extraction_quality_floor(shared_dir: Path) -> None:
     score = score_extraction(shared_dir / "data" / "html-trafilatura" / "tests")
     assert score.pages == 450
-    assert score.precision >= FLOOR["precision"], score
-    assert score.recall >= FLOOR["recall"], score
-    assert score.f1 >= FLOOR["f1"], score
+    assert_holds("extraction", score.as_dict())
 
 
 def test_eval_extraction_command(shared_dir: Path) -> None:

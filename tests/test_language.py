@@ -19,6 +19,7 @@ from belowthefold.language import (
     language_code,
 )
 from belowthefold.models import Article
+from gates import assert_holds
 
 FIX = Path(__file__).parent / "fixtures" / "language" / "headlines.tsv"
 GDELT = "data/gdelt-artlist-2025-04-21/analysis_gdelt_chunks/chunks"
@@ -158,7 +159,7 @@ def test_gdelt_week_titles(shared_dir: Path, identifier: LanguageIdentifier) -> 
     got = [identifier.identify(title) for title, _ in rows]
     right = sum(g == want for g, (_, want) in zip(got, rows, strict=True)) / len(rows)
     wrong = sum(g not in (None, want) for g, (_, want) in zip(got, rows, strict=True)) / len(rows)
-    assert right >= 0.955 and wrong <= 0.008, (right, wrong)
+    assert_holds("language-gdelt", {"right": right, "wrong": wrong})
 
 
 def test_devweek_articles_all_identified(shared_dir: Path, identifier: LanguageIdentifier) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from belowthefold.cli import core as core
 from belowthefold.cli import evaluate_clustering as evaluate_clustering
 from belowthefold.cli import evaluate_extraction as evaluate_extraction
+from belowthefold.cli import evaluate_gate as evaluate_gate
 from belowthefold.cli import evaluate_missed as evaluate_missed
 from belowthefold.cli import evaluate_storylines as evaluate_storylines
 from belowthefold.cli import fetching as fetching

@@ -28,7 +28,7 @@ def eval_extraction(
     fmt: TableFormatOpt = "table",
 ) -> None:
     """Full-text extraction quality: snippets that must / must not appear (P, R, F1)."""
-    from belowthefold.extract import score_extraction
+    from belowthefold.evaluate.extraction import score_extraction
 
     c = get(ctx)
     root = data
@@ -36,16 +36,7 @@ def eval_extraction(
         raise CommandFailed(f"no evaldata.json in {root} (pass --data)")
     score = score_extraction(root, c.settings.fetch, limit)
     if fmt == "json":
-        c.out.print_json(
-            json.dumps(
-                {
-                    **score.__dict__,
-                    "precision": score.precision,
-                    "recall": score.recall,
-                    "f1": score.f1,
-                }
-            )
-        )
+        c.out.print_json(json.dumps(score.as_dict()))
     else:
         table = Table(
             "pages",
