@@ -55,14 +55,14 @@ def test_a_second_clusterer_waits_for_the_claim_and_names_its_holder(db_path: Pa
             assert proc.poll() is not None  # the holder had finished before we got it
             waited = time.monotonic() - started
         assert waited > 0.3
-    proc.wait()
+    proc.communicate()  # closes its stdout pipe
 
 
 def test_a_claim_left_by_a_killed_process_is_free(db_path: Path) -> None:
     Store(db_path).close()
     proc = _holder(db_path, 60)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.communicate()
     with Store(db_path) as store:
         assert store.claims.holder("cluster") is not None  # the row survived kill -9
         with store.claims.hold("cluster", ClaimOptions(wait_s=0.5)):
@@ -82,6 +82,7 @@ def test_story_counts_stay_derived_when_an_article_is_assigned_twice(store: Stor
     assert counts == {"s1": 0, "s2": 1}
 
 
+@pytest.mark.slow
 def test_two_stories_processes_at_once_assign_every_article_once(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
     path = tmp_path / "many.jsonl"
@@ -154,6 +155,7 @@ def _clustering(db: Path) -> tuple[list[tuple[str, ...]], ...]:
         )
 
 
+@pytest.mark.slow
 def test_kill_9_mid_clustering_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
     n = 3000
     data = tmp_path / "topical.jsonl"

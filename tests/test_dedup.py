@@ -97,6 +97,7 @@ def test_shingles_are_words_or_characters_by_script() -> None:
     assert shingles("", 3) == set()
 
 
+@pytest.mark.slow
 def test_dedup_floor_on_built_pickups_of_real_editorials(shared_dir: Path) -> None:
     """Built pickups of real Inquirer editorials (figures and method in docs/clustering.md)."""
     folder = shared_dir / "data" / "inquirer-editorials" / "articles"

@@ -72,6 +72,7 @@ def test_allsides_records_never_carry_the_answer_key(shared_dir: Path) -> None:
     assert [g.article.published for g in gold] == sorted(g.article.published for g in gold)
 
 
+@pytest.mark.slow
 def test_allsides_floor(shared_dir: Path) -> None:
     report = evaluate(read_gold(shared_dir / ALLSIDES), ClusterOptions())
     measured = {"bcubed_f1": report.bcubed.f1, "pairwise_f1": report.pairwise.f1}
@@ -83,6 +84,7 @@ def test_allsides_floor(shared_dir: Path) -> None:
     assert singletons.f1 == pytest.approx(0.51, abs=0.02)  # the baseline the issue quotes
 
 
+@pytest.mark.slow
 def test_cross_language_floor(shared_dir: Path) -> None:
     """A Japanese, Korean or Chinese report joins the English story without sharing a word."""
     gold = read_gold(shared_dir / DEVWEEK)
@@ -104,6 +106,7 @@ def test_cross_language_pairs_count_only_pairs_across_languages() -> None:
     assert cross_language_pairs(["x", "x"], ["a", "a"], ["en", "en"]) is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("split", ["test", "train", "val"])
 def test_probe_floor(shared_dir: Path, split: str) -> None:
     gold = read_gold(shared_dir / PROBE.with_name(f"{split}.source"))

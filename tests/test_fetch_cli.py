@@ -12,6 +12,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from belowthefold import pipeline
 from belowthefold.cli.fetching import parse_duration
 from belowthefold.fetch.opml import parse_opml
@@ -183,6 +185,7 @@ def _counts(db: Path) -> tuple[int, int, str]:
     return int(articles), int(sightings), str(check)
 
 
+@pytest.mark.slow
 def test_kill_9_mid_fetch_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
     n_feeds, per_feed = 120, 40
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import feedparser
+import pytest
 
 from belowthefold import pipeline
 from belowthefold.config import FetchOptions
@@ -45,6 +46,7 @@ def _key(link: str | None, guid: str | None) -> str:
     return f"guid:{guid or link}"
 
 
+@pytest.mark.slow
 def test_every_feedparser_fixture_is_stored_or_recorded(shared_dir: Path, tmp_path: Path) -> None:
     root = shared_dir / "data" / "feeds-feedparser" / "tests"
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".xml", ".json"))

@@ -16,6 +16,7 @@ from belowthefold.extract import extract_page
 from gates import assert_holds
 
 
+@pytest.mark.slow
 def test_extraction_quality_floor(shared_dir: Path) -> None:
     score = score_extraction(shared_dir / "data" / "html-trafilatura" / "tests")
     assert score.pages == 450

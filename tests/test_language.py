@@ -143,6 +143,7 @@ def test_import_gives_every_article_a_language(tmp_path: Path) -> None:
     assert [a.lang for a in iter_file(path, off) if isinstance(a, Article)] == [None, "fr", None]
 
 
+@pytest.mark.slow
 def test_gdelt_week_titles(shared_dir: Path, identifier: LanguageIdentifier) -> None:
     """Floors on 14,762 real titles in 11 languages, GDELT's own language field as the answer.
 

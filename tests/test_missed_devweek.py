@@ -28,6 +28,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 def test_devweek_lists_the_gold_and_no_story_the_front_page_covered(tmp_path: Path) -> None:
     settings = Settings(db=tmp_path / "dev.db")
     gold = load_gold(DEVWEEK / "gold_missed.json")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from belowthefold import pipeline
 from belowthefold.config import Settings
 from belowthefold.store import Store
@@ -27,6 +29,7 @@ def test_building_a_brief_records_nothing_unless_asked(tmp_path: Path) -> None:
         assert store.briefs.history("mainstream", NEXT)
 
 
+@pytest.mark.slow
 def test_the_brief_verb_records_and_the_read_verbs_do_not(tmp_path: Path) -> None:
     db = str(tmp_path / "w23.db")
     src = str(GOLD.with_suffix(".sources.toml"))

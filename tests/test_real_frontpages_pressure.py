@@ -7,12 +7,15 @@ import statistics
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from belowthefold.pipeline import parse_window
 from cli_support import run_cli as run
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
+@pytest.mark.slow
 def test_tariff_week_pressure_stands_above_the_quiet_weeks(
     shared_dir: Path, tmp_path: Path
 ) -> None:

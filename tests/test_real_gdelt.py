@@ -32,6 +32,7 @@ def gdelt_db(
     return db, run("--db", str(db), "import", *files)
 
 
+@pytest.mark.slow
 def test_gdelt_import_counts_and_reports_the_untitled(
     gdelt_db: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -43,6 +44,7 @@ def test_gdelt_import_counts_and_reports_the_untitled(
     assert "articles_chunk_030_20250428181812.csv:7: no title" in first.stderr.replace("\n", "")
 
 
+@pytest.mark.slow
 def test_gdelt_reimport_adds_none(gdelt_db: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     db, _ = gdelt_db
     files = sorted(str(p) for p in (SHARED / GDELT).glob("*.csv"))[:20]
@@ -50,6 +52,7 @@ def test_gdelt_reimport_adds_none(gdelt_db: tuple[Path, subprocess.CompletedProc
     assert "imported 0 new" in again.stdout
 
 
+@pytest.mark.slow
 def test_gdelt_week_brief_runs(
     gdelt_db: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
 ) -> None:

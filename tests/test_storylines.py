@@ -110,6 +110,7 @@ def flood_reports(real_run: tuple[list[Article], dict[str, str]]) -> dict[str, F
     return {f.name: score_flood(f, arts, line_of) for f in floods}
 
 
+@pytest.mark.slow
 def test_the_pope_storyline_holds_the_day_he_died(
     real_run: tuple[list[Article], dict[str, str]],
 ) -> None:
@@ -124,6 +125,7 @@ def test_the_pope_storyline_holds_the_day_he_died(
     assert share >= 0.8 * labelled / sum(a.weight for a in day), share
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flood", FLOODS)
 def test_labelled_flood_is_one_precise_storyline(
     flood: str, flood_reports: dict[str, FloodReport]

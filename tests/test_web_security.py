@@ -324,4 +324,4 @@ def test_serve_verb_runs_the_app_with_the_env_token(settings: Settings) -> None:
         assert rebound.status_code == 400
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)  # reads and closes both pipes
