@@ -256,6 +256,37 @@ def test_an_event_split_by_the_clusterer_is_listed_once() -> None:
     assert sorted(apart) == ["cholera-a", "cholera-b", "dams"]
 
 
+def test_a_follow_up_in_the_same_storyline_is_the_same_missed_headline() -> None:
+    """SK Telecom's breach (day 1) and its SIM replacement (day 5) are two stories of one
+    storyline sharing a few title words: one entry. A story the storyline glued on that
+    shares no title word (a destroyer launch beside an exercise) stays its own entry."""
+    b = Builder()
+    tariff_week(b)
+    for outlet, group in OUTSIDE[:4]:
+        b.add(
+            "Telecom operator confirms USIM data leak after hacking",
+            1,
+            outlet,
+            group,
+            "leak",
+            "tel",
+        )
+        b.add("Telecom operator offers million customers new SIM cards after hacking", 5, outlet, group,
+              "sims", "tel")  # fmt: skip
+        b.add(
+            "Navy unveils its first destroyer at the northern shipyard",
+            4,
+            outlet,
+            group,
+            "ship",
+            "tel",
+        )
+    listed = sorted(m.story_id for m in _rank(_inputs(b), replace(OPTS, min_groups=1)))
+    assert len(listed) == 2 and "ship" in listed, listed
+    apart = _rank(_inputs(b), replace(OPTS, min_groups=1, same_saga_overlap=1.01))
+    assert sorted(m.story_id for m in apart) == ["leak", "ship", "sims"]
+
+
 def test_the_missed_headline_is_in_the_audiences_language() -> None:
     b = Builder()
     tariff_week(b)

@@ -140,6 +140,12 @@ class RankOptions:
     held_days: int = 2
     held_items: float = 4.0
     same_event_overlap: float = 0.3
+    # Two stories of one storyline are one event at this title overlap, days within this many
+    # (rank/events.py `_joined`). Chosen on devweek-2025w17 (in-sample): its SK Telecom breach
+    # (stories overlapping 0.136, 3 days apart) and Balikatan (0.059, 6 days) were listed twice;
+    # the destroyer and Balikatan, glued in one storyline, overlap 0.024-0.031 and stay apart.
+    same_saga_overlap: float = 0.05
+    same_saga_days: int = 7
     # An audience headline is about an event when its TF-IDF cosine to one of the event's reports
     # is at least this and they share `match_terms` terms (days within one).
     match_similarity: float = 0.2

@@ -106,9 +106,16 @@ def vocabulary(story: StoryCoverage) -> frozenset[str]:
     )
 
 
-def _joined(stories: Sequence[StoryCoverage], threshold: float) -> list[list[StoryCoverage]]:
+def _joined(stories: Sequence[StoryCoverage], options: RankOptions) -> list[list[StoryCoverage]]:
     """Union of stories that are one event: days within one and title vocabularies overlapping
-    by `threshold` or more (Jaccard). Pairs come from shared title words, not all pairs."""
+    by `same_event_overlap` or more (Jaccard). Pairs come from shared title words, not all pairs.
+
+    Stories the clusterer put in one storyline need less (`same_saga_overlap`, days within
+    `same_saga_days`): the saga link is evidence already, and an event's follow-up days later
+    ("SK Telecom offers 23 million customers new SIM cards" after "SK Telecom confirms USIM data
+    leak") is the same missed headline, not a second one. A storyline that glued two events
+    (a North Korean destroyer and the Balikatan exercise) shares almost no title words.
+    """
     parent = list(range(len(stories)))
 
     def find(i: int) -> int:
@@ -131,7 +138,14 @@ def _joined(stories: Sequence[StoryCoverage], threshold: float) -> list[list[Sto
                     shared[j] += 1
         for j, n in sorted(shared.items()):
             union = len(vocab[i]) + len(vocab[j]) - n
-            if n >= threshold * union and _overlap(spans[i], spans[j]) and find(i) != find(j):
+            saga = stories[i].storyline_id == stories[j].storyline_id
+            threshold = options.same_saga_overlap if saga else options.same_event_overlap
+            slack = options.same_saga_days if saga else 1
+            if (
+                n >= threshold * union
+                and _overlap(spans[i], spans[j], slack)
+                and find(i) != find(j)
+            ):
                 parent[find(j)] = find(i)
     groups: dict[int, list[StoryCoverage]] = defaultdict(list)
     for i, s in enumerate(stories):
@@ -144,9 +158,9 @@ def _span(days: Sequence[date]) -> tuple[int, int]:
     return min(ordinals), max(ordinals)
 
 
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    """Day ranges within one day of each other (the clusterer's stories span a few days)."""
-    return a[0] <= b[1] + 1 and b[0] <= a[1] + 1
+def _overlap(a: tuple[int, int], b: tuple[int, int], slack: int = 1) -> bool:
+    """Day ranges within `slack` days of each other (the clusterer's stories span a few days)."""
+    return a[0] <= b[1] + slack and b[0] <= a[1] + slack
 
 
 def _join_languages(
@@ -272,7 +286,7 @@ def events_of(
     that a Japanese report of the pope's death first joins the flood, then goes with it.
     """
     stories = [s for s in story_coverage(articles) if any(g != audience for g in s.by_group)]
-    joined = _joined(stories, options.same_event_overlap)
+    joined = _joined(stories, options)
     if vectors:
         joined = _join_languages(joined, vectors, options)
     own = [a for a in articles if a.group == audience]
