@@ -75,6 +75,15 @@ def test_changed_data_fails_the_gate_until_measured_again(tmp_path: Path) -> Non
         check_data(gate, SHARED, tmp_path)
     with pytest.raises(EvalError, match="changed"):
         raise_floors(floors, "week", {"p@5": 0.9}, SHARED, tmp_path)
+    with pytest.raises(EvalError, match="every floor measured again"):
+        raise_floors(floors, "week", {"p@5": 0.5}, SHARED, tmp_path, new_data=True)
+    changes = raise_floors(
+        floors, "week", {"p@5": 0.5, "listed": 11}, SHARED, tmp_path, new_data=True
+    )
+    assert changes[1:] == ["week: p@5 min 0.6 -> 0.5"]  # new data: pinned afresh, down too
+    check_data(load_gates(floors)["week"], SHARED, tmp_path)  # the new digest is pinned
+    with pytest.raises(EvalError, match="has not changed"):
+        raise_floors(floors, "week", {"p@5": 0.4, "listed": 11}, SHARED, tmp_path, new_data=True)
 
 
 def test_the_raise_floor_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

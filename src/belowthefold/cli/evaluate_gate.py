@@ -21,9 +21,15 @@ def raise_floor(
     shared: Annotated[
         Path, typer.Option("--shared", help="The shared data folder the gates' data lives in.")
     ] = Path("../shared"),
+    new_data: Annotated[
+        bool,
+        typer.Option(
+            "--new-data", help="The data changed: pin its digest, every floor measured again."
+        ),
+    ] = False,
 ) -> None:
     """Raise a gate's floors (lower a ceiling) to measured values; refuses to loosen any, and
-    refuses when the gate's data is not what its floors were measured on."""
+    refuses when the gate's data is not what its floors were measured on (unless --new-data)."""
     from belowthefold.evaluate.gate import raise_floors
 
     c = get(ctx)
@@ -37,6 +43,6 @@ def raise_floor(
         if not sep or not metric.strip():
             raise CommandFailed(f"not METRIC=VALUE: {item!r}", code=2)
     repo = floors.resolve().parent.parent  # tests/floors.toml sits one folder below the repo
-    changes = raise_floors(floors, gate, measured, shared, repo)
+    changes = raise_floors(floors, gate, measured, shared, repo, new_data=new_data)
     for line in changes or [f"{gate}: nothing to raise (the floors already are there)"]:
         c.out.print(line, highlight=False)

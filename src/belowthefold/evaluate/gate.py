@@ -4,7 +4,8 @@ A floor is a number a stage must reach on labelled data (`min`: P@5 at least 0.6
 (`max`: at most 11 false alarms). The digest says which data the floor was measured on: when the
 data changes the floor means nothing until it is measured again, so the check fails instead of
 passing or failing by luck. `raise_floors` moves floors only the safe way (up for a `min`, down
-for a `max`) and refuses, writing nothing, when asked to lower one.
+for a `max`) and refuses, writing nothing, when asked to lower one; only new data (a new digest)
+is pinned afresh, every floor restated.
 """
 
 from __future__ import annotations
@@ -112,21 +113,39 @@ def check_data(gate: Gate, shared: Path, repo: Path) -> None:
 
 
 def raise_floors(
-    path: Path, name: str, measured: Mapping[str, float], shared: Path, repo: Path
+    path: Path,
+    name: str,
+    measured: Mapping[str, float],
+    shared: Path,
+    repo: Path,
+    *,
+    new_data: bool = False,
 ) -> list[str]:
     """Move gate `name`'s floors to `measured` where that tightens them; refuse to loosen any.
 
-    Every metric named must already be pinned; the data must be the gate's (its digest). Returns
-    what changed, in words; writes the file only when nothing was refused.
+    Every metric named must already be pinned, and the data must be the gate's (its digest).
+    With `new_data` the data must instead have changed: the new digest is pinned with a value
+    for every metric, up or down, since floors measured on other data say nothing about it.
+    Returns what changed, in words; writes the file only when nothing was refused.
     """
     gates = load_gates(path)
     if name not in gates:
         raise EvalError(f"no gate [{name}] in {path}: one of {', '.join(sorted(gates))}")
     gate = gates[name]
-    check_data(gate, shared, repo)
     doc: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     entry = doc[name]
     changes: list[str] = []
+    if new_data:
+        found = digest_of(gate.paths(shared, repo))
+        if found == gate.digest:
+            raise EvalError(f"{name}: its data has not changed; raise floors without --new-data")
+        missing = sorted({*gate.floors, *gate.ceilings} - set(measured))
+        if missing:
+            raise EvalError(f"{name}: new data needs every floor measured again: {missing}")
+        entry["digest"] = found
+        changes.append(f"{name}: data {gate.digest[:15]}... -> {found[:15]}...")
+    else:
+        check_data(gate, shared, repo)
     refused: list[str] = []
     for metric, value in sorted(measured.items()):
         if metric in gate.floors:
@@ -137,7 +156,7 @@ def raise_floors(
             lower = value > old
         else:
             raise EvalError(f"{name}: {metric} has no floor to raise")
-        if lower:
+        if lower and not new_data:
             refused.append(f"{name}: {metric} {kind} {old:g} -> {value:g} would loosen the gate")
         elif value != old:
             entry[kind][metric] = value
