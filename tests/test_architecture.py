@@ -31,7 +31,7 @@ STAGES = [
 ]
 # Above the stages: the application services that run them against the store, the evaluations
 # that call those services, the demo data set, then the web app (the CLI sits above them all).
-ORDER = [*STAGES, "pipeline", "evaluate", "demo", "web"]
+ORDER = [*STAGES, "pipeline", "backfill", "evaluate", "demo", "web"]
 # What the store may build on: it stores models and raises the package's errors, nothing else.
 STORE_MAY_IMPORT = {"models", "errors", "store"}
 

@@ -227,7 +227,7 @@ def _save_outcome(
 # --- import ----------------------------------------------------------------------------------
 
 
-def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """`items` in lists of `size` (the last one shorter): each list is one write batch."""
     batch: list[T] = []
     for item in items:
@@ -288,6 +288,45 @@ def input_files(paths: Sequence[Path], fmt: str) -> list[Path]:
     return out
 
 
+class ImportTally:
+    """The running counts of one import run, and how each batch and unusable file is saved.
+
+    One definition for `import` and `backfill`: both record bad records and unusable files the
+    same way, so their summaries, error rows and exit codes agree.
+    """
+
+    def __init__(self, store: Store, run_id: int, index: SourceIndex) -> None:
+        self.store, self.run_id, self.index = store, run_id, index
+        self.read = self.inserted = self.n_errors = self.unusable = 0
+        self.errors: list[RecordError] = []
+
+    def save(self, batch: Sequence[Article | RecordError]) -> list[Article]:
+        """Store one batch (one transaction for its articles); returns its articles."""
+        articles = [a for a in batch if isinstance(a, Article)]
+        bad = [e for e in batch if isinstance(e, RecordError)]
+        self.inserted += self.store.articles.insert_batch(articles, self.index.resolve, self.run_id)
+        self.store.runs.add_errors(self.run_id, bad)
+        self.errors.extend(bad[: max(0, 1000 - len(self.errors))])
+        self.n_errors += len(bad)
+        self.read += len(batch)
+        return articles
+
+    def unusable_file(self, path: Path, message: str) -> None:
+        """One unusable file (a bad header, empty, cut short) is one error; the rest go on."""
+        bad_file = RecordError(str(path), message.removeprefix(f"{path}: ")[:500])
+        self.store.runs.add_errors(self.run_id, [bad_file])
+        self.errors.append(bad_file)
+        self.n_errors += 1
+        self.unusable += 1
+
+    def finish(self) -> ImportSummary:
+        unchanged = self.read - self.inserted - (self.n_errors - self.unusable)
+        self.store.runs.finish(self.run_id, self.read, self.inserted, unchanged, self.n_errors)
+        return ImportSummary(
+            self.run_id, self.read, self.inserted, unchanged, tuple(self.errors), self.n_errors
+        )
+
+
 def import_paths(
     store: Store,
     paths: Sequence[Path],
@@ -299,34 +338,19 @@ def import_paths(
     given, paths = paths, input_files(paths, options.format)
     if sources_path is not None:
         apply_sources(store, sources_path)
-    index = source_index(store)
     run_id = store.runs.begin("import", " ".join(str(p) for p in given))
-    read = inserted = n_errors = 0
-    errors: list[RecordError] = []
-    unusable = 0
+    tally = ImportTally(store, run_id, source_index(store))
     # One bar for the files (k of N, with an ETA) and one count of records, however many files.
     progress.total("import files", len(paths))
     for path in paths:
         try:
-            for batch in _batched(iter_file(path, options), options.batch_size):
-                articles = [a for a in batch if isinstance(a, Article)]
-                bad = [e for e in batch if isinstance(e, RecordError)]
-                inserted += store.articles.insert_batch(articles, index.resolve, run_id)
-                store.runs.add_errors(run_id, bad)
-                errors.extend(bad[: max(0, 1000 - len(errors))])
-                n_errors += len(bad)
-                read += len(batch)
+            for batch in batched(iter_file(path, options), options.batch_size):
+                tally.save(batch)
                 progress.advance("import records", len(batch))
         except InputError as exc:  # one unusable file (a bad header, empty) never stops the rest
-            bad_file = RecordError(str(path), str(exc).removeprefix(f"{path}: ")[:500])
-            store.runs.add_errors(run_id, [bad_file])
-            errors.append(bad_file)
-            n_errors += 1
-            unusable += 1
+            tally.unusable_file(path, str(exc))
         progress.advance("import files", 1)
-    unchanged = read - inserted - (n_errors - unusable)
-    store.runs.finish(run_id, read, inserted, unchanged, n_errors)
-    return ImportSummary(run_id, read, inserted, unchanged, tuple(errors), n_errors)
+    return tally.finish()
 
 
 # --- dedup + stories -------------------------------------------------------------------------
@@ -479,7 +503,7 @@ def _with_vectors(
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:
         pending: Ahead | None = None
-        for batch in _batched(articles, size):
+        for batch in batched(articles, size):
             found = store.vectors.get([a.id for a in batch], name)
             missing = [a for a in batch if a.id not in found]
             ahead = (batch, found, missing, pool.submit(clusterer.encode, missing))

@@ -5,6 +5,7 @@ Importing this package registers every command on `app`; nothing else imports th
 
 from __future__ import annotations
 
+from belowthefold.cli import backfilling as backfilling
 from belowthefold.cli import core as core
 from belowthefold.cli import evaluate_clustering as evaluate_clustering
 from belowthefold.cli import evaluate_extraction as evaluate_extraction

@@ -31,7 +31,7 @@ from belowthefold.cli.app import (
 from belowthefold.cli.progress import progress_bars
 from belowthefold.config import ImportOptions
 from belowthefold.ingest import InputFormat
-from belowthefold.models import PlacedArticle, Window
+from belowthefold.models import ImportSummary, PlacedArticle, Window
 from belowthefold.store import Store
 
 sources_app = typer.Typer(
@@ -91,7 +91,11 @@ def import_(
     with c.store() as store, progress_bars(c.err) as progress:
         summary = pipeline.import_paths(store, files, options, sources, progress)
         clustered = 0 if no_stories else pipeline.update_stories(store, c.settings, progress)
-    elapsed = time.perf_counter() - started
+    report_import(c, summary, clustered, time.perf_counter() - started)
+
+
+def report_import(c: Context, summary: ImportSummary, clustered: int, elapsed: float) -> None:
+    """The skipped records, one summary line, and the exit code: one rule for import and backfill."""
     for e in summary.errors[:20]:
         c.err.print(
             f"[yellow]skipped[/yellow] {e.where()}: {e.message}", highlight=False, markup=True

@@ -125,6 +125,16 @@ class ArticleRepo:
         with transaction(self.conn):
             return insert_articles(self.conn, articles, resolve, run_id, datetime.now(UTC))
 
+    def existing(self, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` are stored: a batch's new articles are the rest (INSERT OR IGNORE)."""
+        out: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk)
+            out.update(r[0] for r in rows)
+        return out
+
     def regroup(self, resolve: Resolver, batch: int = 5000) -> int:
         """Recompute every article's source and group after the sources file changed."""
         changed = 0
