@@ -7,6 +7,7 @@ what `main` returns); one runs the real process to show the exit code cron sees.
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -156,10 +157,25 @@ def test_nonsense_numbers_are_usage_errors(capsys: pytest.CaptureFixture[str]) -
         ("watch", "--every", "0s"),
         ("watch", "--times", "0"),
         ("stories", "--limit", "0"),
+        ("errors", "--limit", "-1"),
+        ("sources", "health", "--days", "0"),
     ):
         code, _, err = _cli(capsys, *args)
         assert code == EXIT_USAGE, (args, err)
         assert "Traceback" not in err
+
+
+def test_serve_on_a_busy_port_is_one_red_line_and_exit_1(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("--db", str(tmp_path / "s.db"), "serve", "--port", str(port), timeout=60)
+    assert result.returncode == EXIT_FAILURE  # uvicorn's own exit was 3: "partial success"
+    assert (
+        result.stderr.strip() == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
+    assert not (tmp_path / "s.db").exists()  # nothing opened before the port was checked
 
 
 def test_bad_outputs_and_windows_are_one_red_line(

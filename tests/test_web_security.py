@@ -324,4 +324,9 @@ def test_serve_verb_runs_the_app_with_the_env_token(settings: Settings) -> None:
         assert rebound.status_code == 400
     finally:
         proc.terminate()
-        proc.communicate(timeout=10)  # reads and closes both pipes
+        _, err = proc.communicate(timeout=10)  # reads and closes both pipes
+    log = err.decode("utf-8", "replace")
+    # the request log is on by default, one timestamped line per request (datasette's habit)
+    assert re.search(
+        r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* 127\.0\.0\.1:\d+ "GET /api/sources', log
+    ), log

@@ -117,7 +117,9 @@ def report_import(c: Context, summary: ImportSummary, clustered: int, elapsed: f
 
 
 @app.command("errors")
-def errors(ctx: typer.Context, limit: Annotated[int, typer.Option(help="How many.")] = 50) -> None:
+def errors(
+    ctx: typer.Context, limit: Annotated[int, typer.Option(help="How many.", min=1)] = 50
+) -> None:
     """Show the latest recorded input errors (file and line, what was wrong)."""
     c = get(ctx)
     with c.store() as store:

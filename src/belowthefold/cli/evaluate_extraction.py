@@ -23,7 +23,9 @@ def eval_extraction(
             "../shared/data/html-trafilatura/tests.",
         ),
     ],
-    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N pages.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Only the first N pages.", min=1)
+    ] = None,
     min_f1: Annotated[float | None, typer.Option("--min-f1", help="Fail below this F1.")] = None,
     fmt: TableFormatOpt = "table",
 ) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from typing import Annotated, Any
 
 import typer
 
-from belowthefold.cli.app import app, get
+from belowthefold.cli.app import CommandFailed, app, get
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -55,6 +56,7 @@ def serve(
     from belowthefold.web import create_app
 
     c = get(ctx)
+    listening = bound_socket(host, port)  # before anything opens: a busy port is all we say
     # On loopback, only loopback Host headers: a page elsewhere cannot DNS-rebind to the API.
     hosts = LOOPBACK_NAMES if _is_loopback(host) else None
     web = create_app(
@@ -69,13 +71,28 @@ def serve(
         f"({'admin' if admin_token else 'read-only'}); Ctrl-C stops"
     )
     level = "debug" if verbose else "warning" if quiet else "info"
-    uvicorn.run(
-        web,
-        host=host,
-        port=port,
-        log_config=log_config(level, access=not quiet),
-        access_log=not quiet,
+    config = uvicorn.Config(
+        web, host=host, port=port, log_config=log_config(level, access=not quiet)
     )
+    with listening:
+        uvicorn.Server(config).run(sockets=[listening])
+
+
+def bound_socket(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here: a port in use is one red line and exit 1 (uvicorn
+    logged it and exited 3, the code that means partial success here)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise CommandFailed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise CommandFailed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    return sock
 
 
 def log_config(level: str, access: bool) -> dict[str, Any]:
