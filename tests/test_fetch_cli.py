@@ -89,8 +89,11 @@ def test_fetch_names_each_failing_source_and_exits_non_zero(tmp_path: Path) -> N
         quiet = cli("--db", str(db), "watch", "--every", "0.1s", "--times", "2", "-q")
         verbose = cli("--db", str(db), "watch", "--times", "1", "-v")
         only_broken = cli("--db", str(db), "fetch", "--source", "Broken")
+        typo = cli("--db", str(db), "watch", "--source", "Brokn", "--times", "1")
     assert result.returncode == 3  # partial success: one source of two failed
     assert only_broken.returncode == 1  # nothing fetched: a failure
+    assert typo.returncode == 2, typo.stderr
+    assert typo.stderr.strip() == "error: --source Brokn: no such source or group; groups: wires"
     assert "Broken: http HTTP 503" in result.stderr and "Good" not in result.stderr
     assert "1 new articles of 1 entries; 1 sources failed" in result.stdout
     assert watched.returncode == 0, watched.stderr  # watch never dies on one source

@@ -47,6 +47,7 @@ def fetch_and_report(
 
     `prefix` starts every line (watch's timestamp); verbosity -1 prints only failures, 1 also
     each source that answered."""
+    check_only(store, only)
     sources = pipeline.sources_to_fetch(store, only)
     if not sources:
         raise CommandFailed(
@@ -73,6 +74,18 @@ def fetch_and_report(
         highlight=False,
     )
     return report
+
+
+def check_only(store: Store, only: Sequence[str]) -> None:
+    """A usage error for a --source that names neither a source nor a group (it used to be
+    "no sources with feeds", as if the database were empty)."""
+    stored = store.sources.all()
+    unknown = [o for o in only if o not in {s.name for s in stored} | {s.group for s in stored}]
+    if unknown:
+        groups = ", ".join(sorted({s.group for s in stored})) or "none yet"
+        raise UsageError(
+            f"--source {', '.join(unknown)}: no such source or group; groups: {groups}"
+        )
 
 
 def fail_if_any_failed(report: FetchReport, done: str = "") -> None:
@@ -119,6 +132,8 @@ def watch(
     Every line starts with its UTC time, so a log of a week of watching reads on its own."""
     c = get(ctx)
     verbosity = 1 if verbose else -1 if quiet else 0
+    with c.store() as store:
+        check_only(store, only or ())  # a typo would otherwise be retried forever
     interval = parse_duration(every)
     if interval <= 0:
         raise UsageError(f"--every {every}: the time between fetches must be above zero")
