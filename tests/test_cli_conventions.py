@@ -130,7 +130,7 @@ def test_pressure_csv_is_csv(capsys: pytest.CaptureFixture[str], week_db: str) -
 
 
 def test_unknown_groups_are_refused_listing_the_known(
-    capsys: pytest.CaptureFixture[str], week_db: str
+    capsys: pytest.CaptureFixture[str], week_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for args in (
         ("brief", "--week", "2025-W14", "--audience", "mainstrem"),
@@ -143,6 +143,12 @@ def test_unknown_groups_are_refused_listing_the_known(
             "not a known group; known groups: mainstream, official, other, specialist, wire" in err
         )
         assert not out
+    # the configured default is not refused, but named as absent (a GDELT-only database has none)
+    monkeypatch.setenv("BELOWTHEFOLD_RANK__AUDIENCE", "regional")
+    code, out, err = _cli(capsys, "--db", week_db, "brief", "--week", "2025-W14", "-f", "json")
+    assert code == 0 and json.loads(out)["audience"] == "regional"
+    assert "note: the default audience 'regional' is no group here (groups: mainstream," in err
+    monkeypatch.delenv("BELOWTHEFOLD_RANK__AUDIENCE")
     code, _, err = _cli(capsys, "--db", week_db, "sources", "add-catalog", "--group", "wires")
     assert (
         code == EXIT_USAGE and "not in the catalog; its groups:" in err and err.endswith(" wire\n")

@@ -59,14 +59,34 @@ def _placed(c: Context, window: Window) -> list[PlacedArticle]:
         return store.articles.placed(lo, hi)
 
 
+def _groups(store: Store) -> list[str]:
+    return sorted({*store.articles.groups(), *(s.group for s in store.sources.all())})
+
+
 def known_group(store: Store, name: str, option: str) -> str:
     """`name` if the database knows the group (from its sources or articles), else a usage error
     listing the known ones: an unknown name used to give an empty brief or rows of 0.00."""
-    known = sorted({*store.articles.groups(), *(s.group for s in store.sources.all())})
+    known = _groups(store)
     if name in known:
         return name
     listed = ", ".join(known) if known else "none yet (import or fetch first)"
     raise UsageError(f"{option} {name!r} is not a known group; known groups: {listed}")
+
+
+def audience_of(c: Context, store: Store, given: str | None) -> str:
+    """The audience group: a name given with --audience must be known; the configured default
+    (rank.audience) is used as it is, with a note when this database has no such group."""
+    if given is not None:
+        return known_group(store, given, "--audience")
+    default = c.settings.rank.audience
+    known = _groups(store)
+    if known and default not in known:
+        c.err.print(
+            f"[yellow]note:[/yellow] the default audience {default!r} is no group here "
+            f"(groups: {', '.join(known)}); choose one with --audience",
+            highlight=False,
+        )
+    return default
 
 
 @app.command("import")
@@ -405,14 +425,14 @@ def brief(
     c = replace(c, settings=replace(c.settings, rank=rank))
     window = _window(week, start, end)
     with c.store() as store, progress_bars(c.err) as progress:
-        known_group(store, audience or c.settings.rank.audience, "--audience")
+        chosen = audience_of(c, store, audience)
         if versus is not None:
             known_group(store, versus, "--versus")
         result = pipeline.make_brief(
             store,
             c.settings,
             window,
-            audience or c.settings.rank.audience,
+            chosen,
             versus,
             progress=progress,
             record=True,

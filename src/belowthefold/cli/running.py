@@ -9,7 +9,7 @@ import typer
 
 from belowthefold import pipeline
 from belowthefold.cli.app import BriefFormatOpt, app, get, output_file, write_text
-from belowthefold.cli.core import CLI_WINDOW, known_group
+from belowthefold.cli.core import CLI_WINDOW, audience_of
 from belowthefold.cli.fetching import fail_if_any_failed, fetch_and_report
 from belowthefold.cli.progress import progress_bars
 
@@ -44,14 +44,14 @@ def run(
                 f"no sources yet: using the shipped catalog ({len(catalog)} sources); "
                 "change it with `belowthefold sources ...`"
             )
-        known_group(store, audience or c.settings.rank.audience, "--audience")
+        chosen = audience_of(c, store, audience)
         report = fetch_and_report(c, store)
         with progress_bars(c.err) as progress:
             result = pipeline.make_brief(
                 store,
                 c.settings,
                 window,
-                audience or c.settings.rank.audience,
+                chosen,
                 progress=progress,
                 record=True,
             )
