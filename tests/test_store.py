@@ -166,3 +166,24 @@ def test_story_merges_move_articles_and_counts_and_leave_a_redirect(store: Store
     # Saving the same merge again (a resumed run) changes nothing.
     store.stories.save([], story_merges=[("st-ko", "st-en")])
     assert dict(store.conn.execute("SELECT id, articles FROM stories")) == counts
+
+
+def test_storyline_recount_since_a_time_leaves_older_storylines_alone(store: Store) -> None:
+    from belowthefold.models import Assignment
+
+    old = Article("o1", "Old", datetime(2025, 1, 5, tzinfo=UTC), outlet="X")
+    new = Article("n1", "New", datetime(2025, 4, 5, tzinfo=UTC), outlet="X")
+    store.articles.insert_batch([old, new], SourceIndex.build([]).resolve, 0)
+    store.stories.save(
+        [(old, Assignment("o1", "st-o", "sl-o")), (new, Assignment("n1", "st-n", "sl-n"))]
+    )
+
+    def counts() -> dict[str, int]:
+        rows = store.conn.execute("SELECT id, stories FROM storylines ORDER BY id").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    assert counts() == {"sl-n": 0, "sl-o": 0}  # saving does not count; the run's end does
+    store.stories.refresh_storyline_counts(datetime(2025, 4, 1, tzinfo=UTC))
+    assert counts() == {"sl-n": 1, "sl-o": 0}
+    store.stories.refresh_storyline_counts()
+    assert counts() == {"sl-n": 1, "sl-o": 1}

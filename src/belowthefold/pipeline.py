@@ -429,7 +429,9 @@ def _cluster_pending(
     )
     done += len(pairs)
     progress.advance("stories", len(pairs))
-    store.stories.refresh_storyline_counts()
+    # Every storyline this run could change was active in it, so last fed after first - lookback;
+    # a resumed run's earlier part may reach further back, so it recounts them all.
+    store.stories.refresh_storyline_counts(None if resumed is not None else first - lookback)
     return done
 
 

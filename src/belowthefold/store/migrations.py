@@ -286,6 +286,13 @@ READ_INDEXES = """
 CREATE INDEX articles_source ON articles(source, published);
 """
 
+# Clustering cost flat in the archive (issue 17): a storyline merge moved its assignments by a
+# scan of every assignment, and the run's closing storyline recount walks only recent storylines.
+STORYLINE_INDEXES = """
+CREATE INDEX assignments_storyline ON assignments(storyline_id);
+CREATE INDEX storylines_last ON storylines(last_published);
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core", CORE),
     (2, "stories", STORIES),
@@ -297,4 +304,5 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (8, "claims_and_run_states", CLAIMS_AND_RUN_STATES),
     (9, "article_vectors", ARTICLE_VECTORS),
     (10, "read_indexes", READ_INDEXES),
+    (11, "storyline_indexes", STORYLINE_INDEXES),
 ]

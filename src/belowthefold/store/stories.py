@@ -145,11 +145,19 @@ class StoryRepo:
         ).fetchone()
         return None if r is None or not isinstance(r[0], bytes) else r[0]
 
-    def refresh_storyline_counts(self) -> None:
+    def refresh_storyline_counts(self, since: datetime | None = None) -> None:
+        """Recount storylines' stories: those last fed at `since` or later, or all of them.
+
+        A clustering run changes only storylines it had active, and those were last fed within
+        its look-back of its first article, so it passes that time: the recount no longer
+        rewrites every storyline of the archive after each import.
+        """
+        cond, params = ("WHERE last_published >= ?", [iso(since)]) if since else ("", [])
         with transaction(self.conn):
             self.conn.execute(
                 "UPDATE storylines SET stories = (SELECT COUNT(*) FROM stories s "
-                "WHERE s.storyline_id = storylines.id)"
+                f"WHERE s.storyline_id = storylines.id) {cond}",
+                params,
             )
 
     def recent(
