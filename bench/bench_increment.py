@@ -69,7 +69,8 @@ def main() -> int:
                     )
                 pipeline.update_stories(store, _settings(db, args.representation))
             build_s = round(time.perf_counter() - t, 1)
-        later, backfill = [], []
+        later: list[float] = []
+        backfill: list[float] = []
         n, k = args.archive, args.increment
         month = timedelta(days=30)
         for run in range(args.runs):
