@@ -194,8 +194,10 @@ def methods(
     return (
         "News pressure: each day, the share of a group's attention (its items, weighted by time "
         "on the page or airtime where the input says) that went to the day's three biggest "
-        "storylines (Eisensee & Strömberg 2007). 0.3 is an ordinary day; near 1, one story "
-        "crowded out the rest.",
+        "storylines (Eisensee & Strömberg 2007). Read it against the group's usual level, which "
+        "is lower the more items a group carries a day (the BBC and NYT front pages, with dozens of "
+        "headlines a day, average 0.22–0.29 in ordinary weeks); near 1, one story crowded "
+        "out the rest.",
         f"What dominated: up to {options.dominant_n} storylines holding at least "
         f"{options.dominant_share:.0%} of {audience}'s attention over the window. Their stories "
         "are never listed as missed.",
