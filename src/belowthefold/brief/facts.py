@@ -47,7 +47,7 @@ _STOP_TAIL = {
     "for", "from", "with", "after", "before", "since", "while", "said", "says", "to", "by", "as",
     "at", "or", "this", "its", "their", "his", "her", "will", "would", "could", "last", "against",
     "over", "under", "into", "onto", "than", "then", "when", "where", "a", "an", "of", "in", "on",
-    "three", "two", "four", "five", "year", "years", "week", "month", "compared", "up", "down",
+    "three", "two", "four", "five", "compared", "up", "down",
 }  # fmt: skip
 # A middle initial stays inside a name ("Harry S. Truman", "James B. Glynn").
 _NAME = re.compile(
@@ -131,8 +131,8 @@ def figures(text: str) -> list[str]:
         if len(words) > 1 and words[0].lower() in {"a", "an", "the"}:
             words = words[1:]  # "the 25% tariff" and "25% tariff" are one fact
         fig = " ".join(words).strip(",.;: ")
-        if re.fullmatch(r"(?:an?|the)\s+\d{4}", fig) or re.fullmatch(r"\d{4}", fig):
-            continue  # a bare year is a date, not a figure
+        if re.fullmatch(rf"(?:(?:an?|the)\s+)?(?:{_NUM})", fig):
+            continue  # a bare number (a year, a count of nothing named) is not a figure
         out.append(fig)
     return out
 
