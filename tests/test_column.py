@@ -5,14 +5,21 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import replace
+from datetime import date
 from urllib.parse import quote
 
 from _placed import WEEK, Builder, tariff_week
 from belowthefold.brief import build_brief, render
-from belowthefold.brief.column import audience_name, coverage_shares
+from belowthefold.brief.column import (
+    CROWDED_MENTION,
+    audience_name,
+    coverage_shares,
+    missed_summary,
+    span_phrase,
+)
 from belowthefold.brief.facts import lead_of, sentences
 from belowthefold.config import RankOptions
-from belowthefold.models import BriefInputs, SourceHealth
+from belowthefold.models import BriefInputs, SourceHealth, Window
 
 TEXT = (
     "Treasury Secretary Scott Bessent met Mr. Lindvik in the U.S. capital on Jan. 5 to discuss "
@@ -42,7 +49,7 @@ def test_sentences_do_not_end_at_abbreviations() -> None:
 def test_the_lead_paragraph_says_what_dominated_and_how_hard() -> None:
     brief = build_brief(_inputs(), RankOptions())
     assert brief.lead.startswith("“Tariff shock")
-    assert "held 75% of the 4 mainstream outlets' attention this window" in brief.lead
+    assert "held 75% of the 4 mainstream outlets' attention this week" in brief.lead
     assert "News pressure on" in brief.lead
     assert brief.audience_outlets[0] in {"BBC News", "CNN", "New York Times", "The Guardian"}
 
@@ -60,6 +67,8 @@ def test_each_missed_story_says_what_happened_who_covered_it_and_who_did_not() -
 def test_markdown_html_and_json_carry_the_same_column() -> None:
     brief = build_brief(_inputs(), RankOptions())
     md, page, doc = (render(brief, f) for f in ("md", "html", "json"))
+    opening = sentences(brief.missed[0].summary)[0]
+    assert md.count(opening) == 1 and page.count(opening) == 1  # quoted below only past it
     data = json.loads(doc)
     (m,) = brief.missed
     assert data["lead"] == brief.lead and data["missed"][0]["summary"] == m.summary
@@ -118,3 +127,19 @@ def test_headlines_link_to_their_web_pages_only_for_the_web() -> None:
     md = render(brief, "md", web_root="http://127.0.0.1:8000/")
     assert f"[{m.headline}](<http://127.0.0.1:8000/stories/{m.story_id}>)" in md
     assert "/stories/" not in render(brief, "html") and "/stories/" not in render(brief, "md")
+
+
+def test_a_small_share_is_not_called_crowding_out() -> None:
+    (m,) = build_brief(_inputs(), RankOptions()).missed
+    quiet = replace(m, crowded_share=CROWDED_MENTION / 2)
+    assert "while" not in missed_summary(quiet, "mainstream", "BBC News")
+    assert "while “" in missed_summary(m, "mainstream", "BBC News")
+
+
+def test_the_lead_names_its_span() -> None:
+    assert span_phrase(WEEK) == "this week"
+    ten = Window(date(2025, 4, 19), date(2025, 4, 28), "2025-04-19..28")
+    assert span_phrase(ten) == "from 19 to 28 April"
+    assert (
+        span_phrase(Window(date(2025, 3, 29), date(2025, 4, 8), "x")) == "from 29 March to 8 April"
+    )

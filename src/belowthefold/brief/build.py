@@ -69,7 +69,7 @@ def build_brief(inputs: BriefInputs, options: RankOptions, names: Entities | Non
         versus_missed=versus_missed,
         methods=methods(audience, ranking, options, names),
         entities=names.label,
-        lead=dominated_lead(dominant, pressure, audience, name),
+        lead=dominated_lead(dominant, pressure, audience, name, inputs.window),
         audience_outlets=outlets,
         missed_note=" ".join(ranking.notes),
     )

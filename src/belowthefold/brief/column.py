@@ -13,8 +13,13 @@ from datetime import date
 
 from belowthefold.attention import peak_point
 from belowthefold.brief.facts import reading_order, sentences
-from belowthefold.models import DominantStoryline, MissedHeadline, PressurePoint
+from belowthefold.models import DominantStoryline, MissedHeadline, PressurePoint, Window
 from belowthefold.rank.reasons import groups_phrase, plural
+
+# A dominant storyline is named as what crowded a story out only where it held at least this
+# share of the audience's attention on the story's days: 8% on a quiet day crowded nothing out
+# (the reasons list still gives the number).
+CROWDED_MENTION = 0.1
 
 
 def audience_name(outlets: Sequence[str], audience: str) -> str:
@@ -37,19 +42,33 @@ def _weekday(d: date | None) -> str:
     return f"{d:%A} {d.day} {d:%B}" if d is not None else ""
 
 
+def span_phrase(window: Window) -> str:
+    """ "this week" for a week; "from 19 to 28 April" for any other window."""
+    if (window.end - window.start).days == 6:
+        return "this week"
+    start = (
+        f"{window.start.day}"
+        if window.start.month == window.end.month
+        else (f"{window.start.day} {window.start:%B}")
+    )
+    return f"from {start} to {window.end.day} {window.end:%B}"
+
+
 def dominated_lead(
     dominant: Sequence[DominantStoryline],
     pressure: Sequence[PressurePoint],
     audience: str,
     name: str,
+    window: Window,
 ) -> str:
     """What dominated and how hard, then the day the pressure peaked."""
     peak = peak_point([p for p in pressure if p.group == audience])
+    span = span_phrase(window)
     if not dominant:
-        text = f"No single storyline dominated {name} this window."
+        text = f"No single storyline dominated {name} {span}."
     else:
         d = dominant[0]
-        text = f"“{d.headline}” held {d.share:.0%} of {possessive(name)} attention this window"
+        text = f"“{d.headline}” held {d.share:.0%} of {possessive(name)} attention {span}"
         if d.peak_day is not None and d.peak_share > d.share:
             text += f", {d.peak_share:.0%} on {_weekday(d.peak_day)}"
         text += "."
@@ -82,7 +101,7 @@ def missed_summary(m: MissedHeadline, audience: str, name: str, lang: str | None
         f"{plural(outlets, 'outlet')} in {plural(groups, 'group')} reported it ({outside}); "
         f"{name} gave it {gave}"
     )
-    if m.crowded_out_by and m.crowded_share > 0:
+    if m.crowded_out_by and m.crowded_share >= CROWDED_MENTION:
         who += f", while “{m.crowded_out_by}” held {m.crowded_share:.0%} of its attention"
     return f"{first} {who}.".strip() if first else f"{who}."
 

@@ -19,6 +19,7 @@ from belowthefold.brief.view import (
     pct,
     peak_of,
     pressure_table,
+    quote_after,
     references,
     timeline,
     week_title,
@@ -42,6 +43,7 @@ def environment() -> Environment:
         references=references,
         coverage_shares=coverage_shares,
         health_sorted=health_sorted,
+        quote_after=quote_after,
     )
     return env
 

@@ -13,6 +13,7 @@ from belowthefold.brief.view import (
     page_href,
     peak_of,
     pressure_table,
+    quote_after,
     references,
     timeline,
     week_title,
@@ -121,8 +122,9 @@ def _missed(m: MissedHeadline, brief: Brief, href: str | None) -> list[str]:
         out += [esc(m.summary), ""]
     bar = " · ".join(f"{esc(g)} {v:.0%}" for g, v in coverage_shares(m.coverage) if v > 0)
     out += [f"Coverage by group (share of its outlets): {bar} · _score {m.score:.2f}_", ""]
-    if m.lead:
-        out += [f"> {esc(m.lead)}", ""]
+    quote = quote_after(m.summary, m.lead)
+    if quote:
+        out += [f"> {esc(quote)}", ""]
     out += ["**Why it counts as missed**", "", *[f"- {esc(r)}" for r in m.reasons], ""]
     if m.facts:
         out += [f"**{facts_heading(brief)}**", "", *[f"- {esc(f)}" for f in m.facts], ""]

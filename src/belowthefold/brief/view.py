@@ -42,6 +42,17 @@ def page_href(web_root: str | None, kind: str, key: str | None) -> str | None:
     return f"{web_root.rstrip('/')}/{kind}/{quote(key, safe='')}"
 
 
+def quote_after(summary: str, lead: str) -> str:
+    """The lead to quote under a summary that already opens with its first sentence: the rest
+    of it, or nothing ("" where the lead is that one sentence). A column never says it twice."""
+    from belowthefold.brief.facts import sentences
+
+    parts = sentences(lead)
+    if parts and summary.startswith(parts[0]):
+        return " ".join(parts[1:])
+    return lead
+
+
 def facts_heading(brief: Brief) -> str:
     """ "Key facts", saying so where the names are the pattern extractor's guesses."""
     return (
