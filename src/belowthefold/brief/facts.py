@@ -191,7 +191,7 @@ def _kind(name: str, before: str, after: str) -> str:
     return "other"
 
 
-def _clean_name(raw: str) -> tuple[str, bool]:
+def clean_name(raw: str) -> tuple[str, bool]:
     """Drop leading stop words and everything up to a person's title; say whether a title was seen."""
     words = raw.strip(" .’'").split()
     titled = False
@@ -213,7 +213,7 @@ def names(text: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     defined = dict(acronyms(text))
     for m in _NAME.finditer(text):
-        name, titled = _clean_name(m.group(0))
+        name, titled = clean_name(m.group(0))
         if not name or name in _NOT_NAMES or len(name) < 2 or name.endswith(("-style", "-like")):
             continue
         if " " not in name and name.lower() in _ORG_WORDS:
@@ -284,9 +284,14 @@ MAX_ARTICLES = 150
 CORE_SENTENCES = 3
 
 
+def opening(a: PlacedArticle) -> str:
+    """The first CORE_SENTENCES sentences of a report's text ("" without text)."""
+    return " ".join(sentences(a.text, a.lang)[:CORE_SENTENCES]) if a.text else ""
+
+
 def core_text(a: PlacedArticle) -> str:
-    """The headline and the first CORE_SENTENCES sentences of a report."""
-    lead = " ".join(sentences(a.text, a.lang)[:CORE_SENTENCES]) if a.text else ""
+    """The headline and the opening of a report."""
+    lead = opening(a)
     return f"{a.title}. {lead}" if lead else a.title
 
 
@@ -351,7 +356,11 @@ def extract_facts(
         for short, long in acronyms(body):
             acro.setdefault(short, long)
             acro_units.setdefault(short, set()).update(units)
-        for name, kind in set(find_names(body, a.lang)):
+        # Headlines by the patterns, sentences by the finder: a model trained on prose reads
+        # title case as names ("Aston Villa" a person, "Easter Sunday" a place).
+        lead = opening(a)
+        found = set(names(a.title)) | (set(find_names(lead, a.lang)) if lead else set())
+        for name, kind in found:
             if kind == "speaker":
                 last = name.split()[-1]
                 kind = (
@@ -367,6 +376,12 @@ def extract_facts(
         kind: Counter({n: len(u - {core_unit}) for n, u in found.items() if stated(u)})
         for kind, found in name_units.items()
     }
+    for name in {n for c in kinds.values() for n in c}:
+        held = [k for k in kinds if name in kinds[k]]
+        best = max(held, key=lambda k: (kinds[k][name], -list(kinds).index(k)))
+        for k in held:
+            if k != best:
+                del kinds[k][name]  # one kind per name: the one most reports give it
     acro = {short: long for short, long in acro.items() if stated(acro_units[short])}
     for short, long in acro.items():
         if any(w.lower() in _ORG_WORDS for w in long.split()):
