@@ -69,7 +69,7 @@ def test_markdown_and_html_tell_the_same_story(brief: Brief) -> None:
         assert f"{m.score:.2f}" in text
     assert "[Al Jazeera: Famine declared in Darfur](<https://aljazeera.example/" in md
     assert 'href="https://reuters.example/' in html
-    assert "data:image/png;base64," in html
+    assert '<svg class="chart line-chart"' in html and "data:image/png" not in html
     assert 'src="http' not in html and "<script" not in html.lower()  # nothing fetched from a CDN
 
 
@@ -89,6 +89,22 @@ def test_the_chart_is_a_png(brief: Brief, tmp_path: Path) -> None:
     render_chart_png(brief, out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_size > 5000
+
+
+def test_without_matplotlib_the_html_brief_has_its_charts_and_a_png_says_what_it_needs(
+    brief: Brief, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from belowthefold.errors import ConfigError
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    html = render(brief, "html")
+    assert html.count('<svg class="chart line-chart"') == 2  # pressure, dominant share
+    assert "Dominant storylines&#39; share" in html
+    with pytest.raises(ConfigError, match=r"belowthefold\[charts\]"):
+        render_chart_png(brief, tmp_path / "chart.png")
+    assert not (tmp_path / "chart.png").exists()
 
 
 def test_without_groups_the_brief_still_renders_and_says_why() -> None:

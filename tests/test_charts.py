@@ -15,8 +15,8 @@ from belowthefold.attention import daily_pressure, measured, reliable_points, th
 from belowthefold.brief.chart import chart_figure, chart_png, wrap_label
 from belowthefold.brief.jsondoc import pressure_dict
 from belowthefold.brief.palette import FIXED, group_palette
+from belowthefold.brief.svg import line_chart
 from belowthefold.models import Brief, DominantStoryline
-from belowthefold.web.charts import line_chart
 from cli_support import run_cli
 from web_support import build_db
 

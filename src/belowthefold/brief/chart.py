@@ -1,6 +1,7 @@
 """The brief's chart: daily pressure per group, and the dominant storylines' daily share.
 
-matplotlib with the Agg backend. Days without data are gaps (NaN breaks the line), thin days
+matplotlib with the Agg backend, for `--chart FILE.png` (an optional extra: the HTML brief
+draws the same charts as SVG, brief/svg.py). Days without data are gaps (NaN breaks the line), thin days
 are hollow (one rule: `attention.thin_days`), colours come from the one group palette, and
 legends sit outside the axes with headlines wrapped, never cut, so they cover no line.
 """
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from belowthefold.attention import measured, thin_days
 from belowthefold.brief.palette import GroupPalette, group_palette
+from belowthefold.brief.svg import dominant_daily_share
+from belowthefold.errors import ConfigError
 from belowthefold.models import Brief
 
 if TYPE_CHECKING:
@@ -23,19 +26,6 @@ if TYPE_CHECKING:
 
 LEGEND_WRAP = 34  # characters per legend line: long headlines wrap instead of running off
 SHADES = (1.0, 0.6, 0.35)  # the audience's colour, fading, for the 1st, 2nd, 3rd storyline
-
-
-def dominant_daily_share(brief: Brief) -> list[tuple[str, dict[date, float]]]:
-    """Each dominant storyline's share of the audience's attention per day with data (no key
-    for a day the audience has nothing: that is a gap, not a share of 0)."""
-    totals = {p.day: p.attention for p in brief.pressure if p.group == brief.audience}
-    out: list[tuple[str, dict[date, float]]] = []
-    for d in brief.dominant:
-        held: dict[date, float] = defaultdict(float)
-        for a in d.articles:
-            held[a.day] += max(a.weight, 0.0)
-        out.append((d.headline, {day: held[day] / t for day, t in sorted(totals.items()) if t > 0}))
-    return out
 
 
 def wrap_label(text: str, width: int = LEGEND_WRAP) -> str:
@@ -48,7 +38,13 @@ def wrap_label(text: str, width: int = LEGEND_WRAP) -> str:
 
 def chart_figure(brief: Brief, palette: GroupPalette | None = None) -> Figure:
     """The chart as a matplotlib Figure (no display, no files); tests read its geometry."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise ConfigError(
+            "a PNG chart needs matplotlib: pip install 'belowthefold[charts]' "
+            "(the HTML brief draws its charts without it)"
+        ) from exc
 
     matplotlib.use("Agg")
     from matplotlib.dates import DateFormatter

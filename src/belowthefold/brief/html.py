@@ -1,14 +1,12 @@
-"""The brief as one self-contained HTML page (Jinja2, autoescaped; chart inlined as base64 PNG)."""
+"""The brief as one self-contained HTML page (Jinja2, autoescaped; charts inlined as SVG)."""
 
 from __future__ import annotations
 
-import base64
-
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from belowthefold.brief.chart import chart_png
 from belowthefold.brief.column import coverage_shares
 from belowthefold.brief.palette import group_palette
+from belowthefold.brief.svg import brief_charts
 from belowthefold.brief.view import (
     day_label,
     facts_heading,
@@ -50,7 +48,7 @@ def environment() -> Environment:
 
 def render_html(brief: Brief, chart: bool = True, web_root: str | None = None) -> str:
     days, groups, cells = pressure_table(brief)
-    png = base64.b64encode(chart_png(brief)).decode("ascii") if chart else None
+    charts = brief_charts(brief) if chart else None
     return (
         environment()
         .get_template("brief.html")
@@ -61,7 +59,7 @@ def render_html(brief: Brief, chart: bool = True, web_root: str | None = None) -
             groups=groups,
             cells=cells,
             peak=peak_of(brief, brief.audience),
-            chart=png,
+            chart=charts,
             palette=group_palette(brief.groups),
             health=health_summary(brief),
             facts_heading=facts_heading(brief),

@@ -402,7 +402,11 @@ def brief(
     ] = None,
     chart: Annotated[
         Path | None,
-        typer.Option("--chart", help="Also write the pressure chart (PNG).", callback=output_file),
+        typer.Option(
+            "--chart",
+            help="Also write the pressure chart (PNG; needs the charts extra).",
+            callback=output_file,
+        ),
     ] = None,
     min_outlets: Annotated[
         int | None,

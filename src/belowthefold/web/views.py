@@ -11,17 +11,23 @@ from typing import Any
 
 from markupsafe import Markup
 
-from belowthefold.attention import headline_of, measured, storyline_headline, thin_days
+from belowthefold.attention import headline_of, measured, storyline_headline
 from belowthefold.brief.column import coverage_shares
 from belowthefold.brief.jsondoc import article_dict
 from belowthefold.brief.palette import GroupPalette
+from belowthefold.brief.svg import (
+    coverage_bar,
+    line_chart,
+    pressure_series,
+    spark_bars,
+    stacked_bars,
+)
 from belowthefold.errors import WindowError
 from belowthefold.models import Brief, PlacedArticle, Source, SourceHealth, Window
 from belowthefold.pipeline import WindowNames, parse_window, week_label
 from belowthefold.store import Store
 from belowthefold.store.overview import RunRow, StorylineRow, StoryRow
 from belowthefold.store.search import SearchFilter
-from belowthefold.web.charts import coverage_bar, line_chart, spark_bars, stacked_bars
 
 MAX_TIMELINE_DAYS = 120
 MAX_WINDOW_DAYS = 366  # a window a page or the API draws day by day
@@ -88,26 +94,6 @@ class WeekView:
         picked = [max(before, key=lambda w: w.start)] if before else []
         picked += [min(after, key=lambda w: w.start)] if after else []
         return tuple(picked)
-
-
-def pressure_series(
-    brief: Brief,
-) -> tuple[dict[str, dict[date, float]], dict[str, set[date]], int]:
-    """Per group: its measured days' pressure, its thin days, and how many group-days are gaps."""
-    series: dict[str, dict[date, float]] = defaultdict(dict)
-    weak: dict[str, set[date]] = {}
-    gaps = 0
-    for group in sorted({p.group for p in brief.pressure}):
-        points = [p for p in brief.pressure if p.group == group]
-        if not any(measured(p) for p in points):
-            continue  # a group silent all week has no line at all, not a flat 0
-        weak[group] = thin_days(points)
-        for p in points:
-            if measured(p):
-                series[group][p.day] = p.value
-            else:
-                gaps += 1
-    return dict(series), weak, gaps
 
 
 def week_view(brief: Brief, palette: GroupPalette, weeks: tuple[WeekOption, ...] = ()) -> WeekView:

@@ -1,4 +1,7 @@
-"""Charts as server-rendered inline SVG: no JavaScript, no CDN, nothing to load offline.
+"""Charts as inline SVG: no JavaScript, no CDN, nothing to load offline, no plotting library.
+
+The web pages and the HTML brief draw the same charts from here (the brief is one file that
+opens anywhere; matplotlib is needed only for `--chart FILE.png`).
 
 Every text that goes into the SVG is escaped here; colours use presentation attributes so the
 strict CSP (no inline style) still applies.
@@ -6,12 +9,15 @@ strict CSP (no inline style) still applies.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 
 from markupsafe import Markup, escape
 
-from belowthefold.brief.palette import GroupPalette
+from belowthefold.attention import measured, thin_days
+from belowthefold.brief.palette import SPARE, GroupPalette, group_palette
+from belowthefold.models import Brief
 
 LEGEND_ROW = 16  # px per legend row
 MAX_LEGEND_NAME = 60  # a longer group name is shortened, with the whole name in its tooltip
@@ -238,3 +244,54 @@ def spark_bars(
             )
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def pressure_series(
+    brief: Brief,
+) -> tuple[dict[str, dict[date, float]], dict[str, set[date]], int]:
+    """Per group: its measured days' pressure, its thin days, and how many group-days are gaps."""
+    series: dict[str, dict[date, float]] = defaultdict(dict)
+    weak: dict[str, set[date]] = {}
+    gaps = 0
+    for group in sorted({p.group for p in brief.pressure}):
+        points = [p for p in brief.pressure if p.group == group]
+        if not any(measured(p) for p in points):
+            continue  # a group silent all week has no line at all, not a flat 0
+        weak[group] = thin_days(points)
+        for p in points:
+            if measured(p):
+                series[group][p.day] = p.value
+            else:
+                gaps += 1
+    return dict(series), weak, gaps
+
+
+def dominant_daily_share(brief: Brief) -> list[tuple[str, dict[date, float]]]:
+    """Each dominant storyline's share of the audience's attention per day with data (no key
+    for a day the audience has nothing: that is a gap, not a share of 0)."""
+    totals = {p.day: p.attention for p in brief.pressure if p.group == brief.audience}
+    out: list[tuple[str, dict[date, float]]] = []
+    for d in brief.dominant:
+        held: dict[date, float] = defaultdict(float)
+        for a in d.articles:
+            held[a.day] += max(a.weight, 0.0)
+        out.append((d.headline, {day: held[day] / t for day, t in sorted(totals.items()) if t > 0}))
+    return out
+
+
+def brief_charts(brief: Brief) -> Markup:
+    """The brief's two charts: pressure per group, and the dominant storylines' daily share."""
+    series, weak, _ = pressure_series(brief)
+    days = brief.window.days()
+    out = line_chart(
+        days, series, f"Daily news pressure per group, {brief.window.label}",
+        group_palette(brief.groups), weak=weak,
+    )  # fmt: skip
+    shares = dict(dominant_daily_share(brief))
+    if shares:
+        colours = {name: SPARE[i % len(SPARE)] for i, name in enumerate(sorted(shares))}
+        out += line_chart(
+            days, shares, f"Dominant storylines' share of {brief.audience}'s attention per day",
+            GroupPalette(colours),
+        )  # fmt: skip
+    return Markup(out)
