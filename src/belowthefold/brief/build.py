@@ -91,9 +91,8 @@ def _outlets(inputs: BriefInputs, group: str) -> tuple[str, ...]:
     """The group's outlets by name, most items first (the column speaks of "BBC News")."""
     counts: dict[str, int] = {}
     for a in inputs.articles:
-        if a.group == group and (a.outlet or a.source):
-            key = a.outlet or a.source or ""
-            counts[key] = counts.get(key, 0) + 1
+        if a.group == group and a.outlet_name:
+            counts[a.outlet_name] = counts.get(a.outlet_name, 0) + 1
     return tuple(sorted(counts, key=lambda k: (-counts[k], k)))
 
 

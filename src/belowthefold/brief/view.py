@@ -118,7 +118,8 @@ def references(articles: Sequence[PlacedArticle], limit: int = 12) -> list[Refer
 
 
 def _outlet(a: PlacedArticle) -> str:
-    return a.outlet or a.source or a.group
+    """The outlet a reference names (models.PlacedArticle.outlet_name), else its group."""
+    return a.outlet_name or a.group
 
 
 def pressure_table(
