@@ -9,10 +9,14 @@ from typing import Annotated
 import typer
 
 from belowthefold.cli.app import app, get
-from belowthefold.cli.core import report_import
+from belowthefold.cli.core import (
+    InputFormatOption,
+    NoStoriesOption,
+    SourcesOption,
+    report_import,
+)
 from belowthefold.cli.progress import progress_bars
 from belowthefold.config import ImportOptions
-from belowthefold.ingest import InputFormat
 
 
 @app.command("backfill")
@@ -30,14 +34,9 @@ def backfill(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Worker processes of the local cluster.")
     ] = 2,
-    sources: Annotated[
-        Path | None, typer.Option("--sources", help="Sources TOML: outlets and groups.")
-    ] = None,
-    fmt: Annotated[
-        InputFormat,
-        typer.Option("--format", help="Input format (auto: from the name and first line)."),
-    ] = "auto",
-    no_stories: Annotated[bool, typer.Option("--no-stories", help="Skip clustering now.")] = False,
+    sources: SourcesOption = None,
+    fmt: InputFormatOption = "auto",
+    no_stories: NoStoriesOption = False,
 ) -> None:
     """Import files in parallel on Dask (one file per task); same articles, errors and stories
     as `import`, only faster on several cores or machines. Needs `belowthefold[backfill]`."""

@@ -89,20 +89,25 @@ def audience_of(c: Context, store: Store, given: str | None) -> str:
     return default
 
 
+# The options `import` and `backfill` share, defined once.
+SourcesOption = Annotated[
+    Path | None, typer.Option("--sources", help="Sources TOML: outlets and groups.")
+]
+InputFormatOption = Annotated[
+    InputFormat, typer.Option("--format", help="Input format (auto: from the name and first line).")
+]
+NoStoriesOption = Annotated[bool, typer.Option("--no-stories", help="Skip clustering now.")]
+
+
 @app.command("import")
 def import_(
     ctx: typer.Context,
     files: Annotated[
         list[Path], typer.Argument(help="JSONL, CSV, GDELT ArtList CSV, or a front-page folder.")
     ],
-    sources: Annotated[
-        Path | None, typer.Option("--sources", help="Sources TOML: outlets and groups.")
-    ] = None,
-    fmt: Annotated[
-        InputFormat,
-        typer.Option("--format", help="Input format (auto: from the name and first line)."),
-    ] = "auto",
-    no_stories: Annotated[bool, typer.Option("--no-stories", help="Skip clustering now.")] = False,
+    sources: SourcesOption = None,
+    fmt: InputFormatOption = "auto",
+    no_stories: NoStoriesOption = False,
 ) -> None:
     """Import news files; bad records are recorded with file and line and skipped."""
     c = get(ctx)
