@@ -34,7 +34,7 @@ SETTINGS = Settings()
 def scheduler() -> Iterator[str]:
     """One real two-process LocalCluster for the module: `--scheduler` is what the tests use."""
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
         yield cluster.scheduler_address
 

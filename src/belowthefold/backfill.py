@@ -138,7 +138,9 @@ def open_client(options: BackfillOptions) -> AbstractContextManager[Any]:
         n_workers=options.workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        # Any free port: with None the scheduler still binds 8787 for its HTTP routes, and when
+        # another Dask holds it, falls back with a warning and leaks a socket.
+        dashboard_address=":0",
     )
     return _Closing(distributed.Client(cluster), cluster)
 
