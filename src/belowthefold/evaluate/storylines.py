@@ -24,6 +24,7 @@ from typing import Any
 
 from belowthefold.config import ClusterOptions
 from belowthefold.errors import InputError
+from belowthefold.evaluate.clustering import follow
 from belowthefold.models import Article
 from belowthefold.stories import StoryClusterer
 
@@ -124,14 +125,7 @@ def storylines_of(articles: Iterable[Article], options: ClusterOptions) -> dict[
         for old, new in clusterer.take_merges():
             redirect[old] = new
 
-    def current(line: str) -> str:
-        seen = set()
-        while line in redirect and line not in seen:
-            seen.add(line)
-            line = redirect[line]
-        return line
-
-    return {aid: current(line_of_story[sid]) for aid, sid in story_of.items()}
+    return {aid: follow(redirect, line_of_story[sid]) for aid, sid in story_of.items()}
 
 
 def score_flood(

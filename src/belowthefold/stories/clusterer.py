@@ -409,23 +409,25 @@ class StoryClusterer:
             h = self.stories.groups[gid]
             if gid == g.id:
                 continue
-            sim = _cosine(g.centroid, g.norm, h.centroid, h.norm)
-            if o.story_merge_cosine > 0 and sim >= o.story_merge_cosine:
-                yield gid, sim
-            elif self._dense_twins(g, h):
-                yield gid, _dense_cosine(g.dense, h.dense)
+            if o.story_merge_cosine > 0:
+                sim = _cosine(g.centroid, g.norm, h.centroid, h.norm)
+                if sim >= o.story_merge_cosine:
+                    yield gid, sim
+                    continue
+            dense = self._dense_twins(g, h)
+            if dense is not None:
+                yield gid, dense
 
-    def _dense_twins(self, g: _Group, h: _Group) -> bool:
-        """Two stories mostly in different languages, each the other's nearest, this alike."""
+    def _dense_twins(self, g: _Group, h: _Group) -> float | None:
+        """The dense cosine of two stories mostly in different languages that are this alike
+        and each the other's nearest; None for any other pair."""
         o = self.options
-        return (
-            o.story_merge_dense > 0
-            and g.dense is not None
-            and h.dense is not None
-            and _apart(g, h)
-            and _dense_cosine(g.dense, h.dense) >= o.story_merge_dense
-            and self._nearest_story(h) == g.id
-        )
+        if o.story_merge_dense <= 0 or g.dense is None or h.dense is None or not _apart(g, h):
+            return None
+        sim = _dense_cosine(g.dense, h.dense)
+        if sim < o.story_merge_dense or self._nearest_story(h) != g.id:
+            return None
+        return sim
 
     def _nearest_story(self, h: _Group) -> str | None:
         """The active story in another language nearest `h` by dense centroid cosine: a merge
