@@ -72,7 +72,11 @@ class ClusterOptions:
     dense_weight: float = 0.0
     dense_story_threshold: float = 0.17
     dense_candidates: int = 10
-    dense_alone_threshold: float = 0.4
+    dense_alone_threshold: float = 0.42
+    # ... decayed with its own half-life: a report in another language has no shared words to
+    # show it is a follow-up, and the per-article bar (raised by the crowding term, like the
+    # sparse one) carries the caution instead. Both chosen on one half of devweek's stories.
+    dense_alone_half_life_days: float = 3.0
     dense_chars: int = 300
     # Story merges (clusterer._merge_story): when a story doubles, an active twin this alike
     # (sparse centroid cosine; dense, across languages, mutual nearest) folds into it. Off: on

@@ -1,0 +1,174 @@
+"""Checks of the cross-language story link (issue 11) that the eval command does not make.
+
+`split`: devweek-2025w17's cross-language pair precision and recall on two halves of its
+stories (sorted by the SHA-1 of the story key, alternating: "fit" and "report"), for one
+or more `[cluster]` settings given as JSON. Knobs are chosen on "fit"; "report" is the held-out
+figure. A predicted pair counts against a half's precision when either article is in it.
+
+`gdelt`: the GDELT ArtList week (no labels). Clusters it with the settings, prints how many
+articles joined a story mostly in another language, the share of pope headlines (a
+multilingual pattern, not labels) in the largest pope storyline per language, and a seeded
+random sample of those cross-language joins, to be judged by hand (docs/clustering.md says how
+many were right).
+
+Usage:
+  python scripts/cross_language_check.py split '[{}, {"dense_alone_threshold": 0.4}]'
+  python scripts/cross_language_check.py gdelt '{}' [SAMPLE]
+Run from the repository root with PYTHONPATH=src; ../shared must sit beside the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import sys
+from collections import Counter, defaultdict
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from belowthefold.config import ClusterOptions, ImportOptions
+from belowthefold.evaluate.clustering import GoldArticle, bcubed, follow, read_gold
+from belowthefold.ingest import iter_file
+from belowthefold.models import Article
+from belowthefold.stories import StoryClusterer
+
+SHARED = Path("../shared")
+DEVWEEK = SHARED / "data" / "devweek-2025w17"
+GDELT = SHARED / "data" / "gdelt-artlist-2025-04-21" / "analysis_gdelt_chunks" / "chunks"
+POPE = re.compile(
+    r"\bpope|\bpapa\b|\bpape\b|\bpapst|pontefice|pontífice|教皇|教宗|교황|البابا|\bпап[аыуе]\b"
+    r"|vatican|vaticano|vatikan|バチカン|梵蒂冈|梵蒂岡|바티칸|الفاتيكان|conclave|cónclave"
+    r"|konklave|конклав|franziskus|フランシスコ|프란치스코|方济各|方濟各|فرنسيس",
+    re.IGNORECASE,
+)
+
+
+def halves(gold: list[GoldArticle]) -> dict[str, str]:
+    """Story key -> "fit" or "report": alternate over the keys sorted by their SHA-1."""
+    keys = sorted({g.story for g in gold}, key=lambda k: hashlib.sha1(k.encode()).hexdigest())
+    return {k: ("fit" if i % 2 == 0 else "report") for i, k in enumerate(keys)}
+
+
+def cluster(articles: list[Article], options: ClusterOptions, vectors: Any, encoder: Any) -> Any:
+    """Stream `articles` through one clusterer; (clusterer, assignments, story and line redirects)."""
+    c = StoryClusterer(options, encoder=encoder)
+    stories: dict[str, str] = {}
+    lines: dict[str, str] = {}
+    out = []
+    for i, a in enumerate(articles):
+        out.append(c.add(a, None if vectors is None else vectors[i]))
+        stories.update(c.take_story_merges())
+        lines.update(c.take_merges())
+    return c, out, stories, lines
+
+
+def pair_counts(
+    gold: list[GoldArticle], predicted: list[str], part: dict[str, str], half: str | None
+) -> tuple[int, int, int]:
+    """(true, predicted, gold) cross-language pairs touching `half` (None: all)."""
+    tp = pp = gp = 0
+    for i, a in enumerate(gold):
+        for j in range(i + 1, len(gold)):
+            b = gold[j]
+            if a.article.lang == b.article.lang:
+                continue
+            ina = half is None or part[a.story] == half
+            inb = half is None or part[b.story] == half
+            together = predicted[i] == predicted[j]
+            if a.story == b.story and ina and inb:
+                gp += 1
+                tp += together
+            if together and (ina or inb):
+                pp += 1
+    return tp, pp, gp
+
+
+def split(grid: list[dict[str, Any]]) -> None:
+    gold = read_gold(DEVWEEK)
+    part = halves(gold)
+    first = StoryClusterer(ClusterOptions())
+    vectors = first.encode([g.article for g in gold])
+    for kw in grid:
+        _, assigned, redirects, _ = cluster(
+            [g.article for g in gold], replace(ClusterOptions(), **kw), vectors, first.encoder
+        )
+        predicted = [follow(redirects, a.story_id) for a in assigned]
+        cells = [json.dumps(kw)]
+        for half in ("fit", "report", None):
+            tp, pp, gp = pair_counts(gold, predicted, part, half)
+            p = tp / pp if pp else 1.0
+            cells.append(f"{half or 'all'} P {p:.3f} R {tp / gp:.3f} ({tp}/{pp}/{gp})")
+        cells.append(f"B3 F1 {bcubed(predicted, [g.story for g in gold]).f1:.3f}")
+        print(" | ".join(cells), flush=True)
+
+
+def gdelt_articles() -> list[Article]:
+    seen: set[str] = set()
+    out: list[Article] = []
+    for path in sorted(GDELT.glob("*.csv")):
+        for a in iter_file(path, ImportOptions(format="gdelt")):
+            if isinstance(a, Article) and a.id not in seen:
+                seen.add(a.id)
+                out.append(a)
+    return sorted(out, key=lambda a: (a.published, a.id))
+
+
+def gdelt(kw: dict[str, Any], sample: int) -> None:
+    articles = gdelt_articles()
+    options = replace(ClusterOptions(), **kw)
+    first = StoryClusterer(options)
+    vectors = first.encode(articles)
+    c = StoryClusterer(options, encoder=first.encoder)
+    members: dict[str, list[int]] = defaultdict(list)
+    joins: list[tuple[int, list[int]]] = []
+    lines: dict[str, str] = {}
+    assigned = []
+    for i, a in enumerate(articles):
+        asg = c.add(a, None if vectors is None else vectors[i])
+        lines.update(c.take_merges())
+        for old, new in c.take_story_merges():
+            members[new] += members.pop(old, [])
+        prior = members[asg.story_id]
+        if prior and a.lang:
+            same = sum(articles[j].lang == a.lang for j in prior)
+            if 2 * same < len(prior):
+                joins.append((i, list(prior)))
+        prior.append(i)
+        assigned.append(asg)
+    storyline = [follow(lines, x.storyline_id) for x in assigned]
+    pope = [i for i, a in enumerate(articles) if POPE.search(a.title)]
+    top = Counter(storyline[i] for i in pope).most_common(1)[0][0]
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for i in pope:
+        cell = per[articles[i].lang or "?"]
+        cell[0] += storyline[i] == top
+        cell[1] += 1
+    inside = sum(v[0] for v in per.values())
+    print(json.dumps(kw), f"{len(articles)} articles, {len(joins)} joins across languages")
+    print(
+        f"pope headlines in the largest pope storyline: {inside}/{len(pope)} "
+        f"({inside / len(pope):.2f}), over {len({storyline[i] for i in pope})} storylines"
+    )
+    print("  " + " ".join(f"{k}:{v[0]}/{v[1]}" for k, v in sorted(per.items())))
+    for i, prior in random.Random(0).sample(joins, min(sample, len(joins))):
+        print(f"== [{articles[i].lang}] {articles[i].title[:110]}")
+        for j in prior[:4]:
+            print(f"     [{articles[j].lang}] {articles[j].title[:100]}")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) >= 1 and argv[0] == "split":
+        split(json.loads(argv[1]) if len(argv) > 1 else [{}])
+        return 0
+    if len(argv) >= 1 and argv[0] == "gdelt":
+        gdelt(json.loads(argv[1]) if len(argv) > 1 else {}, int(argv[2]) if len(argv) > 2 else 25)
+        return 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
