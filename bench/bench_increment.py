@@ -53,6 +53,9 @@ def main() -> int:
     ap.add_argument("--representation", default="tfidf")
     ap.add_argument("--db", type=Path, help="reuse (or build here) the archive database")
     ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument(
+        "--sources", type=Path, help="a sources file that groups the archive (for briefs on it)"
+    )
     args = ap.parse_args()
     pool = load_pool()
     resolve = SourceIndex.build([]).resolve
@@ -67,6 +70,8 @@ def main() -> int:
                     store.articles.insert_batch(
                         _unique(replay_slice(pool, lo, hi, 5000)), resolve, 0
                     )
+                if args.sources:
+                    pipeline.apply_sources(store, args.sources)
                 pipeline.update_stories(store, _settings(db, args.representation))
             build_s = round(time.perf_counter() - t, 1)
         later: list[float] = []

@@ -67,7 +67,8 @@ def concentration(shares: Sequence[float]) -> float:
     return max(0.0, 1.0 - entropy / math.log(len(positive)))
 
 
-def _point(day: date, group: str, articles: Sequence[PlacedArticle]) -> PressurePoint:
+def pressure_point(day: date, group: str, articles: Sequence[PlacedArticle]) -> PressurePoint:
+    """One group's pressure on one day, from that day's articles of the group (in order)."""
     totals = attention_by_storyline(articles)
     attention = sum(totals.values())
     if not articles or attention <= 0:
@@ -101,7 +102,7 @@ def daily_pressure(
     cells: dict[tuple[str, date], list[PlacedArticle]] = defaultdict(list)
     for a in articles:
         cells[(a.group, a.day)].append(a)
-    return [_point(d, g, cells.get((g, d), [])) for g in chosen for d in days]
+    return [pressure_point(d, g, cells.get((g, d), [])) for g in chosen for d in days]
 
 
 def measured(point: PressurePoint) -> bool:

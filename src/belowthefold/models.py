@@ -314,6 +314,19 @@ class Brief:
 
 
 @dataclass(frozen=True)
+class ArchiveWeek:
+    """One week before the window as the coverage model learns from it (`rank/model.py`).
+
+    `total` is the audience's attention that week; `rows` are (reach, audience share) of each
+    of its stories outside the week's dominant storylines. It depends on that week's articles
+    alone, so the store keeps it by data stamp and a brief need not read the week again.
+    """
+
+    total: float
+    rows: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
 class BriefInputs:
     """Everything the brief needs, read from the store by the pipeline in one go.
 
@@ -335,3 +348,9 @@ class BriefInputs:
     # The clusterer's stored multilingual vectors of the window's articles (id -> vector), where
     # an encoder is on: the ranking joins an event reported in several languages with them.
     vectors: Mapping[str, Any] = field(default_factory=dict)
+    # What the weeks before the window give, per audience, when the pipeline read it from the
+    # store's derived aggregates instead of `context`: the coverage model's archive weeks (most
+    # recent first) and the audience's daily pressure on the context's days. An audience absent
+    # here is computed from `context`, as before.
+    archive: Mapping[str, tuple[ArchiveWeek, ...]] = field(default_factory=dict)
+    context_pressure: Mapping[str, tuple[PressurePoint, ...]] = field(default_factory=dict)

@@ -611,9 +611,18 @@ def brief_inputs(
     now: datetime | None = None,
 ) -> BriefInputs:
     """Read everything a brief needs for one window: articles, earlier context, health, history."""
+    from belowthefold import aggregates
+
     start, end = window_bounds(window)
     articles = store.articles.placed(start, end)
-    context = store.articles.placed(start - timedelta(weeks=CONTEXT_WEEKS), start)
+    # The weeks before reach the ranking as their derived aggregates, not as their articles.
+    audiences = [audience] if versus in (None, audience) else [audience, versus]
+    before = aggregates.context_days(window, CONTEXT_WEEKS)
+    archive = {
+        g: aggregates.archive_weeks(store, window, g, settings.rank, CONTEXT_WEEKS)
+        for g in audiences
+    }
+    context_pressure = {g: tuple(aggregates.pressure(store, before, [g])) for g in audiences}
     sources = store.sources.all()
     groups = tuple(sorted({a.group for a in articles} | {s.group for s in sources}))
     history = dict(store.briefs.history(audience, window))
@@ -627,7 +636,6 @@ def brief_inputs(
         window=window,
         audience=audience,
         articles=tuple(articles),
-        context=tuple(context),
         groups=groups,
         source_groups={s.name: s.group for s in sources},
         health=health,
@@ -635,6 +643,8 @@ def brief_inputs(
         versus=versus,
         now=now or datetime.now(UTC),
         vectors=vectors,
+        archive=archive,
+        context_pressure=context_pressure,
     )
 
 

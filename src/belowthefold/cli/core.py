@@ -350,17 +350,18 @@ def pressure(
     ] = "table",
 ) -> None:
     """Daily news pressure per group: top-three storyline share and concentration."""
-    from belowthefold.attention import daily_pressure, measured
+    from belowthefold import aggregates
+    from belowthefold.attention import measured
     from belowthefold.brief.jsondoc import pressure_dict
 
     c = get(ctx)
     window = _window(week, start, end)
-    if group is not None:
-        with c.store() as store:
+    with c.store() as store:
+        if group is not None:
             known_group(store, group, "--group")
-    items = _placed(c, window)
-    groups = [group] if group else None
-    points = daily_pressure(items, window.days(), groups)
+        pipeline.update_stories(store, c.settings)
+        # Per-day points kept by data stamp: only days changed since the last reading are read.
+        points = aggregates.pressure(store, window.days(), [group] if group else None)
     if fmt == "json":
         c.out.print_json(json.dumps([pressure_dict(p) for p in points]))
         return

@@ -16,7 +16,7 @@ pseudo-stories of the prior, so a short archive falls back smoothly, never to an
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,7 +24,7 @@ import numpy as np
 
 from belowthefold.attention import attention_of, dominant_storylines
 from belowthefold.config import RankOptions
-from belowthefold.models import BriefInputs, PlacedArticle
+from belowthefold.models import ArchiveWeek, BriefInputs, PlacedArticle
 from belowthefold.rank.events import Event, events_of
 from belowthefold.rank.reach import reach_of
 
@@ -140,6 +140,35 @@ def _archive_weeks(inputs: BriefInputs) -> list[list[PlacedArticle]]:
     return [blocks[k] for k in sorted(blocks)]
 
 
+def archive_week(
+    block: Sequence[PlacedArticle], audience: str, options: RankOptions
+) -> ArchiveWeek:
+    """One archive week's audience attention and rows (its dominant storylines left out).
+
+    A function of the week's articles alone, so the store keeps it by data stamp
+    (`aggregates.archive_weeks`) and a brief reads it instead of re-ranking the weeks before.
+    """
+    total = _attention(block, audience)
+    if total <= 0:
+        return ArchiveWeek(total, ())  # no shares to learn from (and `_rows` would give none)
+    floods = {d.storyline_id for d in dominant_storylines(block, audience, options)}
+    rows = _rows(events_of(block, audience, options), total, options, floods)[0]
+    return ArchiveWeek(total, tuple((r.reach, r.share) for r in rows))
+
+
+def _weeks(inputs: BriefInputs, options: RankOptions, volume: float) -> Iterator[ArchiveWeek]:
+    """The archive weeks comparable with the window (at least half its audience attention: a
+    partial or thin week's shares would overstate the usual ones), as given with the inputs,
+    else computed from their `context`."""
+    given = inputs.archive.get(inputs.audience)
+    if given is not None:
+        yield from (w for w in given if w.total >= 0.5 * volume)
+        return
+    for block in _archive_weeks(inputs):
+        if _attention(block, inputs.audience) >= 0.5 * volume:
+            yield archive_week(block, inputs.audience, options)
+
+
 def fit_coverage_model(
     inputs: BriefInputs,
     options: RankOptions,
@@ -157,12 +186,8 @@ def fit_coverage_model(
     volume = _attention(inputs.articles, audience)
     window, outside_reach = _rows(events, volume, options, exclude)
     archive: list[Row] = []
-    for block in _archive_weeks(inputs):
-        total = _attention(block, audience)
-        if total < 0.5 * volume:
-            continue  # a partial or thin week: its shares are not comparable
-        floods = {d.storyline_id for d in dominant_storylines(block, audience, options)}
-        archive += _rows(events_of(block, audience, options), total, options, floods)[0]
+    for week in _weeks(inputs, options, volume):
+        archive += [Row(reach, share) for reach, share in week.rows]
     rows = window + archive
     positives = sum(1 for r in rows if r.share > 0)
     base = CoverageModel("prior", outside_reach, prior_strength=options.prior_strength)

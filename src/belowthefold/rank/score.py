@@ -205,18 +205,27 @@ def audience_variety(
     with the weeks before. It is a share, so a busier or quieter archive does not bias it.
     """
     week = _mean_variety(p for p in pressure if p.group == inputs.audience)
-    before = sorted({a.day for a in inputs.context})
-    usual = None
-    if before:
-        from belowthefold.attention import daily_pressure
-
-        usual = _mean_variety(daily_pressure(inputs.context, before, [inputs.audience]))
+    usual = _usual_variety(inputs)
     displaced = max(0.0, 1.0 - week / usual) if usual and week is not None else None
     own = [a for a in inputs.articles if a.group == inputs.audience]
     totals = attention_by_storyline(own)
     total = sum(totals.values())
     held = sum(totals.get(d.storyline_id, 0.0) for d in dominant) / total if total > 0 else 0.0
     return Variety(week=week or 0.0, usual=usual, displaced=displaced, dominant_share=held)
+
+
+def _usual_variety(inputs: BriefInputs) -> float | None:
+    """The audience's mean variety over the days before the window: from the daily points the
+    pipeline read from the store's aggregates when given, else from the `context` articles."""
+    given = inputs.context_pressure.get(inputs.audience)
+    if given is not None:
+        return _mean_variety(given)
+    before = sorted({a.day for a in inputs.context})
+    if not before:
+        return None
+    from belowthefold.attention import daily_pressure
+
+    return _mean_variety(daily_pressure(inputs.context, before, [inputs.audience]))
 
 
 def _mean_variety(points: Iterable[PressurePoint]) -> float | None:

@@ -11,6 +11,7 @@ from belowthefold.store.articles import ArticleRepo
 from belowthefold.store.briefs import BriefRepo
 from belowthefold.store.claims import ClaimRepo
 from belowthefold.store.core_tx import StoreConnection, transaction
+from belowthefold.store.derived import DerivedRepo
 from belowthefold.store.feeds import FeedRepo
 from belowthefold.store.health import HealthRepo
 from belowthefold.store.migrations import MIGRATIONS
@@ -68,6 +69,7 @@ class Store:
         self.claims = ClaimRepo(self.conn)
         self.vectors = VectorRepo(self.conn)
         self.overview = OverviewRepo(self.conn)
+        self.derived = DerivedRepo(self.conn)
 
     def __enter__(self) -> Store:
         return self

@@ -293,6 +293,55 @@ CREATE INDEX assignments_storyline ON assignments(storyline_id);
 CREATE INDEX storylines_last ON storylines(last_published);
 """
 
+
+def _bump(day: str) -> str:
+    """SQL that marks `day` changed: its version goes up by one (the row is made if need be)."""
+    return (
+        f"INSERT INTO day_stamps(day, version) SELECT {day}, 1 WHERE {day} IS NOT NULL "
+        "ON CONFLICT(day) DO UPDATE SET version = version + 1;"
+    )
+
+
+def _article_day(article_id: str) -> str:
+    return f"(SELECT day FROM articles WHERE id = {article_id})"
+
+
+# Derived aggregates (issue 17): a brief or `pressure` reads per-day pressure points and the
+# coverage model's archive weeks from `derived` instead of re-aggregating the archive. They are
+# valid for the data stamp they were computed at: `day_stamps` holds a version per day that
+# these triggers raise, in the writing transaction itself, on every change to what a day's
+# placed articles are (an article, its group or weight, its story or storyline, its pickup
+# link), whichever code path writes. `derived` is a cache: deleting its rows loses nothing.
+DERIVED = f"""
+CREATE TABLE day_stamps (
+    day TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE derived (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    stamp TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+CREATE TRIGGER day_stamp_article_insert AFTER INSERT ON articles BEGIN {_bump("NEW.day")} END;
+CREATE TRIGGER day_stamp_article_update AFTER UPDATE ON articles BEGIN
+{_bump("OLD.day")} {_bump("NEW.day")} END;
+CREATE TRIGGER day_stamp_article_delete AFTER DELETE ON articles BEGIN {_bump("OLD.day")} END;
+CREATE TRIGGER day_stamp_assignment_insert AFTER INSERT ON assignments BEGIN
+{_bump(_article_day("NEW.article_id"))} END;
+CREATE TRIGGER day_stamp_assignment_update AFTER UPDATE ON assignments BEGIN
+{_bump(_article_day("OLD.article_id"))} {_bump(_article_day("NEW.article_id"))} END;
+CREATE TRIGGER day_stamp_assignment_delete AFTER DELETE ON assignments BEGIN
+{_bump(_article_day("OLD.article_id"))} END;
+CREATE TRIGGER day_stamp_duplicate_insert AFTER INSERT ON duplicates BEGIN
+{_bump(_article_day("NEW.article_id"))} END;
+CREATE TRIGGER day_stamp_duplicate_update AFTER UPDATE ON duplicates BEGIN
+{_bump(_article_day("OLD.article_id"))} {_bump(_article_day("NEW.article_id"))} END;
+CREATE TRIGGER day_stamp_duplicate_delete AFTER DELETE ON duplicates BEGIN
+{_bump(_article_day("OLD.article_id"))} END;
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core", CORE),
     (2, "stories", STORIES),
@@ -305,4 +354,5 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (9, "article_vectors", ARTICLE_VECTORS),
     (10, "read_indexes", READ_INDEXES),
     (11, "storyline_indexes", STORYLINE_INDEXES),
+    (12, "derived", DERIVED),
 ]

@@ -1,0 +1,167 @@
+"""Derived aggregates: per-day pressure points and the coverage model's archive weeks, by stamp.
+
+A week's brief learns the audience's usual treatment from the four weeks before it and compares
+its variety with theirs; `pressure` over four weeks aggregates every article in them. Both are
+functions of each day's (or week's) placed articles alone, so they are computed once and kept
+in the store's `derived` table with the data stamp of their days (`store/derived.py`: triggers
+raise a day's version in the writing transaction of any change to it). A reader recomputes only
+the days an import, a regrouping or a storyline merge changed since. The values are exactly
+what the direct computation gives (`tests/test_aggregates.py`), and deleting them loses nothing.
+
+The stamp also carries a fingerprint of the code that computes the values and of the options,
+so a new ranking rule or another `[rank]` setting never reads a value made under the old one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from belowthefold.attention import pressure_point
+from belowthefold.config import RankOptions
+from belowthefold.models import ArchiveWeek, PlacedArticle, PressurePoint, Window
+from belowthefold.store import Store
+
+PRESSURE = "pressure-day"
+ARCHIVE = "coverage-week"
+_CODE: tuple[str, ...] = ("attention.py", "models.py", "aggregates.py", "rank/events.py")
+_CODE += ("rank/reach.py", "rank/model.py", "stories/naming.py")
+
+
+def code_stamp() -> str:
+    """A fingerprint of the modules that compute the aggregates and of scikit-learn's version
+    (its TF-IDF matches the audience's items to events): a change to either is a new stamp."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in _CODE:
+        h.update((root / name).read_bytes())
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        h.update(metadata.version("scikit-learn").encode())
+    return h.hexdigest()[:16]
+
+
+def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(first, time(0), tzinfo=UTC)
+    return start, datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def _encode_points(points: Sequence[PressurePoint]) -> str:
+    return json.dumps(
+        [
+            [p.group, p.value, p.concentration, p.articles, p.attention, p.top_storylines]
+            for p in points
+        ]
+    )
+
+
+def _decode_points(day: date, text: str) -> dict[str, PressurePoint]:
+    out: dict[str, PressurePoint] = {}
+    for group, value, conc, n, attention, top in json.loads(text):
+        out[group] = PressurePoint(day, group, value, conc, n, attention, tuple(top))
+    return out
+
+
+def _day_points(day: date, articles: Sequence[PlacedArticle]) -> list[PressurePoint]:
+    """The day's point for each group with articles that day, as `daily_pressure` makes it."""
+    cells: dict[str, list[PlacedArticle]] = {}
+    for a in articles:
+        cells.setdefault(a.group, []).append(a)
+    return [pressure_point(day, g, items) for g, items in sorted(cells.items())]
+
+
+def daily_points(store: Store, days: Sequence[date]) -> dict[date, dict[str, PressurePoint]]:
+    """Per day, the pressure point of every group with articles that day (stored or computed).
+
+    The stamps are read before the articles: a write in between makes the stored value look
+    stale next time (a recomputation), never a stale value look fresh.
+    """
+    if not days:
+        return {}
+    code = code_stamp()
+    versions = store.derived.day_versions(min(days), max(days))
+    stored = store.derived.get(PRESSURE, [d.isoformat() for d in days])
+    out: dict[date, dict[str, PressurePoint]] = {}
+    fresh: dict[str, tuple[str, str]] = {}
+    for d in days:
+        key, stamp = d.isoformat(), f"{versions.get(d, 0)}|{code}"
+        found = stored.get(key)
+        if found is not None and found[0] == stamp:
+            out[d] = _decode_points(d, found[1])
+            continue
+        points = _day_points(d, store.articles.placed(*_bounds(d, d)))
+        out[d] = {p.group: p for p in points}
+        fresh[key] = (stamp, _encode_points(points))
+    store.derived.put(PRESSURE, fresh)
+    return out
+
+
+def pressure(
+    store: Store, days: Sequence[date], groups: Sequence[str] | None = None
+) -> list[PressurePoint]:
+    """`attention.daily_pressure` of the days' articles, from the per-day aggregate.
+
+    Same points in the same order: per group (given, else every group with articles on one of
+    the days, sorted), per day; a day without the group's articles has its empty point.
+    """
+    per_day = daily_points(store, days)
+    chosen = (
+        list(groups)
+        if groups is not None
+        else sorted({g for points in per_day.values() for g in points})
+    )
+    return [per_day[d].get(g) or pressure_point(d, g, []) for g in chosen for d in days]
+
+
+def context_days(window: Window, weeks: int) -> list[date]:
+    """The days of the `weeks` weeks before the window, oldest first."""
+    return [window.start - timedelta(days=i) for i in range(weeks * 7, 0, -1)]
+
+
+def _options_stamp(options: RankOptions) -> str:
+    return hashlib.sha256(repr(options).encode()).hexdigest()[:16]
+
+
+def _encode_week(week: ArchiveWeek) -> str:
+    return json.dumps({"total": week.total, "rows": [list(r) for r in week.rows]})
+
+
+def _decode_week(text: str) -> ArchiveWeek:
+    data: dict[str, Any] = json.loads(text)
+    return ArchiveWeek(data["total"], tuple((float(r[0]), float(r[1])) for r in data["rows"]))
+
+
+def archive_weeks(
+    store: Store, window: Window, audience: str, options: RankOptions, weeks: int
+) -> tuple[ArchiveWeek, ...]:
+    """The coverage model's weeks before the window for `audience`, most recent first.
+
+    Week k holds the days [start - 7(k+1), start - 7k - 1], as `rank.model` blocks the context.
+    """
+    from belowthefold.rank.model import archive_week
+
+    spans = [
+        (window.start - timedelta(days=7 * (k + 1)), window.start - timedelta(days=7 * k + 1))
+        for k in range(weeks)
+    ]
+    code, opts = code_stamp(), _options_stamp(options)
+    keys = [f"{audience}|{lo.isoformat()}|{hi.isoformat()}" for lo, hi in spans]
+    stamps = [f"{store.derived.span_stamp(lo, hi)}|{code}|{opts}" for lo, hi in spans]
+    stored = store.derived.get(ARCHIVE, keys)
+    out: list[ArchiveWeek] = []
+    fresh: dict[str, tuple[str, str]] = {}
+    for (lo, hi), key, stamp in zip(spans, keys, stamps, strict=True):
+        found = stored.get(key)
+        if found is not None and found[0] == stamp:
+            out.append(_decode_week(found[1]))
+            continue
+        week = archive_week(store.articles.placed(*_bounds(lo, hi)), audience, options)
+        out.append(week)
+        fresh[key] = (stamp, _encode_week(week))
+    store.derived.put(ARCHIVE, fresh)
+    return tuple(out)
