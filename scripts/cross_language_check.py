@@ -13,7 +13,7 @@ many were right).
 
 Usage:
   python scripts/cross_language_check.py split '[{}, {"dense_alone_threshold": 0.4}]'
-  python scripts/cross_language_check.py gdelt '{}' [SAMPLE]
+  python scripts/cross_language_check.py gdelt '{}' [SAMPLE [SEED]]
 Run from the repository root with PYTHONPATH=src; ../shared must sit beside the repository.
 """
 
@@ -116,7 +116,7 @@ def gdelt_articles() -> list[Article]:
     return sorted(out, key=lambda a: (a.published, a.id))
 
 
-def gdelt(kw: dict[str, Any], sample: int) -> None:
+def gdelt(kw: dict[str, Any], sample: int, seed: int = 0) -> None:
     articles = gdelt_articles()
     options = replace(ClusterOptions(), **kw)
     first = StoryClusterer(options)
@@ -153,7 +153,7 @@ def gdelt(kw: dict[str, Any], sample: int) -> None:
         f"({inside / len(pope):.2f}), over {len({storyline[i] for i in pope})} storylines"
     )
     print("  " + " ".join(f"{k}:{v[0]}/{v[1]}" for k, v in sorted(per.items())))
-    for i, prior in random.Random(0).sample(joins, min(sample, len(joins))):
+    for i, prior in random.Random(seed).sample(joins, min(sample, len(joins))):
         print(f"== [{articles[i].lang}] {articles[i].title[:110]}")
         for j in prior[:4]:
             print(f"     [{articles[j].lang}] {articles[j].title[:100]}")
@@ -164,7 +164,8 @@ def main(argv: list[str]) -> int:
         split(json.loads(argv[1]) if len(argv) > 1 else [{}])
         return 0
     if len(argv) >= 1 and argv[0] == "gdelt":
-        gdelt(json.loads(argv[1]) if len(argv) > 1 else {}, int(argv[2]) if len(argv) > 2 else 25)
+        kw = json.loads(argv[1]) if len(argv) > 1 else {}
+        gdelt(kw, int(argv[2]) if len(argv) > 2 else 25, int(argv[3]) if len(argv) > 3 else 0)
         return 0
     print(__doc__)
     return 2
