@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from belowthefold.models import Article, Assignment, DupLink
-from belowthefold.store.articles import iso, row_to_article
+from belowthefold.store.articles import iso, parse_iso, row_to_article
 from belowthefold.store.core_tx import transaction
 
 
@@ -25,6 +25,7 @@ class StoryRepo:
         checkpoint: bytes | None = None,
         done: bool = False,
         story_merges: Sequence[tuple[str, str]] = (),
+        kept: tuple[bytes, datetime] | None = None,
     ) -> None:
         """Store one batch of assignments, pickup links and merges in one transaction.
 
@@ -33,7 +34,8 @@ class StoryRepo:
         come last: a merged story's articles move to the surviving story and its storyline as
         it stands then, and the old story id redirects (`resolve`). `checkpoint`
         (the clusterer's state after this batch) commits with it, so kill -9 can resume exactly;
-        `done` deletes it with the run's last batch.
+        `done` deletes it with the run's last batch. `kept` (the state after the run's last
+        batch and its newest article) is kept for the next run to go on from (`kept_state`).
         """
         with transaction(self.conn):
             if checkpoint is not None:
@@ -58,6 +60,50 @@ class StoryRepo:
                 self._merge_story(old, new)
                 touched.update((old, new))
             self._recount(touched)
+            if kept is not None:
+                self._keep(*kept)
+
+    def _marker(self) -> str:
+        """What any later write of assignments changes: their count and highest rowid (an
+        INSERT OR REPLACE takes a new one)."""
+        r = self.conn.execute("SELECT COUNT(*), MAX(rowid) FROM assignments").fetchone()
+        return f"{r[0]}:{r[1]}"
+
+    def _keep(self, state: bytes, newest: datetime) -> None:
+        """Keep a finished run's state, unless an assigned article is newer than its newest (a
+        backfill before the archive ends with a state of its own weeks, not the archive's)."""
+        self.conn.execute(
+            "DELETE FROM settings WHERE key IN ('cluster_state', 'cluster_state_marker')"
+        )
+        newer = self.conn.execute(
+            "SELECT 1 FROM articles a JOIN assignments s ON s.article_id = a.id "
+            "WHERE a.published > ? LIMIT 1",
+            (iso(newest),),
+        ).fetchone()
+        if newer is not None:
+            return
+        self.conn.executemany(
+            "INSERT INTO settings(key, value) VALUES(?, ?)",
+            [
+                ("cluster_state", state),
+                ("cluster_state_marker", f"{self._marker()}|{iso(newest)}"),
+            ],
+        )
+
+    def kept_state(self) -> tuple[bytes, datetime] | None:
+        """The last finished run's state and its newest article, while no assignment has been
+        written since; a later run goes on from it instead of re-warming from the archive."""
+        rows = dict(
+            self.conn.execute(
+                "SELECT key, value FROM settings "
+                "WHERE key IN ('cluster_state', 'cluster_state_marker')"
+            ).fetchall()
+        )
+        state, marker = rows.get("cluster_state"), rows.get("cluster_state_marker")
+        if not isinstance(state, bytes) or not isinstance(marker, str) or "|" not in marker:
+            return None
+        written, newest = marker.split("|", 1)
+        return (state, parse_iso(newest)) if written == self._marker() else None
 
     def _stories_of(self, article_ids: Sequence[str]) -> set[str]:
         """The stories these articles are in now (a re-assignment leaves them one fewer)."""

@@ -1,0 +1,130 @@
+"""A later import goes on from the last run's kept clusterer state: the same as one single pass.
+
+`update_stories` keeps the clusterer's and deduper's final state with the run's last batch
+(`StoryRepo.kept_state`); the next run with only newer articles restores it instead of
+re-warming from the last two weeks of the archive. These tests compare increments with a single
+pass over the same articles, and check the cases where the state must not be used.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from belowthefold import pipeline
+from belowthefold.config import Settings
+from belowthefold.models import Article
+from belowthefold.sources import SourceIndex
+from belowthefold.store import Store
+
+START = datetime(2025, 4, 1, tzinfo=UTC)
+
+
+def _articles(n: int, offset_days: float = 0.0) -> list[Article]:
+    """Titles from overlapping topic vocabularies (the clusterer makes real choices), with
+    repeated titles among them (the deduper links pickups)."""
+    rng = random.Random(7)
+    words = [f"w{i}" for i in range(500)]
+    topics = [rng.sample(words, 8) for _ in range(60)]
+    out: list[Article] = []
+    for i in range(n):
+        topic = topics[min(int(rng.expovariate(0.08)), 59)]
+        title = " ".join(rng.sample(topic, 4) + rng.sample(words, 2))
+        if i % 17 == 0 and out:
+            title = out[-1].title  # a pickup of the previous report
+        when = START + timedelta(days=offset_days, minutes=25 * i + rng.randrange(3))
+        out.append(
+            Article(id=f"a{i}-{offset_days}", title=title, published=when, outlet=f"o{i % 9}")
+        )
+    return out
+
+
+def _settings(db: Path) -> Settings:
+    s = Settings(db=db)
+    return replace(
+        s,
+        cluster=replace(s.cluster, representation="tfidf"),
+        imports=replace(s.imports, batch_size=150),
+    )
+
+
+def _import(store: Store, articles: list[Article]) -> None:
+    store.articles.insert_batch(articles, SourceIndex.build([]).resolve, 0)
+
+
+def _clustering(store: Store) -> tuple[list[tuple[object, ...]], ...]:
+    return tuple(
+        [tuple(r) for r in store.conn.execute(sql).fetchall()]
+        for sql in (
+            "SELECT article_id, story_id, storyline_id, similarity FROM assignments ORDER BY 1",
+            "SELECT id, storyline_id, articles, merged_into FROM stories ORDER BY id",
+            "SELECT id, merged_into, stories FROM storylines ORDER BY id",
+            "SELECT article_id, original_id FROM duplicates ORDER BY article_id",
+        )
+    )
+
+
+def test_increments_from_the_kept_state_equal_a_single_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles = _articles(
+        1500
+    )  # ~26 days: longer than the storyline window, so warming would lose state
+    parts = [articles[:600], articles[600:1100], articles[1100:1101], articles[1101:]]
+    with Store(tmp_path / "single.db") as single:
+        _import(single, articles)
+        pipeline.update_stories(single, _settings(single.path))
+        expected = _clustering(single)
+    with Store(tmp_path / "steps.db") as steps:
+        settings = _settings(steps.path)
+        for i, part in enumerate(parts):
+            _import(steps, part)
+            if i:  # every run after the first goes on from the kept state, never re-warms
+                assert steps.stories.kept_state() is not None
+                with monkeypatch.context() as m:
+                    m.setattr(steps.stories, "recent", _refuse)
+                    pipeline.update_stories(steps, settings)
+            else:
+                pipeline.update_stories(steps, settings)
+        assert _clustering(steps) == expected
+
+
+def _refuse(*_: object) -> list[object]:
+    raise AssertionError("re-warmed from the store although a kept state was usable")
+
+
+def test_a_backfill_or_a_changed_archive_warms_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store(tmp_path / "a.db") as store:
+        settings = _settings(store.path)
+        _import(store, _articles(400))
+        pipeline.update_stories(store, settings)
+        assert store.stories.kept_state() is not None
+        # Older articles than the state's newest: a single pass would have read them first.
+        _import(store, _articles(50, offset_days=-3))
+        warmed: list[tuple[datetime, datetime | None]] = []
+        original = store.stories.recent
+
+        def recent(since: datetime, until: datetime | None = None) -> list[object]:
+            warmed.append((since, until))
+            return list(original(since, until))
+
+        with monkeypatch.context() as m:
+            m.setattr(store.stories, "recent", recent)
+            pipeline.update_stories(store, settings)
+        assert warmed
+        # The backfill ended before the archive's newest article: no state of its weeks is kept.
+        assert store.stories.kept_state() is None
+        _import(store, _articles(30, offset_days=20))
+        pipeline.update_stories(store, settings)
+        assert store.stories.kept_state() is not None
+        # An assignment written since by anything else makes the kept state unusable.
+        store.conn.execute(
+            "DELETE FROM assignments WHERE rowid = (SELECT MAX(rowid) FROM assignments)"
+        )
+        assert store.stories.kept_state() is None
