@@ -164,7 +164,7 @@ def headline_of(articles: Sequence[PlacedArticle]) -> str:
     return story_name(articles)
 
 
-def _coverage(key: str, articles: list[PlacedArticle]) -> StoryCoverage:
+def _coverage(key: str, articles: list[PlacedArticle], named: bool = True) -> StoryCoverage:
     articles.sort(key=lambda a: (a.published, a.id))
     by_group: dict[str, list[PlacedArticle]] = defaultdict(list)
     for a in articles:
@@ -173,7 +173,7 @@ def _coverage(key: str, articles: list[PlacedArticle]) -> StoryCoverage:
     return StoryCoverage(
         story_id=key,
         storyline_id=storyline_key(articles[0]),
-        headline=headline_of(articles),
+        headline=headline_of(articles) if named else "",
         by_group={g: _group_coverage(items) for g, items in sorted(by_group.items())},
         days=tuple(sorted({a.day for a in articles})),
         outlets=len({a.outlet_key for a in articles}),
@@ -183,12 +183,16 @@ def _coverage(key: str, articles: list[PlacedArticle]) -> StoryCoverage:
     )
 
 
-def story_coverage(articles: Sequence[PlacedArticle]) -> list[StoryCoverage]:
-    """Coverage per story by group, largest first (by distinct outlets, then articles)."""
+def story_coverage(articles: Sequence[PlacedArticle], named: bool = True) -> list[StoryCoverage]:
+    """Coverage per story by group, largest first (by distinct outlets, then articles).
+
+    With `named` False the stories' headlines are left empty: naming one reads all its titles,
+    and the ranking names only the few it lists (`headline_of(story.articles)` is the name).
+    """
     stories: dict[str, list[PlacedArticle]] = defaultdict(list)
     for a in articles:
         stories[story_key(a)].append(a)
-    out = [_coverage(k, v) for k, v in stories.items()]
+    out = [_coverage(k, v, named) for k, v in stories.items()]
     out.sort(key=lambda s: (-s.outlets, -len(s.articles), s.story_id))
     return out
 

@@ -15,7 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from belowthefold.attention import attention_by_storyline, attention_of, main_language, measured
+from belowthefold.attention import (
+    attention_by_storyline,
+    attention_of,
+    headline_of,
+    main_language,
+    measured,
+)
 from belowthefold.config import RankOptions
 from belowthefold.models import (
     OTHER_GROUP,
@@ -148,7 +154,7 @@ def _headline(event: Event, lang: str | None) -> str:
     An English column names the Iran port blast by an English report, not the earliest Spanish
     one; without a report in the audience's language the lead story's headline stands.
     """
-    headline = event.lead_story.headline
+    headline = headline_of(event.lead_story.articles)  # events' stories are unnamed
     first = next((a for a in event.lead_story.articles if a.title == headline), None)
     if lang is None or first is None or first.lang in (None, lang):
         return headline
