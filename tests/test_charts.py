@@ -13,8 +13,8 @@ import pytest
 from _placed import WEEK, Builder
 from belowthefold.attention import daily_pressure, measured, reliable_points, thin_days
 from belowthefold.brief.chart import chart_figure, chart_png, wrap_label
-from belowthefold.brief.jsondoc import pressure_dict
 from belowthefold.brief.palette import FIXED, group_palette
+from belowthefold.brief.points import pressure_dict
 from belowthefold.brief.svg import line_chart
 from belowthefold.models import Brief, DominantStoryline
 from cli_support import run_cli

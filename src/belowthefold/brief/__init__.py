@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
-from typing import get_args
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, get_args
 
-from belowthefold.brief.build import build_brief
-from belowthefold.brief.chart import render_chart_png
-from belowthefold.brief.facts import Facts, extract_facts, lead_of
-from belowthefold.brief.jsondoc import brief_to_dict, render_json
 from belowthefold.errors import BelowTheFoldError
 from belowthefold.models import Brief, BriefFormat
 
+if TYPE_CHECKING:
+    from belowthefold.brief.build import build_brief
+    from belowthefold.brief.chart import render_chart_png
+    from belowthefold.brief.facts import Facts, extract_facts, lead_of
+    from belowthefold.brief.jsondoc import brief_to_dict, render_json
+
 FORMATS: tuple[str, ...] = get_args(BriefFormat)
+
+# The builders (and the ranking and numpy under them) load on first use, not with the package:
+# `pressure` prints its points through `brief.points` without them.
+_LAZY = {
+    "build_brief": "build",
+    "render_chart_png": "chart",
+    "Facts": "facts",
+    "extract_facts": "facts",
+    "lead_of": "facts",
+    "brief_to_dict": "jsondoc",
+    "render_json": "jsondoc",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f"belowthefold.brief.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def render(brief: Brief, fmt: str, web_root: str | None = None) -> str:
@@ -29,6 +50,8 @@ def render(brief: Brief, fmt: str, web_root: str | None = None) -> str:
 
         return render_html(brief, web_root=web_root)
     if fmt == "json":
+        from belowthefold.brief.jsondoc import render_json
+
         return render_json(brief)
     raise BelowTheFoldError(f"unknown brief format {fmt!r}: use one of {', '.join(FORMATS)}")
 

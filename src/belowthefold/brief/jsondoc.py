@@ -6,14 +6,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from belowthefold.attention import measured
 from belowthefold.brief.column import coverage_shares
+from belowthefold.brief.points import pressure_dict
 from belowthefold.models import (
     Brief,
     DominantStoryline,
     MissedHeadline,
     PlacedArticle,
-    PressurePoint,
     SourceHealth,
 )
 
@@ -55,20 +54,6 @@ ARTICLE_FIELDS = (
 
 def _articles(items: Sequence[PlacedArticle]) -> list[dict[str, Any]]:
     return [article_dict(a) for a in items]
-
-
-def pressure_dict(p: PressurePoint) -> dict[str, Any]:
-    """One day of one group; a day without data has value and concentration null, never 0."""
-    live = measured(p)
-    return {
-        "date": p.day.isoformat(),
-        "group": p.group,
-        "value": round(p.value, 4) if live else None,
-        "concentration": round(p.concentration, 4) if live else None,
-        "articles": p.articles,
-        "attention": round(p.attention, 4),
-        "top_storylines": list(p.top_storylines),
-    }
 
 
 def dominant_dict(d: DominantStoryline) -> dict[str, Any]:

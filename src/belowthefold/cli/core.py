@@ -51,6 +51,15 @@ def _window(week: str | None, start: str | None, end: str | None) -> Window:
     return pipeline.parse_window(week, start, end, names=CLI_WINDOW)
 
 
+def _print_json(c: Context, data: object) -> None:
+    """JSON as rich prints it (indent 2, non-ASCII kept), highlighted only on a terminal: the
+    highlighter took longer than the rest of `pressure` over four weeks."""
+    if c.out.is_terminal:
+        c.out.print_json(json.dumps(data))
+    else:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
 def _placed(c: Context, window: Window) -> list[PlacedArticle]:
     """The window's articles, after clustering anything new (so listings never lag imports)."""
     with c.store() as store:
@@ -352,7 +361,7 @@ def pressure(
     """Daily news pressure per group: top-three storyline share and concentration."""
     from belowthefold import aggregates
     from belowthefold.attention import measured
-    from belowthefold.brief.jsondoc import pressure_dict
+    from belowthefold.brief.points import pressure_dict
 
     c = get(ctx)
     window = _window(week, start, end)
@@ -363,7 +372,7 @@ def pressure(
         # Per-day points kept by data stamp: only days changed since the last reading are read.
         points = aggregates.pressure(store, window.days(), [group] if group else None)
     if fmt == "json":
-        c.out.print_json(json.dumps([pressure_dict(p) for p in points]))
+        _print_json(c, [pressure_dict(p) for p in points])
         return
     if fmt == "csv":
         rows = [pressure_dict(p) for p in points]

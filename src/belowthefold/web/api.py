@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from belowthefold.brief.jsondoc import pressure_dict
+from belowthefold.brief.points import pressure_dict
 from belowthefold.web import admin
 from belowthefold.web.pages import STORY, bounded_int, follow_merges, load_brief
 from belowthefold.web.state import state_of

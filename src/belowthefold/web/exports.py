@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from belowthefold.attention import story_coverage
-from belowthefold.brief.jsondoc import pressure_dict
+from belowthefold.brief.points import pressure_dict
 from belowthefold.models import Brief, PlacedArticle
 
 Cell = str | int | float | None
