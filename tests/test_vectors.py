@@ -133,3 +133,40 @@ def test_story_merges_reach_the_store_and_old_ids_redirect(store: Store, tmp_pat
         r[0] for r in store.conn.execute("SELECT id FROM stories WHERE merged_into IS NOT NULL")
     ]
     assert store.stories.resolve(old) == story["en"]
+
+
+def test_storylines_of_one_saga_in_two_languages_merge_and_grab_bags_do_not() -> None:
+    """Two coherent storylines close by dense centroid, in two languages, fold together; a
+    storyline whose members point many ways (a grab-bag: its sum is short) stays apart even
+    when its centroid is as close."""
+    rng = np.random.default_rng(0)
+    dim = 256
+    base = np.zeros(dim)
+    base[0] = 1.0
+
+    def member(weight: float) -> np.ndarray:
+        r = rng.normal(size=dim)
+        r[0] = 0.0
+        r /= np.linalg.norm(r)
+        v = weight * base + np.sqrt(1 - weight**2) * r
+        return np.asarray(v / np.linalg.norm(v), dtype=np.float32)
+
+    def run(coherence: float) -> StoryClusterer:
+        c = StoryClusterer(
+            ClusterOptions(representation="tfidf", storyline_merge_dense_coherence=coherence)
+        )
+        for name, lang, weight, n in (("en", "en", 0.95, 12), ("fr", "fr", 0.4, 8)):
+            for i in range(n):
+                vec = {hash((name, i)) % 1000: 1.0}
+                c._feed(f"st-{name}-{i}", f"sl-{name}", vec, member(weight), 1.745e9 + i, lang)
+        c._merge_across("sl-fr")
+        return c
+
+    assert run(0.0).take_merges() == [("sl-fr", "sl-en")]  # close enough by centroid ...
+    c = run(0.55)
+    assert c.take_merges() == []  # ... but "fr" is a grab-bag (sum per article ~0.5)
+    for i in range(8):
+        c._feed(f"st-de-{i}", "sl-de", {2000 + i: 1.0}, member(0.95), 1.745e9 + i, "de")
+    c._merge_across("sl-de")
+    assert c.take_merges() == [("sl-de", "sl-en")]  # the smaller storyline folds into the larger
+    assert c.stories.groups["st-de-0"].storyline_id == "sl-en"

@@ -85,6 +85,15 @@ class ClusterOptions:
     # on the GDELT week about half of 25 sampled merges joined two events of one topic.
     story_merge_cosine: float = 0.0
     story_merge_dense: float = 0.0
+    # Storylines across languages (clusterer._merge_across): when a storyline of at least
+    # storyline_merge_dense_min articles doubles, the storyline mostly in another language
+    # nearest by dense centroid folds into it if the cosine reaches storyline_merge_dense, they
+    # are each other's nearest, and both are coherent (norm of the vector sum per article at
+    # least storyline_merge_dense_coherence: a grab-bag's sum is short). Chosen by hand-judged
+    # merges on the GDELT week (in-sample; no labelled multilingual storylines exist).
+    storyline_merge_dense: float = 0.75
+    storyline_merge_dense_min: int = 8
+    storyline_merge_dense_coherence: float = 0.55
     model_path: str = ""
     # Flood linking (stories/burst.py): a strongly bursting title term joins its storyline.
     burst_linking: bool = True

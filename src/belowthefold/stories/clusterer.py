@@ -60,6 +60,8 @@ class _Group:
     norm: float = 0.0
     size: int = 0
     dense: Any = None
+    # Members whose vectors are in `dense` (a storyline keeps one only once it is large).
+    dense_n: int = 0
     tsum: float = 0.0
     # Members per language: a report in a language the group is mostly without may join on
     # dense evidence alone.
@@ -105,12 +107,17 @@ class _Index:
         g.tsum += when
         g.last = max(g.last, when)
         if dense is not None:
-            g.dense = dense if g.dense is None else g.dense + dense
-            self.vectors.add(g.id, dense)
+            self.add_dense(g, dense, 1)
         if lang:
             g.langs[lang] = g.langs.get(lang, 0) + 1
         self.groups[g.id] = g
         heapq.heappush(self._expiry, (g.last, g.id))
+
+    def add_dense(self, g: _Group, dense: Any, n: int) -> None:
+        """Add a sum of `n` members' dense vectors to `g` (and its row of the dense index)."""
+        g.dense = dense.copy() if g.dense is None else g.dense + dense
+        g.dense_n += n
+        self.vectors.add(g.id, dense)
 
     def merge(self, src_id: str, dst_id: str) -> None:
         """Fold group `src_id` into `dst_id` (centroid, size, times, postings); src disappears."""
@@ -132,6 +139,7 @@ class _Index:
         dst.last = max(dst.last, src.last)
         if src.dense is not None:
             dst.dense = src.dense if dst.dense is None else dst.dense + src.dense
+        dst.dense_n += src.dense_n
         self.vectors.merge(src_id, dst_id)
         for lang, n in src.langs.items():
             dst.langs[lang] = dst.langs.get(lang, 0) + n
@@ -238,6 +246,14 @@ def _apart(a: _Group, b: _Group) -> bool:
     la = max(a.langs, key=a.langs.__getitem__) if a.langs else ""
     lb = max(b.langs, key=b.langs.__getitem__) if b.langs else ""
     return bool(la and lb and la != lb)
+
+
+def _coherence(g: _Group) -> float:
+    """Length of a group's dense vector sum per member: 1 when all members point one way, near
+    the corpus's base level for a grab-bag (a storyline fed by many unrelated stories)."""
+    import numpy as np
+
+    return float(np.linalg.norm(g.dense)) / max(g.dense_n, 1)
 
 
 def _dense_cosine(a: Any, b: Any) -> float:
@@ -361,6 +377,7 @@ class StoryClusterer:
             self._consolidate(storyline_id, when)
         else:
             story_id, storyline_id = self._merge_story(story_id)
+        self._merge_across(self.stories.groups[story_id].storyline_id)
         return Assignment(article.id, story_id, storyline_id, round(sim, 4))
 
     def _merge_story(self, story_id: str) -> tuple[str, str]:
@@ -441,6 +458,70 @@ class StoryClusterer:
             if sim > best_sim:
                 best, best_sim = gid, sim
         return best
+
+    def _merge_across(self, storyline_id: str) -> None:
+        """Fold together two storylines of one saga told in two languages.
+
+        Storylines are linked by terms, so the pope's death was one storyline per language on
+        the GDELT week (German 44 of its 49 pope headlines in one German storyline). Each time a
+        storyline of `storyline_merge_dense_min`+ articles doubles, its dense centroid meets the
+        other-language storylines; the nearest folds in (the smaller id redirects) when the two
+        are each other's nearest, close (`storyline_merge_dense`) and both coherent: at the
+        storyline level, topic similarity is what is wanted, but two grab-bags ("the United
+        States" in Spanish and in French) are close too, and their sums are short.
+        """
+        o = self.options
+        g = self.storylines.groups.get(storyline_id)
+        if o.storyline_merge_dense <= 0 or g is None or g.dense is None:
+            return
+        if g.size < o.storyline_merge_dense_min or g.size & (g.size - 1):
+            return
+        best = self._nearest_line(g)
+        if best is None:
+            return
+        h = self.storylines.groups[best]
+        if _dense_cosine(g.dense, h.dense) < o.storyline_merge_dense:
+            return
+        if min(_coherence(g), _coherence(h)) < o.storyline_merge_dense_coherence:
+            return
+        if self._nearest_line(h) != g.id:
+            return
+        small, big = sorted((g, h), key=lambda x: (x.size, x.id))
+        self._fold(small.id, big.id)
+
+    def _nearest_line(self, h: _Group) -> str | None:
+        """The large active storyline mostly in another language nearest `h` by dense centroid."""
+        o = self.options
+        best, best_sim = None, -1.0
+        for gid in self.storylines.vectors.nearest(h.dense, o.dense_candidates):
+            g = self.storylines.groups.get(gid)
+            if gid == h.id or g is None or g.dense is None or not _apart(g, h):
+                continue
+            sim = _dense_cosine(g.dense, h.dense)
+            if sim > best_sim:
+                best, best_sim = gid, sim
+        return best
+
+    def _line_dense(self, storyline_id: str, dense: Any) -> bool:
+        """Whether the storyline keeps a dense sum from this article on.
+
+        Only a storyline about to reach `storyline_merge_dense_min` articles, and from then on:
+        most storylines stay small, and a row per storyline of the 14-day window would be tens
+        of megabytes on a busy stream. Its sum starts from its active stories' sums (members
+        older than the story window are left out; a run resumed with `warm` replays members
+        under their merged storyline ids, so its sum can start from a slightly different set).
+        """
+        o = self.options
+        if o.storyline_merge_dense <= 0 or dense is None:
+            return False
+        g = self.storylines.groups.get(storyline_id)
+        if g is None or g.size + 1 < o.storyline_merge_dense_min:
+            return False
+        if g.dense is None:
+            for s in self.stories.groups.values():
+                if s.storyline_id == storyline_id and s.dense is not None:
+                    self.storylines.add_dense(g, s.dense, s.dense_n)
+        return True
 
     def _flood_for(self, title: tuple[int, ...], when: float, content: SparseVec) -> str | None:
         """The storyline owning the strongest bursting term of a new story's title, if any.
@@ -608,9 +689,11 @@ class StoryClusterer:
         lang: str | None = None,
     ) -> None:
         """Add one article's vectors to its story, its story's long-window copy, and its storyline."""
-        # Dense sums are kept for stories only: storylines are linked by terms (see _best), so
-        # a storyline's or history copy's vector sum was a row updated per article and never read.
-        targets = [(self.stories, story_id, dense), (self.storylines, storyline_id, None)]
+        # Dense sums are kept for stories, and for storylines only once they are large (see
+        # _line_dense): storylines are linked by terms (see _best) and merged across languages
+        # by dense centroid (_merge_across).
+        line_dense = dense if self._line_dense(storyline_id, dense) else None
+        targets = [(self.stories, story_id, dense), (self.storylines, storyline_id, line_dense)]
         if self.options.storyline_link_threshold > 0:
             targets.append((self.history, story_id, None))
         for index, gid, with_dense in targets:
