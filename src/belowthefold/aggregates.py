@@ -31,18 +31,19 @@ from belowthefold.store import Store
 PRESSURE = "pressure-day"
 ARCHIVE = "coverage-week"
 _CODE: tuple[str, ...] = ("attention.py", "models.py", "aggregates.py", "rank/events.py")
-_CODE += ("rank/reach.py", "rank/model.py", "stories/naming.py")
+_CODE += ("rank/reach.py", "rank/model.py", "rank/numeric.py", "stories/naming.py")
 
 
 def code_stamp() -> str:
-    """A fingerprint of the modules that compute the aggregates and of scikit-learn's version
-    (its TF-IDF matches the audience's items to events): a change to either is a new stamp."""
+    """A fingerprint of the modules that compute the aggregates and of the numerical libraries'
+    versions under them (numpy, scipy): a change to any is a new stamp."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for name in _CODE:
         h.update((root / name).read_bytes())
-    with contextlib.suppress(metadata.PackageNotFoundError):
-        h.update(metadata.version("scikit-learn").encode())
+    for package in ("numpy", "scipy"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            h.update(metadata.version(package).encode())
     return h.hexdigest()[:16]
 
 

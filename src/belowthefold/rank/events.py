@@ -274,21 +274,10 @@ def _matches(
     if not audience or not outside:
         return out
     import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    words = TfidfVectorizer(
-        stop_words="english", token_pattern=r"(?u)\b[^\W_][\w\-]{2,}\b"
-    ).build_analyzer()
-    # Fitting and transforming read each document twice: it is split into words once.
-    split: dict[str, list[str]] = {}
+    from belowthefold.rank.numeric import Tfidf
 
-    def analyzer(doc: str) -> list[str]:
-        found = split.get(doc)
-        if found is None:
-            found = split[doc] = words(doc)
-        return found
-
-    vec = TfidfVectorizer(sublinear_tf=True, analyzer=analyzer)
+    vec = Tfidf()
     try:
         vec.fit([a.title for a in audience] + [_doc(a) for a in outside])
     except ValueError:  # nothing but stop words

@@ -193,15 +193,14 @@ def fit_coverage_model(
     base = CoverageModel("prior", outside_reach, prior_strength=options.prior_strength)
     if len(rows) < options.min_model_stories or positives < options.min_model_positives:
         return base
-    from sklearn.isotonic import IsotonicRegression  # heavy import: only when there is data
+    from belowthefold.rank.numeric import isotonic_knots
 
-    iso = IsotonicRegression(increasing=True, out_of_bounds="clip", y_min=0.0)
-    iso.fit([r.reach for r in rows], [r.share for r in rows])
+    knots_x, knots_y = isotonic_knots([r.reach for r in rows], [r.share for r in rows])
     return CoverageModel(
         kind="archive" if len(archive) >= options.min_archive_stories else "window",
         outside_reach=outside_reach,
-        knots_x=tuple(float(x) for x in iso.X_thresholds_),
-        knots_y=tuple(float(y) for y in iso.y_thresholds_),
+        knots_x=tuple(knots_x),
+        knots_y=tuple(knots_y),
         window_rows=len(window),
         archive_rows=len(archive),
         positives=positives,
