@@ -27,6 +27,8 @@ _CJK = re.compile(
     "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
 )
 SNIPPET_CHARS = 60
+# BM25 with titles weighted up (the id column is unindexed): the search's order, best first.
+_RANK = "bm25(articles_fts, 0.0, 8.0, 1.0)"
 
 
 @dataclass(frozen=True)
@@ -148,13 +150,15 @@ class SearchRepo:
         query, cjk, cond, params = self._plan(user_query, where)
         bounds = (max(1, min(limit, 500)), max(0, offset))
         if query:
+            if not params:  # no filter: rank in the index first, join only the best
+                cond, params = self._best_only(query, sum(bounds))
             rows = self.conn.execute(
                 "SELECT a.id, a.title, a.url, a.outlet, a.grp, a.published, s.story_id, "
                 f"snippet(articles_fts, -1, '{MARK_START}', '{MARK_END}', '…', 16) AS snip "
                 "FROM articles_fts f JOIN articles a ON a.id = f.article_id "
                 "LEFT JOIN assignments s ON s.article_id = a.id "
                 f"WHERE articles_fts MATCH ?{cond} "
-                "ORDER BY bm25(articles_fts, 0.0, 8.0, 1.0), a.published DESC LIMIT ? OFFSET ?",
+                f"ORDER BY {_RANK}, a.published DESC LIMIT ? OFFSET ?",
                 (query, *params, *bounds),
             ).fetchall()
             return [self._hit(r, r["snip"] or "") for r in rows]
@@ -179,6 +183,30 @@ class SearchRepo:
             return [self._hit(r, r["snip"] or "") for r in rows]
         return []
 
+    def _best_only(self, query: str, wanted: int) -> tuple[str, list[str]]:
+        """A condition keeping the matches that can be among the first `wanted`: those ranked
+        at or above the `wanted`-th best score (its ties included, since the order breaks them
+        by date).
+
+        Ranking is in the index alone (a common word: 8.7 ms for 7,600 matches at 100k); joining
+        every match with its article to break ties by date was 50 ms of the 80. The same rows
+        come out in the same order, joined only for the best few.
+        """
+        r = self.conn.execute(
+            f"SELECT {_RANK} AS r FROM articles_fts WHERE articles_fts MATCH ? "
+            "ORDER BY r LIMIT 1 OFFSET ?",
+            (query, max(wanted - 1, 0)),
+        ).fetchone()
+        if r is None:  # fewer matches than wanted: every one is shown
+            return "", []
+        return (
+            # `+`: a filter on the scan, not a rowid lookup per value (FTS5 would run the
+            # whole query again for each of them).
+            " AND +f.rowid IN (SELECT rowid FROM (SELECT rowid, "
+            f"{_RANK} AS r FROM articles_fts WHERE articles_fts MATCH ?) WHERE r <= ?)",
+            [query, r[0]],
+        )
+
     @staticmethod
     def _plan(user_query: str, where: SearchFilter) -> tuple[str, list[str], str, list[str]]:
         """The FTS5 query, the CJK terms, and the filter's conditions with the CJK ones."""
@@ -202,7 +230,11 @@ class SearchRepo:
 
     def count(self, user_query: str, where: SearchFilter = NO_FILTER) -> int:
         query, cjk, cond, params = self._plan(user_query, where)
-        if query:
+        if query and not params:  # the index keeps one row per article (the triggers)
+            row = self.conn.execute(
+                "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (query,)
+            ).fetchone()
+        elif query:
             row = self.conn.execute(
                 "SELECT COUNT(*) FROM articles_fts f JOIN articles a ON a.id = f.article_id "
                 f"WHERE articles_fts MATCH ?{cond}",
