@@ -130,3 +130,33 @@ def test_eval_dedup_command(
         )
         != 0
     )
+
+
+def test_a_pickled_deduper_goes_on_as_if_never_stopped() -> None:
+    """The checkpoint and the kept state pickle the window's signatures as one array; the
+    restored deduper links the rest of the stream as the uninterrupted one does."""
+    import pickle
+
+    from belowthefold.store.checkpoint import dump_state, fingerprint, load_state
+
+    stream = [
+        _art("wire", 0, "Japan approves extra budget", WIRE, "Kyodo"),
+        _art("rain", 1, "Rain batters Kyushu", OTHER, "NHK"),
+        _art("t1", 2, "Kyushu rain: thousands evacuate"),
+        _art("copy1", 24 * 2, "Budget approved", "TOKYO -- " + WIRE, "Times"),
+        _art("rain2", 24 * 2.5, "Kyushu floods", OTHER + " More rain is due.", "Asahi"),
+        _art("t2", 24 * 2.6, "Kyushu rain: thousands evacuate"),
+        _art("copy2", 24 * 3, "Japan's budget", WIRE + " Parliament meets soon.", "Post"),
+    ]
+    one = Deduper(DedupOptions())
+    links = [one.add(a) for a in stream]
+    two = Deduper(DedupOptions())
+    for a in stream[:4]:
+        two.add(a)
+    assert "_columns" in two.__getstate__()  # the compact form, not the objects
+    print_ = fingerprint("dedup")
+    restored = load_state(dump_state(two, print_), print_)
+    assert isinstance(restored, Deduper) and len(restored) == len(two)
+    assert [restored.add(a) for a in stream[4:]] == links[4:]
+    assert any(link is not None for link in links[4:])
+    assert pickle.loads(pickle.dumps(Deduper(DedupOptions()))).add(stream[0]) is None
