@@ -23,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from belowthefold import __version__
 from belowthefold.attention import pressure_point
 from belowthefold.config import RankOptions
 from belowthefold.models import ArchiveWeek, PlacedArticle, PressurePoint, Window
@@ -40,7 +41,10 @@ def code_stamp() -> str:
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for name in _CODE:
-        h.update((root / name).read_bytes())
+        try:
+            h.update((root / name).read_bytes())
+        except OSError:  # installed without sources: the version stands in for them
+            h.update(f"{name}:{__version__}".encode())
     for package in ("numpy", "scipy"):
         with contextlib.suppress(metadata.PackageNotFoundError):
             h.update(metadata.version(package).encode())
