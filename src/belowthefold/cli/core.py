@@ -53,7 +53,8 @@ def _window(week: str | None, start: str | None, end: str | None) -> Window:
 
 def _print_json(c: Context, data: object) -> None:
     """JSON as rich prints it (indent 2, non-ASCII kept), highlighted only on a terminal: the
-    highlighter took longer than the rest of `pressure` over four weeks."""
+    highlighter took longer than the rest of `pressure` over four weeks, and 14 of the 16 s of
+    a week's `stories --format json` at 100k articles."""
     if c.out.is_terminal:
         c.out.print_json(json.dumps(data))
     else:
@@ -187,7 +188,7 @@ def sources_list(ctx: typer.Context, fmt: TableFormatOpt = "table") -> None:
                     "last_error": h.last_error if h else None,
                 }
             )
-        c.out.print_json(json.dumps(data))
+        _print_json(c, data)
         return
     table = Table(
         "source",
@@ -325,9 +326,7 @@ def stories(
             }
             for s, t in ranked
         ]
-        c.out.print_json(
-            json.dumps({"window": window.label, "stories": stories_json, "storylines": sagas})
-        )
+        _print_json(c, {"window": window.label, "stories": stories_json, "storylines": sagas})
         return
     saga_table = Table(
         "storyline", "articles", "stories", "headline", title=f"Storylines {window.label}"
