@@ -342,6 +342,14 @@ CREATE TRIGGER day_stamp_duplicate_delete AFTER DELETE ON duplicates BEGIN
 {_bump(_article_day("OLD.article_id"))} END;
 """
 
+# The sources page (issue 17): articles per day per source over its weeks, and per source over
+# the archive with first and last day, read from covering indexes instead of the table (196 and
+# 186 ms at 100k articles, a page that must answer in 100 ms).
+SOURCE_DAY_INDEXES = """
+CREATE INDEX articles_day_source ON articles(day, source, grp);
+CREATE INDEX articles_source_grp_day ON articles(source, grp, day);
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core", CORE),
     (2, "stories", STORIES),
@@ -355,4 +363,5 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (10, "read_indexes", READ_INDEXES),
     (11, "storyline_indexes", STORYLINE_INDEXES),
     (12, "derived", DERIVED),
+    (13, "source_day_indexes", SOURCE_DAY_INDEXES),
 ]
