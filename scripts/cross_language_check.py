@@ -125,12 +125,17 @@ def gdelt(kw: dict[str, Any], sample: int, seed: int = 0) -> None:
     members: dict[str, list[int]] = defaultdict(list)
     joins: list[tuple[int, list[int]]] = []
     lines: dict[str, str] = {}
+    line_of_story: dict[str, str] = {}
+    story_to: dict[str, str] = {}
     assigned = []
     for i, a in enumerate(articles):
         asg = c.add(a, None if vectors is None else vectors[i])
+        line_of_story[asg.story_id] = asg.storyline_id
+        line_of_story.update(c.take_moves())  # the daily regrouping's
         lines.update(c.take_merges())
         for old, new in c.take_story_merges():
             members[new] += members.pop(old, [])
+            story_to[old] = new
         prior = members[asg.story_id]
         if prior and a.lang:
             same = sum(articles[j].lang == a.lang for j in prior)
@@ -138,7 +143,7 @@ def gdelt(kw: dict[str, Any], sample: int, seed: int = 0) -> None:
                 joins.append((i, list(prior)))
         prior.append(i)
         assigned.append(asg)
-    storyline = [follow(lines, x.storyline_id) for x in assigned]
+    storyline = [follow(lines, line_of_story[follow(story_to, x.story_id)]) for x in assigned]
     pope = [i for i, a in enumerate(articles) if POPE.search(a.title)]
     top = Counter(storyline[i] for i in pope).most_common(1)[0][0]
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0])

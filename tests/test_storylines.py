@@ -28,7 +28,12 @@ T0 = datetime(2025, 1, 1, tzinfo=UTC)
 # Per labelled flood, the floors of its main storyline (sparse TF-IDF, the representation every
 # install has) are [storyline-FLOOD] in tests/floors.toml. Measured by `belowthefold eval
 # storylines`; docs/clustering.md says how each figure was reached.
-FLOODS = sorted(n.removeprefix("storyline-") for n in GATES if n.startswith("storyline-"))
+# With the default representation (TF-IDF + USE v3 and the daily regrouping), [storyline-auto-FLOOD].
+FLOODS = sorted(
+    n.removeprefix("storyline-")
+    for n in GATES
+    if n.startswith("storyline-") and not n.startswith("storyline-auto-")
+)
 
 
 def _a(i: int, hours: float, title: str) -> Article:
@@ -89,9 +94,7 @@ def test_label_files_are_well_formed() -> None:
         assert labels.role in ("tuned", "held-out", "tuned-later")
 
 
-@pytest.fixture(scope="module")
-def real_run() -> tuple[list[Article], dict[str, str]]:
-    """One clustering of the real front pages (2024-10 .. 2025-06): articles, storyline per id."""
+def _real_stream() -> list[Article]:
     root = SHARED / "data" / "frontpages-bbc-nyt" / "output"
     if not root.is_dir():
         pytest.skip(f"real front pages {root} are absent (they sit beside the repo in CI only)")
@@ -99,8 +102,23 @@ def real_run() -> tuple[list[Article], dict[str, str]]:
         a for a in iter_file(root, ImportOptions(format="frontpages")) if isinstance(a, Article)
     ]
     last = max(read_labels(p).end for p in LABELS.glob("*.json"))
-    stream = [a for a in arts if a.published.date() <= last]
+    return [a for a in arts if a.published.date() <= last]
+
+
+@pytest.fixture(scope="module")
+def real_run() -> tuple[list[Article], dict[str, str]]:
+    """One clustering of the real front pages (2024-10 .. 2025-06): articles, storyline per id."""
+    stream = _real_stream()
     return stream, storylines_of(stream, ClusterOptions(representation="tfidf"))
+
+
+@pytest.fixture(scope="module")
+def auto_reports() -> dict[str, FloodReport]:
+    """The same with the default representation, as `import` clusters on an install with USE."""
+    stream = _real_stream()
+    line_of = storylines_of(stream, ClusterOptions(representation="auto"))
+    floods = [read_labels(p) for p in sorted(LABELS.glob("*.json"))]
+    return {f.name: score_flood(f, stream, line_of) for f in floods}
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +153,15 @@ def test_labelled_flood_is_one_precise_storyline(
     measured = {"precision": r.precision, "recall": r.recall}
     assert_holds(f"storyline-{flood}", measured, detail=r.unrelated[:10])
     assert not r.missing_must or flood == "us-election-2024-11", r.missing_must
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flood", FLOODS)
+def test_labelled_flood_is_one_precise_storyline_by_default(
+    flood: str, auto_reports: dict[str, FloodReport]
+) -> None:
+    """With the encoder, the daily regrouping holds each flood's floors, the election's too."""
+    r = auto_reports[flood]
+    measured = {"precision": r.precision, "recall": r.recall}
+    assert_holds(f"storyline-auto-{flood}", measured, detail=r.unrelated[:10])
+    assert not r.missing_must, r.missing_must

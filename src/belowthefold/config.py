@@ -90,8 +90,11 @@ class ClusterOptions:
     # nearest by dense centroid folds into it if the cosine reaches storyline_merge_dense, they
     # are each other's nearest, and both are coherent (norm of the vector sum per article at
     # least storyline_merge_dense_coherence: a grab-bag's sum is short). Chosen by hand-judged
-    # merges on the GDELT week (in-sample; no labelled multilingual storylines exist).
-    storyline_merge_dense: float = 0.75
+    # merges on the GDELT week (in-sample; no labelled multilingual storylines exist). Off since
+    # the daily regrouping (storyline_regroup_*), which joins the same sagas across languages:
+    # on the GDELT week pope headlines in the largest pope storyline 367/506 with it off,
+    # 366/506 on, and the front-page floods equal.
+    storyline_merge_dense: float = 0.0
     storyline_merge_dense_min: int = 8
     storyline_merge_dense_coherence: float = 0.55
     model_path: str = ""
@@ -119,6 +122,15 @@ class ClusterOptions:
     storyline_merge_terms: int = 20
     # Everyday words count this much (of their TF-IDF weight) when a new story seeks its storyline.
     storyline_everyday_weight: float = 0.5
+    # Once a stream day, with an encoder, the storyline window's stories are regrouped by average
+    # link over their dense centroids down to this cosine (0: off); at most this many stories, the
+    # largest; stories already together / in two languages count as this much more alike
+    # (stories/regroup.py RegroupOptions, docs/clustering.md "Daily regrouping").
+    storyline_regroup_cosine: float = 0.45
+    storyline_regroup_max: int = 3000
+    storyline_regroup_stick: float = 0.15
+    storyline_regroup_across: float = 0.1
+    storyline_regroup_small: float = 0.15
 
 
 @dataclass(frozen=True)

@@ -418,17 +418,25 @@ def _cluster_pending(
         if len(pairs) >= settings.imports.batch_size:
             # Merges leave the clusterer before its state is checkpointed with them.
             merges, story_merges = clusterer.take_merges(), clusterer.take_story_merges()
+            moves = clusterer.take_moves()
             state = _checkpoint(clusterer, deduper, print_)
-            store.stories.save(pairs, dups, merges, state, story_merges=story_merges)
+            store.stories.save(pairs, dups, merges, state, story_merges=story_merges, moves=moves)
             beat()
             done += len(pairs)
             progress.advance("stories", len(pairs))
             pairs, dups = [], []
     merges, story_merges = clusterer.take_merges(), clusterer.take_story_merges()
-    if pairs or merges or story_merges or not state:  # else the last checkpoint is this state
+    moves = clusterer.take_moves()
+    if pairs or merges or story_merges or moves or not state:  # else the last checkpoint is it
         state = _checkpoint(clusterer, deduper, print_)
     store.stories.save(  # the last batch drops the checkpoint and keeps the final state
-        pairs, dups, merges, done=True, story_merges=story_merges, kept=(state, newest)
+        pairs,
+        dups,
+        merges,
+        done=True,
+        story_merges=story_merges,
+        kept=(state, newest),
+        moves=moves,
     )
     done += len(pairs)
     progress.advance("stories", len(pairs))

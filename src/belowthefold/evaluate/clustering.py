@@ -309,8 +309,12 @@ def evaluate(
     assignments = []
     story_to: dict[str, str] = {}
     line_to: dict[str, str] = {}
+    line_of: dict[str, str] = {}
     for i, g in enumerate(gold):
-        assignments.append(clusterer.add(g.article, None if vectors is None else vectors[i]))
+        a = clusterer.add(g.article, None if vectors is None else vectors[i])
+        assignments.append(a)
+        line_of[a.story_id] = a.storyline_id
+        line_of.update(clusterer.take_moves())
         story_to.update(clusterer.take_story_merges())
         line_to.update(clusterer.take_merges())
     seconds = time.perf_counter() - t0
@@ -322,7 +326,7 @@ def evaluate(
         articles=len(gold),
         gold_stories=len(set(labels)),
         predicted_stories=len(set(predicted)),
-        predicted_storylines=len({follow(line_to, a.storyline_id) for a in assignments}),
+        predicted_storylines=len({follow(line_to, line) for line in line_of.values()}),
         bcubed=bcubed(predicted, labels),
         pairwise=pairwise(predicted, labels),
         seconds=seconds,

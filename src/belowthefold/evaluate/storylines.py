@@ -122,6 +122,7 @@ def storylines_of(articles: Iterable[Article], options: ClusterOptions) -> dict[
         a = clusterer.add(article, vector)
         story_of[article.id] = a.story_id
         line_of_story[a.story_id] = a.storyline_id
+        line_of_story.update(clusterer.take_moves())
         for old, new in clusterer.take_merges():
             redirect[old] = new
 

@@ -26,10 +26,14 @@ class StoryRepo:
         done: bool = False,
         story_merges: Sequence[tuple[str, str]] = (),
         kept: tuple[bytes, datetime] | None = None,
+        moves: Sequence[tuple[str, str]] = (),
     ) -> None:
         """Store one batch of assignments, pickup links and merges in one transaction.
 
-        Merges are applied after the batch's assignments, in order, so a chain a -> b -> c ends
+        `moves` (story -> storyline, the clusterer's daily regrouping) come first after the
+        assignments: a regrouping only names storylines live when it ran, so a merge later in
+        the batch still carries a moved story along. Storyline merges are applied next, in order,
+        so a chain a -> b -> c ends
         with every article of a and b in c; the old storylines stay as redirects. Story merges
         come last: a merged story's articles move to the surviving story and its storyline as
         it stands then, and the old story id redirects (`resolve`). `checkpoint`
@@ -54,6 +58,8 @@ class StoryRepo:
             for article, a in pairs:
                 self._save_one(article, a)
                 touched.add(a.story_id)
+            for story_id, storyline_id in moves:
+                self._move_story(story_id, storyline_id)
             for old, new in merges:
                 self._merge_storyline(old, new)
             for old, new in story_merges:
@@ -141,6 +147,21 @@ class StoryRepo:
             (old, new),
         )
         self.conn.execute("UPDATE storylines SET merged_into=? WHERE id=?", (new, old))
+
+    def _move_story(self, story_id: str, storyline_id: str) -> None:
+        """Put a story and its articles in another storyline (created from the story if new)."""
+        self.conn.execute(
+            "INSERT INTO storylines(id, headline, first_published, last_published, stories) "
+            "SELECT ?, headline, first_published, last_published, 0 FROM stories WHERE id=? "
+            "ON CONFLICT(id) DO UPDATE SET "
+            "first_published = MIN(first_published, excluded.first_published), "
+            "last_published = MAX(last_published, excluded.last_published)",
+            (storyline_id, story_id),
+        )
+        self.conn.execute("UPDATE stories SET storyline_id=? WHERE id=?", (storyline_id, story_id))
+        self.conn.execute(
+            "UPDATE assignments SET storyline_id=? WHERE story_id=?", (storyline_id, story_id)
+        )
 
     def _merge_story(self, old: str, new: str) -> None:
         self.conn.execute(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from belowthefold.errors import ConfigError
 from belowthefold.models import Article, Assignment
 from belowthefold.stories.burst import BurstTracker
 from belowthefold.stories.dense import DenseIndex
+from belowthefold.stories.regroup import RegroupOptions, StoryPoint, regroup
 from belowthefold.stories.represent import (
     DENSE,
     REPRESENTATIONS,
@@ -145,6 +147,36 @@ class _Index:
             dst.langs[lang] = dst.langs.get(lang, 0) + n
         heapq.heappush(self._expiry, (dst.last, dst_id))
 
+    def absorb(self, dst: _Group, src: _Group) -> None:
+        """Add group `src`'s members to `dst` (which joins the index if new); src stays where it is."""
+        c = dst.centroid
+        for k, v in src.centroid.items():
+            c[k] = c.get(k, 0.0) + v
+            self.postings.setdefault(k, {})[dst.id] = c[k]
+        dst.norm2 = sum(v * v for v in c.values())
+        dst.norm = math.sqrt(dst.norm2)
+        dst.size += src.size
+        dst.tsum += src.tsum
+        dst.first = min(dst.first, src.first)
+        dst.last = max(dst.last, src.last)
+        for lang, n in src.langs.items():
+            dst.langs[lang] = dst.langs.get(lang, 0) + n
+        self.groups[dst.id] = dst
+        heapq.heappush(self._expiry, (dst.last, dst.id))
+
+    def drop(self, gid: str) -> None:
+        """Remove group `gid` and its postings (stale expiry entries are skipped later)."""
+        g = self.groups.pop(gid, None)
+        if g is None:
+            return
+        self.vectors.remove(gid)
+        for k in g.centroid:
+            p = self.postings.get(k)
+            if p is not None:
+                p.pop(gid, None)
+                if not p:
+                    del self.postings[k]
+
     def evict(self, now: float) -> None:
         """Drop groups idle for longer than the window (lazily: stale heap entries are skipped)."""
         cutoff = now - self.window_s
@@ -153,14 +185,7 @@ class _Index:
             g = self.groups.get(gid)
             if g is None or g.last > last:
                 continue
-            del self.groups[gid]
-            self.vectors.remove(gid)
-            for k in g.centroid:
-                p = self.postings.get(k)
-                if p is not None:
-                    p.pop(gid, None)
-                    if not p:
-                        del self.postings[k]
+            self.drop(gid)
 
     def candidates(
         self, vec: SparseVec, cap: int, k: int, alpha: float, heads: int = 0
@@ -256,6 +281,10 @@ def _coherence(g: _Group) -> float:
     return float(np.linalg.norm(g.dense)) / max(g.dense_n, 1)
 
 
+def _main_lang(g: _Group) -> str:
+    return max(sorted(g.langs), key=g.langs.__getitem__) if g.langs else ""
+
+
 def _dense_cosine(a: Any, b: Any) -> float:
     import numpy as np
 
@@ -302,6 +331,9 @@ class StoryClusterer:
         self._merges: list[tuple[str, str]] = []
         # Stories found to be one event once both had grown (take_story_merges): (old, new).
         self._story_merges: list[tuple[str, str]] = []
+        # Stories moved to another storyline by the daily regrouping (take_moves): (story, line).
+        self._moves: list[tuple[str, str]] = []
+        self._regroup_day = -1
         # The everyday words of the current stream day (see _everyday).
         self._everyday_day = -1
         self._everyday_set: frozenset[int] = frozenset()
@@ -328,6 +360,7 @@ class StoryClusterer:
             vector = vectors.get(article.id) if vectors is not None else None
             vec, dense, when, _ = self._prepare(article, vector)
             self._feed(a.story_id, a.storyline_id, vec, dense, when, article.lang)
+            self._regroup_day = int(when // DAY)
 
     def encode(self, articles: Sequence[Article]) -> Any:
         """Dense vectors of `articles` in one batch (None without an encoder), to pass to `add`.
@@ -355,6 +388,7 @@ class StoryClusterer:
         """
         o = self.options
         vec, dense, when, title = self._prepare(article, vector)
+        self._daily_regroup(when)
         threshold = o.dense_story_threshold if self.encoder is not None else o.story_threshold
         threshold += self._crowding()
         best, sim = self._best(
@@ -586,6 +620,82 @@ class StoryClusterer:
                     story.storyline_id = dst
         self._merges.append((src, dst))
 
+    def _regrouping(self) -> bool:
+        return self.encoder is not None and self.options.storyline_regroup_cosine > 0
+
+    def _daily_regroup(self, when: float) -> None:
+        """Regroup the storyline window's stories at the first article of each stream day."""
+        day = int(when // DAY)
+        if day == self._regroup_day:
+            return
+        first = self._regroup_day < 0
+        self._regroup_day = day
+        if not first and self._regrouping():
+            self._regroup(when)
+
+    def _regroup(self, when: float) -> None:
+        """Apply one regrouping (stories/regroup.py) to the stories, history and storylines."""
+        o = self.options
+        active = [g for g in self.history.groups.values() if g.dense is not None]
+        chosen = heapq.nlargest(o.storyline_regroup_max, active, key=lambda g: (g.size, g.id))
+        chosen.sort(key=lambda g: (g.first, g.id))
+        points = [StoryPoint(g.id, g.storyline_id, g.size, g.dense, _main_lang(g)) for g in chosen]
+        options = RegroupOptions(
+            o.storyline_regroup_cosine,
+            o.storyline_regroup_stick,
+            o.storyline_regroup_across,
+            o.storyline_regroup_small,
+        )
+        plan = regroup(points, options, int(when // DAY), self._complete(chosen, when))
+        touched: set[str] = set()
+        for story_id, line in plan.moves:
+            for index in (self.stories, self.history):
+                g = index.groups.get(story_id)
+                if g is not None:
+                    touched.add(g.storyline_id)
+                    g.storyline_id = line
+            touched.add(line)
+            self._moves.append((story_id, line))
+        self._rebuild_storylines(touched)
+        self._merges.extend(plan.redirects)
+
+    def _complete(self, chosen: Sequence[_Group], when: float) -> frozenset[str]:
+        """Storylines born in the window all of whose stories are among `chosen`."""
+        since = when - self.storylines.window_s
+        held = Counter(g.storyline_id for g in chosen)
+        every = Counter(g.storyline_id for g in self.history.groups.values())
+        return frozenset(
+            sid
+            for sid, n in held.items()
+            if n == every[sid]
+            and (line := self.storylines.groups.get(sid)) is not None
+            and line.first >= since
+        )
+
+    def _rebuild_storylines(self, ids: set[str]) -> None:
+        """Recompute the `ids` storylines' sums from their stories in the window."""
+        for sid in ids:
+            self.storylines.drop(sid)
+        for story in sorted(self.history.groups.values(), key=lambda g: (g.first, g.id)):
+            if story.storyline_id in ids:
+                line = self.storylines.groups.get(story.storyline_id) or _Group(
+                    story.storyline_id, story.storyline_id, story.first, story.last
+                )
+                self.storylines.absorb(line, story)
+        # Large storylines keep a dense sum (_line_dense): it restarts from their active stories'.
+        o = self.options
+        big = [
+            g
+            for sid in sorted(ids)
+            if (g := self.storylines.groups.get(sid)) is not None
+            and o.storyline_merge_dense > 0
+            and g.size >= o.storyline_merge_dense_min
+        ]
+        for g in big:
+            for story in self.stories.groups.values():
+                if story.storyline_id == g.id and story.dense is not None:
+                    self.storylines.add_dense(g, story.dense, story.dense_n)
+
     def _consolidate(self, storyline_id: str, when: float) -> None:
         """Merge a storyline that just gained a story with the active storyline most like it.
 
@@ -619,6 +729,11 @@ class StoryClusterer:
     def take_merges(self) -> list[tuple[str, str]]:
         """Storyline merges (old id, new id) decided since the last call, in order."""
         out, self._merges = self._merges, []
+        return out
+
+    def take_moves(self) -> list[tuple[str, str]]:
+        """Stories the daily regrouping moved (story id, new storyline id) since the last call."""
+        out, self._moves = self._moves, []
         return out
 
     def take_story_merges(self) -> list[tuple[str, str]]:
@@ -690,11 +805,13 @@ class StoryClusterer:
     ) -> None:
         """Add one article's vectors to its story, its story's long-window copy, and its storyline."""
         # Dense sums are kept for stories, and for storylines only once they are large (see
-        # _line_dense): storylines are linked by terms (see _best) and merged across languages
-        # by dense centroid (_merge_across).
+        # _line_dense): storylines are linked by terms (see _best), merged across languages
+        # by dense centroid (_merge_across) and regrouped daily from their stories' (_regroup).
         line_dense = dense if self._line_dense(storyline_id, dense) else None
         targets = [(self.stories, story_id, dense), (self.storylines, storyline_id, line_dense)]
-        if self.options.storyline_link_threshold > 0:
+        if self._regrouping():
+            targets.append((self.history, story_id, dense))
+        elif self.options.storyline_link_threshold > 0:
             targets.append((self.history, story_id, None))
         for index, gid, with_dense in targets:
             g = index.groups.get(gid) or _Group(gid, storyline_id, when, when)

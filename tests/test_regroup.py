@@ -1,0 +1,172 @@
+"""The daily storyline regrouping: average link over stories' dense centroids, stable ids, moves
+the store applies, and the same storylines in the store as in the evaluation's stream."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from belowthefold import pipeline
+from belowthefold.config import ClusterOptions, Settings
+from belowthefold.demo import write_demo_corpus
+from belowthefold.evaluate.storylines import storylines_of
+from belowthefold.models import Article, Assignment
+from belowthefold.sources import SourceIndex
+from belowthefold.store import Store
+from belowthefold.stories import StoryClusterer
+from belowthefold.stories.regroup import RegroupOptions, StoryPoint, regroup, regroup_id
+
+T0 = datetime(2025, 4, 2, 8, tzinfo=UTC)
+# Three directions: two framings of one saga (close, cosine 0.8) and an unrelated event.
+SAGA_A = np.array([1.0, 0.0, 0.0])
+SAGA_B = np.array([0.8, 0.6, 0.0])
+OTHER = np.array([0.0, 0.0, 1.0])
+NO_BONUS = RegroupOptions(min_cosine=0.45, stick=0.0, across=0.0, small_extra=0.0)
+
+
+def _p(story: str, line: str, vec: np.ndarray, size: int = 1, lang: str = "") -> StoryPoint:
+    return StoryPoint(story, line, size, vec, lang)
+
+
+def test_a_saga_split_over_two_storylines_becomes_one_under_the_larger_id() -> None:
+    points = [
+        _p("s1", "L1", SAGA_A, 3),
+        _p("s2", "L1", SAGA_A),
+        _p("s3", "L2", SAGA_B),
+        _p("s4", "L3", OTHER),
+    ]
+    plan = regroup(points, NO_BONUS, day=1, complete=frozenset({"L2"}))
+    assert plan.moves == (("s3", "L1"),)
+    # L2 emptied and all of its stories were regrouped: it redirects to where they went.
+    assert plan.redirects == (("L2", "L1"),)
+
+
+def test_an_emptied_storyline_with_stories_outside_the_regrouping_is_not_redirected() -> None:
+    points = [_p("s1", "L1", SAGA_A, 3), _p("s3", "L2", SAGA_B)]
+    assert regroup(points, NO_BONUS, day=1).redirects == ()
+
+
+def test_regrouping_its_own_result_changes_nothing() -> None:
+    points = [_p("s1", "L1", SAGA_A, 3), _p("s3", "L2", SAGA_B), _p("s4", "L3", OTHER)]
+    plan = regroup(points, NO_BONUS, day=1)
+    moved = dict(plan.moves)
+    again = [replace(p, storyline_id=moved.get(p.story_id, p.storyline_id)) for p in points]
+    assert regroup(again, NO_BONUS, day=2).moves == ()
+
+
+def test_a_side_story_splits_off_under_a_new_id_fixed_by_its_story_and_day() -> None:
+    points = [_p("s1", "L1", SAGA_A, 3), _p("s2", "L1", SAGA_A), _p("s4", "L1", OTHER)]
+    plan = regroup(points, NO_BONUS, day=7)
+    assert plan.moves == (("s4", regroup_id("s4", 7)),)
+    assert regroup_id("s4", 7) != regroup_id("s4", 8)
+
+
+def test_stories_already_together_need_clear_evidence_to_be_split() -> None:
+    """Hysteresis: at cosine 0.4 two stories stay together in one storyline, not in two."""
+    near = np.array([0.4, np.sqrt(1 - 0.16), 0.0])
+    together = [_p("s1", "L1", SAGA_A, 2), _p("s2", "L1", near)]
+    apart = [_p("s1", "L1", SAGA_A, 2), _p("s2", "L2", near)]
+    sticky = replace(NO_BONUS, stick=0.15)
+    assert regroup(together, sticky, day=1).moves == ()
+    assert regroup(together, NO_BONUS, day=1).moves != ()
+    assert regroup(apart, sticky, day=1).moves == ()
+
+
+def test_two_languages_count_as_closer_than_the_encoder_scores_them() -> None:
+    near = np.array([0.4, np.sqrt(1 - 0.16), 0.0])
+    points = [_p("s1", "L1", SAGA_A, 2, "en"), _p("s2", "L2", near, 1, "ja")]
+    across = replace(NO_BONUS, across=0.1)
+    assert regroup(points, across, day=1).moves == (("s2", "L1"),)
+    same = [replace(p, lang="en") for p in points]
+    assert regroup(same, across, day=1).moves == ()
+
+
+def _encoder(texts: list[str]) -> np.ndarray:
+    """A designed encoder: headlines of the Geneva summit point one way, the rest another."""
+    saga = ("geneva", "summit")
+    return np.stack([SAGA_A if any(w in t.lower() for w in saga) else OTHER for t in texts])
+
+
+def test_the_clusterer_regroups_at_a_new_day_and_later_articles_carry_the_new_storyline() -> None:
+    o = replace(ClusterOptions(representation="auto"), storyline_regroup_across=0.0)
+    c = StoryClusterer(o, encoder=_encoder)
+    titles = [
+        (0, "Leaders gather in Geneva for water talks"),
+        (2, "Farmers protest outside the summit venue"),
+        (30, "More farmers join protest outside the summit venue"),
+    ]
+    out: list[Assignment] = []
+    moves: dict[str, str] = {}
+    for i, (h, t) in enumerate(titles):
+        a = Article(id=f"a{i}", title=t, published=T0 + timedelta(hours=h))
+        out.append(c.add(a))
+        moves.update(c.take_moves())
+    # No shared word: the first two start two storylines; the next day's regrouping sees their
+    # meaning is one saga and moves one, and the third article (the second one's story) follows.
+    assert out[0].storyline_id != out[1].storyline_id
+    assert out[2].story_id == out[1].story_id
+    assert len(moves) == 1
+    final = {moves.get(a.story_id, a.storyline_id) for a in out[:2]}
+    assert final == {out[2].storyline_id}
+
+
+def test_without_an_encoder_nothing_is_regrouped() -> None:
+    c = StoryClusterer(ClusterOptions(representation="tfidf"))
+    for i in range(3):
+        c.add(Article(id=f"a{i}", title=f"summit day {i}", published=T0 + timedelta(days=i)))
+        assert c.take_moves() == []
+
+
+def test_the_store_moves_a_story_and_its_articles_and_creates_the_new_storyline(
+    tmp_path: Path,
+) -> None:
+    with Store(tmp_path / "s.db") as store:
+        a = Article(id="x1", title="Summit opens", published=T0, url="https://e.test/1")
+        store.articles.insert_batch([a], SourceIndex.build([]).resolve, 0)
+        store.stories.save([(a, Assignment("x1", "st-1", "sl-old", 1.0))])
+        store.stories.save([], moves=[("st-1", "sl-new")])
+        row = store.conn.execute(
+            "SELECT s.storyline_id, a.storyline_id AS line FROM stories s "
+            "JOIN assignments a ON a.story_id = s.id WHERE s.id = 'st-1'"
+        ).fetchone()
+        assert (row["storyline_id"], row["line"]) == ("sl-new", "sl-new")
+        made = store.conn.execute("SELECT headline FROM storylines WHERE id = 'sl-new'").fetchone()
+        assert made["headline"] == "Summit opens"
+
+
+@pytest.mark.slow
+def test_the_store_holds_the_storylines_the_evaluation_streams(tmp_path: Path) -> None:
+    """On the demo corpus (with its real encoder) the import's storylines, moves and redirects
+    applied by the store, are exactly the evaluation's: the two apply regroupings alike."""
+    files = write_demo_corpus(tmp_path)
+    settings = Settings(db=tmp_path / "demo.db")
+    with Store(settings.db) as store:
+        pipeline.import_paths(store, [files.corpus], settings.imports, files.sources)
+        pipeline.update_stories(store, settings)
+        rows = store.conn.execute(
+            "SELECT a.*, s.storyline_id AS line FROM articles a "
+            "JOIN assignments s ON s.article_id = a.id"
+        ).fetchall()
+        stored = {r["id"]: store.stories.resolve_storyline(r["line"]) for r in rows}
+        arts = [a for a, _ in store.stories.recent(datetime(2000, 1, 1, tzinfo=UTC))]
+    streamed = storylines_of(arts, settings.cluster)
+    assert Counter(stored.values()) == Counter(streamed.values())
+    assert stored == streamed
+
+
+def test_two_stories_of_one_topic_are_not_a_saga_unless_clearly_alike() -> None:
+    """The vaccine recall and the measles outbreak: one topic (cosine 0.57), two events."""
+    near = np.array([0.57, np.sqrt(1 - 0.57**2), 0.0])
+    pair = [_p("recall", "L1", SAGA_A, 6), _p("measles", "L2", near, 6)]
+    plain = RegroupOptions(min_cosine=0.45, stick=0.0, across=0.0, small_extra=0.0)
+    strict = replace(plain, small_extra=0.15)
+    assert regroup(pair, plain, day=1).moves != ()
+    assert regroup(pair, strict, day=1).moves == ()
+    # Four stories that close are a saga: the bar is for groups of two or three.
+    four = [*pair, _p("m2", "L3", near), _p("r2", "L4", SAGA_A)]
+    assert len(set(dict(regroup(four, strict, day=1).moves).values())) == 1
