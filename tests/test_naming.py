@@ -58,3 +58,35 @@ def test_brief_and_story_tables_use_the_same_names() -> None:
     assert line.headline == storyline_name(arts)
     for cov in story_coverage(arts):
         assert cov.headline == headline_of(list(cov.articles)) == story_name(cov.articles)
+
+
+def test_packaging_headlines_never_name_a_group_that_has_a_report() -> None:
+    """Clips, galleries, guides, questions and bylines package a story; a report names it."""
+    from belowthefold.stories.naming import is_packaging
+
+    for title in (
+        "Watch: Key moments in Trump's 'Liberation Day' tariffs announcement",
+        "A simple guide to Canada's federal election",
+        "See the Trump tariffs list by country",
+        "Trump's tariffs on China, EU and more, at a glance",
+        "Pope Francis's funeral: A visual guide",
+        "Can Vietnam golf its way out of new Trump tariffs?",
+        "Anthony Zurcher: What will decide the US election",
+        "Why Kamala Harris lost: a flawed candidate or doomed campaign",
+    ):
+        assert is_packaging(title), title
+    for title in (
+        "Pope Francis dies aged 88",
+        "Donald Trump sweeps to victory in historic comeback",
+        "US pauses intelligence sharing with Ukraine",
+    ):
+        assert not is_packaging(title), title
+    b = Builder()
+    for i, t in enumerate(
+        ["Watch: Trump unveils tariffs", "Trump tariffs at a glance", "Trump unveils tariffs"]
+    ):
+        b.add(t, 0, "BBC News", "mainstream", "s1", "L", hour=8 + i)
+    assert storyline_name(b.articles) == "Trump unveils tariffs"
+    only = Builder()
+    only.add("Watch: Trump unveils tariffs", 0, "BBC News", "mainstream", "s1", "L")
+    assert storyline_name(only.articles) == "Watch: Trump unveils tariffs"

@@ -17,6 +17,31 @@ from collections.abc import Sequence
 from belowthefold.models import PlacedArticle
 
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+# Headlines that package a story rather than report it: clips, galleries, live pages, quizzes,
+# guides and questions ("Watch: Key moments in Trump's tariffs announcement", "A simple guide to
+# Canada's federal election", "Can Vietnam golf its way out of new Trump tariffs?"). They name a
+# group only when it has no report.
+# A columnist's byline ("Anthony Zurcher: What will decide the US election") counts as packaging.
+_PACKAGING_START = re.compile(
+    r"^\s*(?:(?:watch|video|listen|live|in pictures|pictures|in photos|explainer|analysis|"
+    r"opinion|quiz|weekly quiz|timeline)\b\s*[:\-–—|]"
+    r"|(?:a simple guide|a quick guide|see the|the full list|everything you need to know|"
+    r"what we know|key moments|why|how|what|who|when|where)\b"
+    r")",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(r"^\s*[A-Z][a-z'’-]+ [A-Z][a-z'’-]+:\s")
+_PACKAGING_ANYWHERE = re.compile(
+    r"\b(?:at a glance|a visual guide|in pictures|in maps|in charts|in \d+ seconds)\b|\?\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_packaging(title: str) -> bool:
+    """Whether a headline packages a story (a clip, gallery, guide or question), not reports it."""
+    return bool(
+        _PACKAGING_START.search(title) or _PACKAGING_ANYWHERE.search(title) or _BYLINE.search(title)
+    )
 
 
 def central_title(articles: Sequence[PlacedArticle]) -> str:
@@ -25,8 +50,9 @@ def central_title(articles: Sequence[PlacedArticle]) -> str:
     Each original title scores, over its distinct words of four letters or more, the summed
     share of the group's titles that use the word, over the square root of its word count (so
     neither a long nor a short title wins by length); ties go to the earliest. Pickups are used
-    only when nothing else is there, since they rewrite. An explainer ("How the next pope is
-    chosen") loses to the title that names the event.
+    only when nothing else is there, since they rewrite, and so are packaging headlines (clips,
+    galleries, guides, questions: `is_packaging`). An explainer ("How the next pope is chosen")
+    loses to the title that names the event.
     """
     originals = sorted(
         [a for a in articles if not a.is_pickup] or list(articles),
@@ -34,6 +60,7 @@ def central_title(articles: Sequence[PlacedArticle]) -> str:
     )
     if not originals:
         return ""
+    originals = [a for a in originals if not is_packaging(a.title)] or originals
     words = [set(_WORD.findall(a.title.lower())) for a in originals]
     df: dict[str, int] = defaultdict(int)
     for ws in words:
@@ -56,8 +83,8 @@ def story_name(articles: Sequence[PlacedArticle]) -> str:
 def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -> str:
     """A storyline's name: the most central headline of its biggest story.
 
-    The biggest story is the one with the most original reports (then attention, then the
-    earliest): the event outlets wrote most about, not the explainer that stayed longest on a
+    The biggest story is the one with the most original reports, packaging headlines left out
+    (then all originals, attention, the earliest): the event outlets wrote most about, not the explainer that stayed longest on a
     front page ("Might the next pope come from Africa?" sat there all week; the pope's death had
     more headlines). With `lang`, only articles in that language count where the storyline has
     any, so an English brief names a multilingual saga in English.
@@ -69,9 +96,10 @@ def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -
     for a in pool:
         stories[a.story_id or f"article:{a.id}"].append(a)
 
-    def size(items: Sequence[PlacedArticle]) -> tuple[int, float, float]:
+    def size(items: Sequence[PlacedArticle]) -> tuple[int, int, float, float]:
         first = min(a.published for a in items).timestamp()
-        originals = len({a.title.strip().lower() for a in items if not a.is_pickup})
-        return (originals, sum(max(a.weight, 0.0) for a in items), -first)
+        titles = {a.title.strip() for a in items if not a.is_pickup}
+        reports = len({t.lower() for t in titles if not is_packaging(t)})
+        return (reports, len(titles), sum(max(a.weight, 0.0) for a in items), -first)
 
     return central_title(max(stories.values(), key=size))
