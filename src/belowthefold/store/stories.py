@@ -217,13 +217,17 @@ class StoryRepo:
 
         A clustering run changes only storylines it had active, and those were last fed within
         its look-back of its first article, so it passes that time: the recount no longer
-        rewrites every storyline of the archive after each import.
+        rewrites every storyline of the archive after each import. A storyline's span is taken
+        from its stories again too, since the daily regrouping moves stories out of storylines.
         """
         cond, params = ("WHERE last_published >= ?", [iso(since)]) if since else ("", [])
+        of = "FROM stories s WHERE s.storyline_id = storylines.id"
         with transaction(self.conn):
             self.conn.execute(
-                "UPDATE storylines SET stories = (SELECT COUNT(*) FROM stories s "
-                f"WHERE s.storyline_id = storylines.id) {cond}",
+                f"UPDATE storylines SET stories = (SELECT COUNT(*) {of}), "
+                f"first_published = COALESCE((SELECT MIN(s.first_published) {of}), first_published), "
+                f"last_published = COALESCE((SELECT MAX(s.last_published) {of}), last_published) "
+                f"{cond}",
                 params,
             )
 
