@@ -483,9 +483,13 @@ class StoryClusterer:
     def _nearest_story(self, h: _Group) -> str | None:
         """The active story in another language nearest `h` by dense centroid cosine: a merge
         across languages needs the two to be each other's nearest (mutual nearest neighbours)."""
+        return self._nearest_apart(self.stories, h)
+
+    def _nearest_apart(self, index: _Index, h: _Group) -> str | None:
+        """The group of `index` mostly in another language than `h` nearest it by dense cosine."""
         best, best_sim = None, -1.0
-        for gid in self.stories.vectors.nearest(h.dense, self.options.dense_candidates):
-            g = self.stories.groups.get(gid)
+        for gid in index.vectors.nearest(h.dense, self.options.dense_candidates):
+            g = index.groups.get(gid)
             if gid == h.id or g is None or g.dense is None or not _apart(g, h):
                 continue
             sim = _dense_cosine(g.dense, h.dense)
@@ -525,16 +529,7 @@ class StoryClusterer:
 
     def _nearest_line(self, h: _Group) -> str | None:
         """The large active storyline mostly in another language nearest `h` by dense centroid."""
-        o = self.options
-        best, best_sim = None, -1.0
-        for gid in self.storylines.vectors.nearest(h.dense, o.dense_candidates):
-            g = self.storylines.groups.get(gid)
-            if gid == h.id or g is None or g.dense is None or not _apart(g, h):
-                continue
-            sim = _dense_cosine(g.dense, h.dense)
-            if sim > best_sim:
-                best, best_sim = gid, sim
-        return best
+        return self._nearest_apart(self.storylines, h)
 
     def _line_dense(self, storyline_id: str, dense: Any) -> bool:
         """Whether the storyline keeps a dense sum from this article on.
