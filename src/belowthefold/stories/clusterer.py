@@ -127,28 +127,19 @@ class _Index:
         dst = self.groups.get(dst_id)
         if src is None or dst is None:
             return
-        c = dst.centroid
-        for k, v in src.centroid.items():
-            c[k] = c.get(k, 0.0) + v
-            p = self.postings.setdefault(k, {})
-            p.pop(src_id, None)
-            p[dst_id] = c[k]
-        dst.norm2 = sum(v * v for v in c.values())
-        dst.norm = math.sqrt(dst.norm2)
-        dst.size += src.size
-        dst.tsum += src.tsum
-        dst.first = min(dst.first, src.first)
-        dst.last = max(dst.last, src.last)
+        for k in src.centroid:
+            p = self.postings.get(k)
+            if p is not None:
+                p.pop(src_id, None)
+        self.absorb(dst, src)
         if src.dense is not None:
             dst.dense = src.dense if dst.dense is None else dst.dense + src.dense
         dst.dense_n += src.dense_n
         self.vectors.merge(src_id, dst_id)
-        for lang, n in src.langs.items():
-            dst.langs[lang] = dst.langs.get(lang, 0) + n
-        heapq.heappush(self._expiry, (dst.last, dst_id))
 
     def absorb(self, dst: _Group, src: _Group) -> None:
-        """Add group `src`'s members to `dst` (which joins the index if new); src stays where it is."""
+        """Add group `src`'s members' term sums, counts, times and languages to `dst` (which joins
+        the index if new); `src` stays where it is and its dense sum is the caller's to add."""
         c = dst.centroid
         for k, v in src.centroid.items():
             c[k] = c.get(k, 0.0) + v
