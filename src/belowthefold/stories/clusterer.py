@@ -538,10 +538,14 @@ class StoryClusterer:
         if g is None or g.size + 1 < o.storyline_merge_dense_min:
             return False
         if g.dense is None:
-            for s in self.stories.groups.values():
-                if s.storyline_id == storyline_id and s.dense is not None:
-                    self.storylines.add_dense(g, s.dense, s.dense_n)
+            self._seed_line_dense(g)
         return True
+
+    def _seed_line_dense(self, line: _Group) -> None:
+        """Start a storyline's dense sum from its active stories' sums."""
+        for story in self.stories.groups.values():
+            if story.storyline_id == line.id and story.dense is not None:
+                self.storylines.add_dense(line, story.dense, story.dense_n)
 
     def _flood_for(self, title: tuple[int, ...], when: float, content: SparseVec) -> str | None:
         """The storyline owning the strongest bursting term of a new story's title, if any.
@@ -626,13 +630,7 @@ class StoryClusterer:
         chosen = heapq.nlargest(o.storyline_regroup_max, active, key=lambda g: (g.size, g.id))
         chosen.sort(key=lambda g: (g.first, g.id))
         points = [StoryPoint(g.id, g.storyline_id, g.size, g.dense, _main_lang(g)) for g in chosen]
-        options = RegroupOptions(
-            o.storyline_regroup_cosine,
-            o.storyline_regroup_stick,
-            o.storyline_regroup_across,
-            o.storyline_regroup_small,
-        )
-        plan = regroup(points, options, int(when // DAY), self._complete(chosen, when))
+        plan = regroup(points, RegroupOptions.of(o), int(when // DAY), self._complete(chosen, when))
         touched: set[str] = set()
         for story_id, line in plan.moves:
             for index in (self.stories, self.history):
@@ -670,17 +668,10 @@ class StoryClusterer:
                 self.storylines.absorb(line, story)
         # Large storylines keep a dense sum (_line_dense): it restarts from their active stories'.
         o = self.options
-        big = [
-            g
-            for sid in sorted(ids)
-            if (g := self.storylines.groups.get(sid)) is not None
-            and o.storyline_merge_dense > 0
-            and g.size >= o.storyline_merge_dense_min
-        ]
-        for g in big:
-            for story in self.stories.groups.values():
-                if story.storyline_id == g.id and story.dense is not None:
-                    self.storylines.add_dense(g, story.dense, story.dense_n)
+        for sid in sorted(ids) if o.storyline_merge_dense > 0 else ():
+            g = self.storylines.groups.get(sid)
+            if g is not None and g.size >= o.storyline_merge_dense_min:
+                self._seed_line_dense(g)
 
     def _consolidate(self, storyline_id: str, when: float) -> None:
         """Merge a storyline that just gained a story with the active storyline most like it.

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from belowthefold.config import ClusterOptions
+
 
 @dataclass(frozen=True)
 class StoryPoint:
@@ -37,21 +39,30 @@ class StoryPoint:
 
 @dataclass(frozen=True)
 class RegroupOptions:
-    """The regrouping's bars (ClusterOptions.storyline_regroup_*; docs/clustering.md)."""
+    """The regrouping's bars; their values are ClusterOptions.storyline_regroup_* (`of`)."""
 
-    min_cosine: float = 0.45
+    min_cosine: float
     # Two stories already in one storyline count as this much more alike: hysteresis, so a
     # storyline is split only on clear evidence. Without it the daily cuts flipped stories back
     # and forth near the bar and the floods' figures swung by 0.1-0.3 between nearby bars.
-    stick: float = 0.15
+    stick: float
     # Two stories mostly in different languages count as this much more alike: the encoder
     # scores one event 0.35-0.65 across languages, well below the same event within one.
-    across: float = 0.1
+    across: float
     # A group of two or three stories must be this much more alike on average: one event per
     # story and a shared topic is not a saga (the demo's vaccine recall and measles outbreak,
     # cosine 0.57, joined and hid the recall behind the outbreak's mainstream coverage).
-    small_extra: float = 0.15
+    small_extra: float
     small_max: int = 3
+
+    @classmethod
+    def of(cls, options: ClusterOptions) -> RegroupOptions:
+        return cls(
+            options.storyline_regroup_cosine,
+            options.storyline_regroup_stick,
+            options.storyline_regroup_across,
+            options.storyline_regroup_small,
+        )
 
 
 @dataclass(frozen=True)
