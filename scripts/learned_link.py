@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 
 from belowthefold.config import ClusterOptions
 from belowthefold.evaluate.clustering import GoldArticle, bcubed, evaluate, read_gold
-from belowthefold.stories import StoryClusterer
+from belowthefold.stories import StoryClusterer, story_id_for
 from belowthefold.stories import clusterer as cl
 
 
@@ -85,7 +85,7 @@ def cluster(gold: list[GoldArticle], o: ClusterOptions, model: Any, t: float) ->
     for i, g in enumerate(gold):
         vec, dense, when, _ = c._prepare(g.article, None if vectors is None else vectors[i])
         found, rows = scored(c, vec, dense, when)
-        sid = cl.story_id_for(g.article.id)
+        sid = story_id_for(g.article.id)
         if found:
             p = model.predict_proba(np.array(rows))[:, 1]
             if p.max() >= t:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from belowthefold.stories.ids import story_id_for, storyline_id_for
 from belowthefold.stories.represent import REPRESENTATIONS
 
 if TYPE_CHECKING:
-    from belowthefold.stories.clusterer import StoryClusterer, story_id_for, storyline_id_for
+    from belowthefold.stories.clusterer import StoryClusterer
 
-_LAZY = ("StoryClusterer", "story_id_for", "storyline_id_for")
+_LAZY = ("StoryClusterer",)
 
 
 def __getattr__(name: str) -> Any:

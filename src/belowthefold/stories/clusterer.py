@@ -9,7 +9,6 @@ last few days were, never on the size of the archive. Method and measurements: d
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import math
 from collections import Counter
@@ -22,6 +21,7 @@ from belowthefold.errors import ConfigError
 from belowthefold.models import Article, Assignment
 from belowthefold.stories.burst import BurstTracker
 from belowthefold.stories.dense import DenseIndex
+from belowthefold.stories.ids import story_id_for, storyline_id_for
 from belowthefold.stories.regroup import RegroupOptions, StoryPoint, regroup
 from belowthefold.stories.represent import (
     DENSE,
@@ -38,15 +38,6 @@ from belowthefold.stories.text import feature, tokens
 
 DAY = 86400.0
 _BATCH = 128  # texts per encoder call: batching is several times faster than one at a time
-
-
-def story_id_for(article_id: str) -> str:
-    """A story's id: fixed by its first article, so it never changes as the story grows."""
-    return "st-" + hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:12]
-
-
-def storyline_id_for(article_id: str) -> str:
-    return "sl-" + hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:12]
 
 
 @dataclass

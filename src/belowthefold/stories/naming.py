@@ -21,7 +21,6 @@ _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 # guides and questions ("Watch: Key moments in Trump's tariffs announcement", "A simple guide to
 # Canada's federal election", "Can Vietnam golf its way out of new Trump tariffs?"). They name a
 # group only when it has no report.
-# A columnist's byline ("Anthony Zurcher: What will decide the US election") counts as packaging.
 _PACKAGING_START = re.compile(
     r"^\s*(?:(?:watch|video|listen|live|in pictures|pictures|in photos|explainer|analysis|"
     r"opinion|quiz|weekly quiz|timeline)\b\s*[:\-–—|]"
@@ -30,6 +29,7 @@ _PACKAGING_START = re.compile(
     r")",
     re.IGNORECASE,
 )
+# A columnist's byline ("Anthony Zurcher: What will decide the US election") counts as packaging.
 _BYLINE = re.compile(r"^\s*[A-Z][a-z'’-]+ [A-Z][a-z'’-]+:\s")
 _PACKAGING_ANYWHERE = re.compile(
     r"\b(?:at a glance|a visual guide|in pictures|in maps|in charts|in \d+ seconds)\b|\?\s*$",
@@ -84,8 +84,8 @@ def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -
     """A storyline's name: the most central headline of its biggest story.
 
     The biggest story is the one with the most original reports, packaging headlines left out
-    (then all originals, attention, the earliest): the event outlets wrote most about, not the explainer that stayed longest on a
-    front page ("Might the next pope come from Africa?" sat there all week; the pope's death had
+    (then all originals, attention, the earliest): the event outlets wrote most about, not the
+    explainer that stayed longest on a front page ("Might the next pope come from Africa?" sat there all week; the pope's death had
     more headlines). With `lang`, only articles in that language count where the storyline has
     any, so an English brief names a multilingual saga in English.
     """

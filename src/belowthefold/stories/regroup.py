@@ -17,13 +17,13 @@ measurements behind the bar are in docs/clustering.md ("Daily regrouping").
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from belowthefold.config import ClusterOptions
+from belowthefold.stories.ids import storyline_id_for
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def regroup_id(story_id: str, day: int) -> str:
     """The id of a storyline a regrouping splits off: fixed by the story it grew from and the
     stream day of the regrouping (a story may seed a new storyline again on a later day, after
     its first one was folded away: that old id must stay a redirect)."""
-    return "sl-" + hashlib.sha1(f"regroup:{day}:{story_id}".encode()).hexdigest()[:12]
+    return storyline_id_for(f"regroup:{day}:{story_id}")
 
 
 def similarities(points: Sequence[StoryPoint], options: RegroupOptions) -> Any:
