@@ -163,7 +163,7 @@ def test_two_stories_of_one_topic_are_not_a_saga_unless_clearly_alike() -> None:
     """The vaccine recall and the measles outbreak: one topic (cosine 0.57), two events."""
     near = np.array([0.57, np.sqrt(1 - 0.57**2), 0.0])
     pair = [_p("recall", "L1", SAGA_A, 6), _p("measles", "L2", near, 6)]
-    plain = RegroupOptions(min_cosine=0.45, stick=0.0, across=0.0, small_extra=0.0)
+    plain = NO_BONUS
     strict = replace(plain, small_extra=0.15)
     assert regroup(pair, plain, day=1).moves != ()
     assert regroup(pair, strict, day=1).moves == ()
