@@ -1,4 +1,5 @@
-"""Shared fixtures: a real SQLite file per test, and ../shared when present."""
+"""Shared fixtures: a real SQLite file per test (or, in modules marked `both_backends`, a
+fresh PostgreSQL schema too), and ../shared when present."""
 
 from __future__ import annotations
 
@@ -9,6 +10,17 @@ import pytest
 
 from belowthefold.store import Store
 from cli_support import SHARED
+from pg_support import fresh_schema, server_url
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests of a module marked `both_backends` that take `backend` run once per backend."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_backends"
+    ):
+        metafunc.parametrize("backend", BACKENDS)
 
 
 @pytest.fixture
@@ -25,8 +37,34 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    s = Store(db_path)
+def backend() -> str:
+    """SQLite, unless the module is marked `both_backends` (then each in turn)."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The test PostgreSQL server's URL; the test is skipped, saying why, when none answers."""
+    url, why = server_url()
+    if url is None:
+        pytest.skip(why)
+    return url
+
+
+@pytest.fixture
+def db_target(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[Path | str]:
+    """What `Store(...)` opens: the SQLite file, or a URL of a schema of its own on the server
+    (dropped after the test)."""
+    if backend == "sqlite":
+        yield db_path
+        return
+    with fresh_schema(request.getfixturevalue("pg_server")) as url:
+        yield url
+
+
+@pytest.fixture
+def store(db_target: Path | str) -> Iterator[Store]:
+    s = Store(db_target)
     yield s
     s.close()
 

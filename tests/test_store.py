@@ -1,4 +1,5 @@
-"""The SQLite store: WAL, forward-only migrations, idempotent inserts, regrouping."""
+"""The store on both backends (SQLite and PostgreSQL): forward-only migrations, idempotent
+inserts, regrouping, merges; SQLite's own WAL and user_version checks."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from belowthefold.models import Article, Source
 from belowthefold.sources import SourceIndex
 from belowthefold.store import Store
 from belowthefold.store.migrations import MIGRATIONS
+from belowthefold.store.pg_schema import PG_MIGRATIONS
+
+pytestmark = pytest.mark.both_backends
 
 
 def _article(i: int, url: str | None = None, outlet: str = "Daily Courier") -> Article:
@@ -25,9 +29,24 @@ def _article(i: int, url: str | None = None, outlet: str = "Daily Courier") -> A
     )
 
 
-def test_new_file_is_wal_and_fully_migrated(store: Store) -> None:
-    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+def test_new_file_is_wal_and_fully_migrated(store: Store, backend: str) -> None:
+    if backend == "sqlite":
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.schema_version == max(v for v, _, _ in MIGRATIONS)
+
+
+def test_both_backends_end_at_the_same_schema_version() -> None:
+    """A SQLite migration without its PostgreSQL twin (store/pg_schema.py) fails here."""
+    assert max(v for v, _, _ in PG_MIGRATIONS) == max(v for v, _, _ in MIGRATIONS)
+
+
+def test_newer_schema_is_refused_on_postgresql(db_target: Path | str, backend: str) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite's user_version: test_newer_schema_is_refused")
+    with Store(db_target) as s:
+        s.conn.execute("UPDATE schema_version SET version = 999")
+    with pytest.raises(StoreError, match="newer"):
+        Store(db_target)
 
 
 def test_newer_schema_is_refused(db_path: Path) -> None:
@@ -39,10 +58,10 @@ def test_newer_schema_is_refused(db_path: Path) -> None:
         Store(db_path)
 
 
-def test_reopening_keeps_data(db_path: Path) -> None:
-    with Store(db_path) as s:
+def test_reopening_keeps_data(db_target: Path | str) -> None:
+    with Store(db_target) as s:
         s.articles.insert_batch([_article(1)], SourceIndex.build([]).resolve, 0)
-    with Store(db_path) as s:
+    with Store(db_target) as s:
         assert s.articles.count() == 1
 
 

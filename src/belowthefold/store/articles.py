@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from belowthefold.models import Article, PlacedArticle
-from belowthefold.store.core_tx import transaction
+from belowthefold.store.core_tx import Connection, Row, transaction
 
 Resolver = Callable[[Article], tuple[str | None, str]]
 
@@ -26,7 +25,7 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-def row_to_article(r: sqlite3.Row) -> Article:
+def row_to_article(r: Row) -> Article:
     return Article(
         id=r["id"],
         title=r["title"],
@@ -51,7 +50,7 @@ _PLACED_SQL = (
 )
 
 
-def row_to_placed(r: sqlite3.Row) -> PlacedArticle:
+def row_to_placed(r: Row) -> PlacedArticle:
     return PlacedArticle(
         id=r["id"],
         title=r["title"],
@@ -70,7 +69,7 @@ def row_to_placed(r: sqlite3.Row) -> PlacedArticle:
 
 
 def insert_articles(
-    conn: sqlite3.Connection,
+    conn: Connection,
     articles: Sequence[Article],
     resolve: Resolver,
     run_id: int | None,
@@ -117,7 +116,7 @@ def insert_articles(
 class ArticleRepo:
     """The article table; inserts are idempotent on id and on canonical URL."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def insert_batch(self, articles: Sequence[Article], resolve: Resolver, run_id: int) -> int:
@@ -227,7 +226,7 @@ class ArticleRepo:
         r = self.conn.execute(
             "SELECT MIN(published), MAX(published) FROM (SELECT a.published FROM articles a "
             "WHERE NOT EXISTS (SELECT 1 FROM assignments s WHERE s.article_id = a.id) "
-            "ORDER BY a.rowid DESC LIMIT ?)",
+            "ORDER BY a.rowid DESC LIMIT ?) AS recent",
             (pending,),
         ).fetchone()
         return None if r[0] is None else (parse_iso(r[0]), parse_iso(r[1]))

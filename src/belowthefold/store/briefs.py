@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from belowthefold.models import Brief, Window
-from belowthefold.store.core_tx import transaction
+from belowthefold.store.core_tx import Connection, transaction
 
 # A window counts as "the week before" when it starts within this many days of 7·k days earlier:
 # columns do not always run Monday to Sunday.
@@ -18,7 +17,7 @@ _SLACK_DAYS = 3
 class BriefRepo:
     """missed_history rows: (week, audience, story) with the rank and score it had."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def record(self, brief: Brief) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from belowthefold.errors import StoreError
-from belowthefold.store.core_tx import transaction
+from belowthefold.store.core_tx import Connection, Row, transaction
 
 
 @dataclass(frozen=True)
@@ -53,15 +52,15 @@ def alive(pid: int) -> bool:
 class ClaimRepo:
     """The claims table; `hold` is the only way in."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.host = socket.gethostname()
 
-    def _try_take(self, name: str, token: str, stale_s: float) -> sqlite3.Row | None:
+    def _try_take(self, name: str, token: str, stale_s: float) -> Row | None:
         """Take the claim if free or abandoned; return the current holder's row if not."""
         now = datetime.now(UTC)
         with transaction(self.conn):
-            row: sqlite3.Row | None = self.conn.execute(
+            row: Row | None = self.conn.execute(
                 "SELECT * FROM claims WHERE name=?", (name,)
             ).fetchone()
             if row is not None:

@@ -1,7 +1,9 @@
-"""The Store: one SQLite file, WAL mode, migrations applied on open."""
+"""The Store: one SQLite file in WAL mode (the default) or a PostgreSQL database; migrations
+applied on open."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from types import TracebackType
@@ -10,12 +12,14 @@ from belowthefold.errors import StoreError
 from belowthefold.store.articles import ArticleRepo
 from belowthefold.store.briefs import BriefRepo
 from belowthefold.store.claims import ClaimRepo
-from belowthefold.store.core_tx import StoreConnection, transaction
+from belowthefold.store.core_tx import Connection, StoreConnection, transaction
 from belowthefold.store.derived import DerivedRepo
 from belowthefold.store.feeds import FeedRepo
 from belowthefold.store.health import HealthRepo
 from belowthefold.store.migrations import MIGRATIONS
 from belowthefold.store.overview import OverviewRepo
+from belowthefold.store.pg import PgConnection, is_url, redact
+from belowthefold.store.pg_schema import PG_MIGRATIONS
 from belowthefold.store.runs import RunRepo
 from belowthefold.store.search import SearchRepo
 from belowthefold.store.sources import SourceRepo
@@ -51,13 +55,36 @@ def connect(path: Path, busy_timeout_s: float = 30.0) -> StoreConnection:
     return conn
 
 
+def database_url(target: Path | str) -> str | None:
+    """The PostgreSQL URL a --db value names, or None for a SQLite file.
+
+    A URL that went through Path (`postgresql://h/db` becomes `postgresql:/h/db`) gets its
+    second slash back.
+    """
+    if not is_url(target):
+        return None
+    return re.sub(r"^(postgres(?:ql)?):/(?!/)", r"\1://", str(target))
+
+
 class Store:
-    """The database as repositories: sources, runs, articles, stories, ... and an overview."""
+    """The database as repositories: sources, runs, articles, stories, ... and an overview.
+
+    `path` is a SQLite file, or a `postgresql://user@host/dbname` URL (docs/deploy.md).
+    """
 
     def __init__(self, path: Path | str, busy_timeout_s: float = 30.0) -> None:
         self.path = Path(path)
-        self.conn = connect(self.path, busy_timeout_s)
-        self.migrate()
+        url = database_url(path)
+        self.conn: Connection
+        if url is None:
+            self.conn = connect(self.path, busy_timeout_s)
+        else:
+            self.conn = PgConnection(url, redact(url))
+        try:
+            self.migrate()
+        except BaseException:
+            self.conn.close()
+            raise
         self.sources = SourceRepo(self.conn)
         self.runs = RunRepo(self.conn)
         self.articles = ArticleRepo(self.conn)
@@ -86,12 +113,51 @@ class Store:
         self.conn.close()
 
     @property
+    def backend(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.conn.dialect
+
+    @property
     def schema_version(self) -> int:
+        if self.backend == "postgresql":
+            return self._pg_version()
         row = self.conn.execute("PRAGMA user_version").fetchone()
         return int(row[0])
 
+    def _pg_version(self) -> int:
+        found = self.conn.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = 'schema_version' "
+            "AND table_schema = current_schema()"
+        ).fetchone()
+        if found is None:
+            return 0
+        row = self.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def _migrate_pg(self) -> None:
+        """PostgreSQL's twin of `migrate`: each newer entry of PG_MIGRATIONS in one transaction
+        (the writers' lock held, so two processes opening a new database migrate it once)."""
+        latest = max(v for v, _, _ in PG_MIGRATIONS)
+        with transaction(self.conn):
+            current = self._pg_version()
+            if current > latest:
+                raise StoreError(
+                    f"database {self.conn.where} has schema {current}, newer than this "
+                    f"belowthefold ({latest})"
+                )
+            for version, _name, statements in sorted(PG_MIGRATIONS):
+                if version <= current:
+                    continue
+                for statement in statements:
+                    self.conn.execute(statement)
+                self.conn.execute("DELETE FROM schema_version")
+                self.conn.execute("INSERT INTO schema_version(version) VALUES (?)", (version,))
+
     def migrate(self) -> None:
         """Apply every migration newer than the file's user_version, each in one transaction."""
+        if self.backend == "postgresql":
+            self._migrate_pg()
+            return
         current = self.schema_version
         latest = max(v for v, _, _ in MIGRATIONS)
         if current > latest:

@@ -5,9 +5,42 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 from belowthefold.errors import StoreError
+
+# A row read by index or by column name: sqlite3.Row, or store/pg.py's PgRow.
+Row: TypeAlias = Any
+
+
+class Cursor(Protocol):
+    """What the repositories read from a statement, on either backend."""
+
+    @property
+    def rowcount(self) -> int: ...
+    @property
+    def lastrowid(self) -> int | None: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """The store's connection as the repositories use it: SQLite's (`StoreConnection`) or
+    PostgreSQL's (`store/pg.py`), both speaking SQLite's SQL and raising StoreError.
+
+    `dialect` names the backend for the few places that branch (full-text search, settings).
+    """
+
+    where: str
+
+    @property
+    def dialect(self) -> str: ...
+    @property
+    def in_transaction(self) -> bool: ...
+    def execute(self, sql: str, parameters: Any = (), /) -> Cursor: ...
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> Cursor: ...
+    def close(self) -> None: ...
 
 
 def _wrapped(exc: sqlite3.Error, where: str) -> StoreError:
@@ -62,6 +95,7 @@ class StoreConnection(sqlite3.Connection):
     StoreCursor; `where` names the database file in the messages."""
 
     where = "?"
+    dialect = "sqlite"
 
     def _cursor(self) -> StoreCursor:
         cur = StoreCursor(self)
@@ -77,8 +111,11 @@ class StoreConnection(sqlite3.Connection):
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception, so a crash loses only the open batch."""
+def transaction(conn: Connection) -> Iterator[Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception, so a crash loses only the open batch.
+
+    (On PostgreSQL, BEGIN and the writers' advisory lock: one writer at a time, as here.)
+    """
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn

@@ -8,17 +8,16 @@ missing or stale and stores it. Nothing here is primary data: `clear()` loses no
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from belowthefold.store.core_tx import transaction
+from belowthefold.store.core_tx import Connection, transaction
 
 
 class DerivedRepo:
     """day_stamps (written by triggers only) and derived (kind, key) -> (stamp, value)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def day_versions(self, first: date, last: date) -> dict[date, int]:

@@ -6,14 +6,13 @@ new state together), so a run killed at any point leaves the store as after some
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from belowthefold.models import Article, FetchRecord
 from belowthefold.store.articles import insert_articles, iso, parse_iso
-from belowthefold.store.core_tx import transaction
+from belowthefold.store.core_tx import Connection, transaction
 
 Resolver = Callable[[Article], tuple[str | None, str]]
 
@@ -49,7 +48,7 @@ def _opt_dt(text: str | None) -> datetime | None:
 class FeedRepo:
     """Feed state, fetch records, sightings and front-page snapshots."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     # -- reading ----------------------------------------------------------------------------
@@ -184,7 +183,7 @@ class FeedRepo:
             self.conn.execute(
                 "INSERT INTO sightings(article_id, feed, source, first_seen, last_seen, times) "
                 "VALUES (?,?,?,?,?,1) ON CONFLICT(article_id, feed) DO UPDATE SET "
-                "last_seen=excluded.last_seen, times=times+1",
+                "last_seen=excluded.last_seen, times=sightings.times+1",
                 (stored, record.url, record.source, at, at),
             )
 
@@ -284,7 +283,8 @@ class FeedRepo:
                 self.conn.execute(
                     "INSERT INTO frontpage_time(article_id, source, hours, best_position, first_seen, "
                     "last_seen) VALUES (?,?,?,?,?,?) ON CONFLICT(article_id, source) DO UPDATE SET "
-                    "hours=hours+excluded.hours, best_position=MIN(best_position, excluded.best_position),"
+                    "hours=frontpage_time.hours+excluded.hours, "
+                    "best_position=MIN(frontpage_time.best_position, excluded.best_position),"
                     " last_seen=excluded.last_seen",
                     (aid, record.source, add, pos, at, at),
                 )

@@ -6,17 +6,17 @@ articles it had in the window, on how many days it had none, and what went wrong
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from belowthefold.models import SourceHealth
 from belowthefold.store.articles import iso
+from belowthefold.store.core_tx import Connection
 
 
 class HealthRepo:
     """Reads articles and fetch records; writes nothing."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def window(self, start: datetime, end: datetime, n_days: int) -> list[SourceHealth]:

@@ -4,12 +4,12 @@ caching briefs). Read-only; the web pages and API are its readers."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from belowthefold.errors import StoreError
 from belowthefold.store.articles import parse_iso
+from belowthefold.store.core_tx import Connection, Row
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class StorylineRow:
     last_published: datetime
 
 
-def _story_row(r: sqlite3.Row) -> StoryRow:
+def _story_row(r: Row) -> StoryRow:
     return StoryRow(
         id=r["id"],
         storyline_id=r["storyline_id"],
@@ -75,7 +75,7 @@ class RunRow:
 class OverviewRepo:
     """The database at a glance, for browsing it; no writes."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def daily_by_source(self, start: date, end: date) -> list[DayCount]:

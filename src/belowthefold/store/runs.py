@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from belowthefold.models import RecordError
 from belowthefold.store.claims import alive
-from belowthefold.store.core_tx import transaction
+from belowthefold.store.core_tx import Connection, Row, transaction
 
 # A run on another host cannot be checked for life; one silent this long is taken as dead.
 FOREIGN_RUN_STALE_S = 24 * 3600
@@ -23,7 +22,7 @@ def _now() -> str:
 class RunRepo:
     """Each import or fetch is a run; its bad records are kept with origin and line."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def begin(self, kind: str, detail: str = "") -> int:
@@ -90,5 +89,5 @@ class RunRepo:
             ).fetchall()
         return [RecordError(r["origin"], r["message"], r["line"], r["raw"]) for r in rows]
 
-    def recent(self, limit: int = 20) -> list[sqlite3.Row]:
+    def recent(self, limit: int = 20) -> list[Row]:
         return self.conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()

@@ -1,4 +1,5 @@
-"""Full-text search over article titles and text (SQLite FTS5), kept in sync by triggers.
+"""Full-text search over article titles and text (SQLite FTS5, or PostgreSQL's tsvector with a
+GIN index), kept in sync by triggers.
 
 The index is a standalone FTS5 table keyed by article id rather than an external-content
 table over `articles`: `articles` has a text primary key, so its rowids may change on VACUUM
@@ -8,11 +9,11 @@ and an external-content index would silently point at the wrong rows.
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from belowthefold.store.articles import parse_iso
+from belowthefold.store.core_tx import Connection, Row
 
 # Snippet markers: control characters news text does not use, so highlighting survives HTML
 # escaping (a stray one in the text only shifts the highlight; it never reaches the page raw).
@@ -29,6 +30,13 @@ _CJK = re.compile(
 SNIPPET_CHARS = 60
 # BM25 with titles weighted up (the id column is unindexed): the search's order, best first.
 _RANK = "bm25(articles_fts, 0.0, 8.0, 1.0)"
+# PostgreSQL (store/pg_schema.py): titles are weight A, text B; ts_rank's weights are {D,C,B,A}.
+_PG_QUERY = "plainto_tsquery('simple', btf_fold(?))"
+_PG_RANK = "ts_rank('{0.1, 0.1, 0.125, 1.0}', f.doc, q.q)"
+_PG_HEADLINE = (
+    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=16, MinWords=6, MaxFragments=1, "
+    "FragmentDelimiter=…"
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,12 @@ def fts_query(user_query: str) -> str:
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
+def pg_words(user_query: str) -> str:
+    """The words `fts_query` keeps, for PostgreSQL's plainto_tsquery (every one required; no
+    operator in user input means anything there either)."""
+    return " ".join(t for t in _TOKEN.findall(user_query)[:MAX_TERMS] if not _CJK.search(t))
+
+
 def cjk_terms(user_query: str) -> list[str]:
     """The query's terms in a script written without spaces (Chinese, Japanese, Korean)."""
     return [t for t in _TOKEN.findall(user_query)[:MAX_TERMS] if _CJK.search(t)]
@@ -134,7 +148,7 @@ def split_snippet(text: str) -> tuple[tuple[str, bool], ...]:
 class SearchRepo:
     """Queries the FTS5 index; writes happen through the triggers on `articles`."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def search(
@@ -149,6 +163,8 @@ class SearchRepo:
         substrings; with only those, title matches come first, then the newest."""
         query, cjk, cond, params = self._plan(user_query, where)
         bounds = (max(1, min(limit, 500)), max(0, offset))
+        if query and self.conn.dialect == "postgresql":
+            return self._pg_search(user_query, cond, params, bounds)
         if query:
             if not params:  # no filter: rank in the index first, join only the best
                 cond, params = self._best_only(query, sum(bounds))
@@ -183,6 +199,22 @@ class SearchRepo:
             return [self._hit(r, r["snip"] or "") for r in rows]
         return []
 
+    def _pg_search(
+        self, user_query: str, cond: str, params: list[str], bounds: tuple[int, int]
+    ) -> list[SearchHit]:
+        """PostgreSQL: the tsvector index (GIN), titles weighted 8:1 over text as FTS5's BM25
+        weights are, best first, then the newest; CJK terms as substrings, as on SQLite."""
+        rows = self.conn.execute(
+            "SELECT a.id, a.title, a.url, a.outlet, a.grp, a.published, s.story_id, "
+            "ts_headline('simple', CASE WHEN a.text = '' THEN a.title ELSE a.text END, q.q, ?) "
+            f"AS snip FROM (SELECT {_PG_QUERY} AS q) q "
+            "JOIN articles_fts f ON f.doc @@ q.q JOIN articles a ON a.id = f.article_id "
+            f"LEFT JOIN assignments s ON s.article_id = a.id WHERE 1{cond} "
+            f"ORDER BY {_PG_RANK} DESC, a.published DESC LIMIT ? OFFSET ?",
+            (_PG_HEADLINE, pg_words(user_query), *params, *bounds),
+        ).fetchall()
+        return [self._hit(r, r["snip"] or "") for r in rows]
+
     def _best_only(self, query: str, wanted: int) -> tuple[str, list[str]]:
         """A condition keeping the matches that can be among the first `wanted`: those ranked
         at or above the `wanted`-th best score (its ties included, since the order breaks them
@@ -216,7 +248,7 @@ class SearchRepo:
         return fts_query(user_query), cjk, cond + sub_cond, [*params, *sub_params]
 
     @staticmethod
-    def _hit(r: sqlite3.Row, snippet: str) -> SearchHit:
+    def _hit(r: Row, snippet: str) -> SearchHit:
         return SearchHit(
             article_id=r["id"],
             title=r["title"],
@@ -230,7 +262,13 @@ class SearchRepo:
 
     def count(self, user_query: str, where: SearchFilter = NO_FILTER) -> int:
         query, cjk, cond, params = self._plan(user_query, where)
-        if query and not params:  # the index keeps one row per article (the triggers)
+        if query and self.conn.dialect == "postgresql":
+            row = self.conn.execute(
+                "SELECT COUNT(*) FROM articles_fts f JOIN articles a ON a.id = f.article_id "
+                f"WHERE f.doc @@ {_PG_QUERY}{cond}",
+                (pg_words(user_query), *params),
+            ).fetchone()
+        elif query and not params:  # the index keeps one row per article (the triggers)
             row = self.conn.execute(
                 "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (query,)
             ).fetchone()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from belowthefold.models import Source
-from belowthefold.store.core_tx import transaction
+from belowthefold.store.core_tx import Connection, transaction
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class SourceCount:
 class SourceRepo:
     """Reads and replaces the user's source list."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def replace_all(self, sources: Sequence[Source], raw: str | None = None) -> None:

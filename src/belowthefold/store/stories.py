@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
 from belowthefold.models import Article, Assignment, DupLink
 from belowthefold.store.articles import iso, parse_iso, row_to_article
-from belowthefold.store.core_tx import transaction
+from belowthefold.store.core_tx import Connection, transaction
 
 
 class StoryRepo:
     """assignments (article -> story, storyline), stories, storylines, duplicates."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    def _put_bytes(self, key: str, value: bytes) -> None:
+        """Set a settings key to bytes (PostgreSQL keeps them in a column of their own)."""
+        col = "value" if self.conn.dialect == "sqlite" else "blob"
+        self.conn.execute(
+            f"INSERT INTO settings(key, {col}) VALUES(?, ?) "
+            f"ON CONFLICT(key) DO UPDATE SET {col} = excluded.{col}",
+            (key, value),
+        )
+
+    def _settings(self, *keys: str) -> dict[str, str | bytes]:
+        """These settings keys' values, text or bytes as they were stored."""
+        marks = ",".join("?" * len(keys))
+        if self.conn.dialect == "sqlite":
+            rows = self.conn.execute(
+                f"SELECT key, value FROM settings WHERE key IN ({marks})", keys
+            ).fetchall()
+            return {r[0]: r[1] for r in rows}
+        rows = self.conn.execute(
+            f"SELECT key, value, blob FROM settings WHERE key IN ({marks})", keys
+        ).fetchall()
+        return {r[0]: r[1] if r[2] is None else bytes(r[2]) for r in rows}
 
     def save(
         self,
@@ -43,11 +64,7 @@ class StoryRepo:
         """
         with transaction(self.conn):
             if checkpoint is not None:
-                self.conn.execute(
-                    "INSERT INTO settings(key, value) VALUES('cluster_checkpoint', ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    (checkpoint,),
-                )
+                self._put_bytes("cluster_checkpoint", checkpoint)
             if done:
                 self.conn.execute("DELETE FROM settings WHERE key = 'cluster_checkpoint'")
             self.conn.executemany(
@@ -88,23 +105,16 @@ class StoryRepo:
         ).fetchone()
         if newer is not None:
             return
-        self.conn.executemany(
-            "INSERT INTO settings(key, value) VALUES(?, ?)",
-            [
-                ("cluster_state", state),
-                ("cluster_state_marker", f"{self._marker()}|{iso(newest)}"),
-            ],
+        self._put_bytes("cluster_state", state)
+        self.conn.execute(
+            "INSERT INTO settings(key, value) VALUES('cluster_state_marker', ?)",
+            (f"{self._marker()}|{iso(newest)}",),
         )
 
     def kept_state(self) -> tuple[bytes, datetime] | None:
         """The last finished run's state and its newest article, while no assignment has been
         written since; a later run goes on from it instead of re-warming from the archive."""
-        rows = dict(
-            self.conn.execute(
-                "SELECT key, value FROM settings "
-                "WHERE key IN ('cluster_state', 'cluster_state_marker')"
-            ).fetchall()
-        )
+        rows = self._settings("cluster_state", "cluster_state_marker")
         state, marker = rows.get("cluster_state"), rows.get("cluster_state_marker")
         if not isinstance(state, bytes) or not isinstance(marker, str) or "|" not in marker:
             return None
@@ -154,8 +164,8 @@ class StoryRepo:
             "INSERT INTO storylines(id, headline, first_published, last_published, stories) "
             "SELECT ?, headline, first_published, last_published, 0 FROM stories WHERE id=? "
             "ON CONFLICT(id) DO UPDATE SET "
-            "first_published = MIN(first_published, excluded.first_published), "
-            "last_published = MAX(last_published, excluded.last_published)",
+            "first_published = MIN(storylines.first_published, excluded.first_published), "
+            "last_published = MAX(storylines.last_published, excluded.last_published)",
             (storyline_id, story_id),
         )
         self.conn.execute("UPDATE stories SET storyline_id=? WHERE id=?", (storyline_id, story_id))
@@ -191,26 +201,24 @@ class StoryRepo:
         )
         self.conn.execute(
             "INSERT INTO stories(id, storyline_id, headline, first_published, last_published, articles) "
-            "VALUES (?,?,?,?,?,1) ON CONFLICT(id) DO UPDATE SET articles = articles + 1, "
+            "VALUES (?,?,?,?,?,1) ON CONFLICT(id) DO UPDATE SET articles = stories.articles + 1, "
             "storyline_id = excluded.storyline_id, "
-            "first_published = MIN(first_published, excluded.first_published), "
-            "last_published = MAX(last_published, excluded.last_published)",
+            "first_published = MIN(stories.first_published, excluded.first_published), "
+            "last_published = MAX(stories.last_published, excluded.last_published)",
             (a.story_id, a.storyline_id, article.title, when, when),
         )
         self.conn.execute(
             "INSERT INTO storylines(id, headline, first_published, last_published, stories) "
             "VALUES (?,?,?,?,0) ON CONFLICT(id) DO UPDATE SET "
-            "first_published = MIN(first_published, excluded.first_published), "
-            "last_published = MAX(last_published, excluded.last_published)",
+            "first_published = MIN(storylines.first_published, excluded.first_published), "
+            "last_published = MAX(storylines.last_published, excluded.last_published)",
             (a.storyline_id, article.title, when, when),
         )
 
     def checkpoint(self) -> bytes | None:
         """The state an interrupted clustering run committed last, if one was interrupted."""
-        r = self.conn.execute(
-            "SELECT value FROM settings WHERE key = 'cluster_checkpoint'"
-        ).fetchone()
-        return None if r is None or not isinstance(r[0], bytes) else r[0]
+        value = self._settings("cluster_checkpoint").get("cluster_checkpoint")
+        return value if isinstance(value, bytes) else None
 
     def refresh_storyline_counts(self, since: datetime | None = None) -> None:
         """Recount storylines' stories: those last fed at `since` or later, or all of them.

@@ -6,11 +6,10 @@ article and by the encoder's name, so vectors of another encoder or text length 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from belowthefold.store.core_tx import transaction
+from belowthefold.store.core_tx import Connection, transaction
 
 _CHUNK = 500  # ids per SELECT: well under SQLite's variable limit
 
@@ -18,7 +17,7 @@ _CHUNK = 500  # ids per SELECT: well under SQLite's variable limit
 class VectorRepo:
     """article_vectors (article, encoder) -> vector."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def get(self, ids: Sequence[str], encoder: str) -> dict[str, Any]:
