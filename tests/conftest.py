@@ -3,7 +3,8 @@ fresh PostgreSQL schema too), and ../shared when present."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,22 @@ def db_target(backend: str, db_path: Path, request: pytest.FixtureRequest) -> It
         return
     with fresh_schema(request.getfixturevalue("pg_server")) as url:
         yield url
+
+
+@pytest.fixture
+def new_db(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[str], str]]:
+    """Makes databases of the test's backend by name (a file, or a schema of its own), as
+    --db text; the schemas are dropped after the test."""
+    with ExitStack() as stack:
+
+        def make(name: str) -> str:
+            if backend == "sqlite":
+                return str(tmp_path / f"{name}.db")
+            return stack.enter_context(fresh_schema(request.getfixturevalue("pg_server")))
+
+        yield make
 
 
 @pytest.fixture

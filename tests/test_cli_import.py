@@ -1,20 +1,27 @@
-"""The real CLI, run as a process against a real SQLite file: import, idempotency, bad lines, --db."""
+"""The real CLI, run as a process against a real SQLite file or PostgreSQL database: import,
+idempotency, bad lines, --db."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import pytest
+
 from cli_support import run_cli
+
+pytestmark = pytest.mark.both_backends
 
 run = partial(run_cli, timeout=300)
 
+NewDb = Callable[[str], str]
 FIX = Path(__file__).parent / "fixtures" / "import"
 
 
-def test_import_then_reimport_is_idempotent(tmp_path: Path) -> None:
-    db = str(tmp_path / "a.db")
+def test_import_then_reimport_is_idempotent(new_db: NewDb) -> None:
+    db = new_db("a")
     first = run(
         "--db", db, "import", str(FIX / "week.jsonl"), "--sources", str(FIX / "sources.toml")
     )
@@ -25,8 +32,8 @@ def test_import_then_reimport_is_idempotent(tmp_path: Path) -> None:
     assert "imported 0 new, 5 already stored, 0 skipped" in second.stdout
 
 
-def test_bad_lines_exit_partial_with_a_summary(tmp_path: Path) -> None:
-    db = str(tmp_path / "b.db")
+def test_bad_lines_exit_partial_with_a_summary(new_db: NewDb) -> None:
+    db = new_db("b")
     result = run("--db", db, "import", str(FIX / "bad.jsonl"))
     assert result.returncode == 3  # partial success: some records imported, some skipped
     assert "imported 2 new" in result.stdout and "5 skipped" in result.stdout
@@ -36,8 +43,8 @@ def test_bad_lines_exit_partial_with_a_summary(tmp_path: Path) -> None:
     assert "bad.jsonl:4: impossible date" in listed.stdout
 
 
-def test_sources_are_stored_and_listed_with_counts(tmp_path: Path) -> None:
-    db = str(tmp_path / "c.db")
+def test_sources_are_stored_and_listed_with_counts(new_db: NewDb) -> None:
+    db = new_db("c")
     run(
         "--db",
         db,
@@ -57,15 +64,16 @@ def test_sources_are_stored_and_listed_with_counts(tmp_path: Path) -> None:
     assert rows[(None, "other")] == 1
 
 
-def test_db_from_environment(tmp_path: Path) -> None:
-    db = tmp_path / "env.db"
-    result = run("import", str(FIX / "week.jsonl"), env={"BELOWTHEFOLD_DB": str(db)})
+def test_db_from_environment(new_db: NewDb) -> None:
+    db = new_db("env")
+    result = run("import", str(FIX / "week.jsonl"), env={"BELOWTHEFOLD_DB": db})
     assert result.returncode == 0, result.stderr
-    assert db.exists()
+    again = run("import", str(FIX / "week.jsonl"), "--db", db)
+    assert "imported 0 new, 5 already stored" in again.stdout, again.stderr
 
 
-def test_articles_jsonl_has_story_and_group(tmp_path: Path) -> None:
-    db = str(tmp_path / "d.db")
+def test_articles_jsonl_has_story_and_group(new_db: NewDb) -> None:
+    db = new_db("d")
     run("--db", db, "import", str(FIX / "week.jsonl"), "--sources", str(FIX / "sources.toml"))
     out = run("--db", db, "articles", "--week", "2025-W14", "--format", "jsonl")
     assert out.returncode == 0, out.stderr
@@ -81,27 +89,27 @@ def test_articles_jsonl_has_story_and_group(tmp_path: Path) -> None:
     }
 
 
-def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
-    result = run("--db", str(tmp_path / "e.db"), "import", str(tmp_path / "nope.jsonl"))
+def test_missing_file_is_one_clear_line(new_db: NewDb) -> None:
+    result = run("--db", new_db("e"), "import", str(FIX / "nope.jsonl"))
     assert result.returncode == 1
     assert "no such file" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_bad_week_is_one_clear_line(tmp_path: Path) -> None:
-    result = run("--db", str(tmp_path / "f.db"), "stories", "--week", "2025-W99")
+def test_bad_week_is_one_clear_line(new_db: NewDb) -> None:
+    result = run("--db", new_db("f"), "stories", "--week", "2025-W99")
     assert result.returncode == 1 and "no such ISO week" in result.stderr
     assert "2025 has 52 ISO weeks" in result.stderr
 
 
-def test_usage_errors_are_one_message_not_a_traceback(tmp_path: Path) -> None:
-    result = run("--db", str(tmp_path / "g.db"), "brief", "--no-such-option")
+def test_usage_errors_are_one_message_not_a_traceback(new_db: NewDb) -> None:
+    result = run("--db", new_db("g"), "brief", "--no-such-option")
     assert result.returncode == 2
     assert "No such option" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_stories_lists_stories_and_storylines(tmp_path: Path) -> None:
-    db = str(tmp_path / "h.db")
+def test_stories_lists_stories_and_storylines(new_db: NewDb) -> None:
+    db = new_db("h")
     run("--db", db, "import", str(FIX / "week.jsonl"), "--sources", str(FIX / "sources.toml"))
     out = run("--db", db, "stories", "--week", "2025-W14", "--format", "json")
     assert out.returncode == 0, out.stderr

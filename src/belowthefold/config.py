@@ -16,6 +16,16 @@ from belowthefold.errors import ConfigError
 T = TypeVar("T")
 
 
+# A --db value: a SQLite file, or a PostgreSQL URL kept as text (a Path would fold its `//`).
+DbTarget = Path | str
+
+
+def db_target(text: str | Path) -> DbTarget:
+    """A URL (`postgresql://...`) stays text; anything else is a SQLite file's path."""
+    value = str(text)
+    return value if value.startswith(("postgresql://", "postgres://")) else Path(value)
+
+
 def default_db_path() -> Path:
     """Per-user default database: $XDG_DATA_HOME/belowthefold/belowthefold.db."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -217,7 +227,7 @@ class FetchOptions:
 class Settings:
     """Everything loaded once at start-up."""
 
-    db: Path = field(default_factory=default_db_path)
+    db: DbTarget = field(default_factory=default_db_path)
     imports: ImportOptions = field(default_factory=ImportOptions)
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
     dedup: DedupOptions = field(default_factory=DedupOptions)
@@ -301,7 +311,7 @@ def _layers(config_file: Path | None, env: dict[str, str]) -> tuple[dict[str, An
 
 
 def describe_settings(
-    config_file: Path | None = None, env: dict[str, str] | None = None, db: Path | None = None
+    config_file: Path | None = None, env: dict[str, str] | None = None, db: DbTarget | None = None
 ) -> list[tuple[str, Any, str]]:
     """(setting, effective value, where it came from) for every setting, in section order."""
     env = dict(os.environ) if env is None else env
@@ -321,7 +331,7 @@ def describe_settings(
 
 
 def load_settings(
-    config_file: Path | None = None, env: dict[str, str] | None = None, db: Path | None = None
+    config_file: Path | None = None, env: dict[str, str] | None = None, db: DbTarget | None = None
 ) -> Settings:
     """Settings from defaults < settings file < BELOWTHEFOLD_SECTION__KEY env < --db."""
     env = dict(os.environ) if env is None else env
@@ -335,9 +345,11 @@ def load_settings(
     unknown = set(data) - set(_SECTIONS) - {"db"}
     if unknown:
         raise ConfigError(f"unknown section(s) in settings: {', '.join(sorted(unknown))}")
-    chosen = db or (Path(env["BELOWTHEFOLD_DB"]) if env.get("BELOWTHEFOLD_DB") else None)
+    chosen = db_target(db) if db else None
+    if chosen is None and env.get("BELOWTHEFOLD_DB"):
+        chosen = db_target(env["BELOWTHEFOLD_DB"])
     if chosen is None and "db" in data:
-        chosen = Path(str(data["db"]))
+        chosen = db_target(str(data["db"]))
     if chosen is not None:
         settings = replace(settings, db=chosen)
     return settings

@@ -80,8 +80,12 @@ TableFormatOpt = Annotated[
 BriefFormatOpt = Annotated[BriefFormat, typer.Option("--format", "-f", help="Output format.")]
 
 DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Database file (env BELOWTHEFOLD_DB; default in ~/.local/share)."),
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database file, or a postgresql://user@host/dbname URL "
+        "(env BELOWTHEFOLD_DB; default a file in ~/.local/share).",
+    ),
 ]
 
 

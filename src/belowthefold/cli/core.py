@@ -508,5 +508,5 @@ def demo(
         webbrowser.open(output.resolve().as_uri())
 
 
-def pipeline_store(path: Path) -> Store:
+def pipeline_store(path: Path | str) -> Store:
     return Store(path)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from belowthefold.cli.app import CommandFailed, app, get
+from belowthefold.store.pg import redact
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -67,7 +68,7 @@ def serve(
             f"[yellow]warning:[/yellow] listening on {host}: anyone who can reach it can read the data"
         )
     c.err.print(
-        f"serving {c.settings.db} on http://{host}:{port}/ "
+        f"serving {redact(str(c.settings.db))} on http://{host}:{port}/ "
         f"({'admin' if admin_token else 'read-only'}); Ctrl-C stops"
     )
     level = "debug" if verbose else "warning" if quiet else "info"
