@@ -23,6 +23,8 @@ from belowthefold.models import Article, Assignment, PlacedArticle, PressurePoin
 from belowthefold.rank.model import fit_coverage_model
 from belowthefold.store import Store
 
+pytestmark = pytest.mark.both_backends
+
 GOLD = Path(__file__).parent / "fixtures" / "gold" / "missed-2025-W23"
 WEEK = pipeline.parse_window("2025-W23")
 NOW = datetime(2025, 6, 9, 6, 0, tzinfo=UTC)
@@ -30,8 +32,8 @@ DAYS = [WEEK.start - timedelta(days=28) + timedelta(days=i) for i in range(35)]
 
 
 @pytest.fixture
-def built(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
-    settings = Settings(db=tmp_path / "w23.db")
+def built(db_target: Path | str) -> Iterator[tuple[Store, Settings]]:
+    settings = Settings(db=db_target)
     settings = replace(settings, cluster=replace(settings.cluster, representation="tfidf"))
     with Store(settings.db) as store:
         pipeline.import_paths(

@@ -9,6 +9,7 @@ pass over the same articles, and check the cases where the state must not be use
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,8 @@ from belowthefold.config import Settings
 from belowthefold.models import Article
 from belowthefold.sources import SourceIndex
 from belowthefold.store import Store
+
+pytestmark = pytest.mark.both_backends
 
 START = datetime(2025, 4, 1, tzinfo=UTC)
 
@@ -69,17 +72,17 @@ def _clustering(store: Store) -> tuple[list[tuple[object, ...]], ...]:
 
 
 def test_increments_from_the_kept_state_equal_a_single_pass(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    new_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     articles = _articles(
         1500
     )  # ~26 days: longer than the storyline window, so warming would lose state
     parts = [articles[:600], articles[600:1100], articles[1100:1101], articles[1101:]]
-    with Store(tmp_path / "single.db") as single:
+    with Store(new_db("single")) as single:
         _import(single, articles)
         pipeline.update_stories(single, _settings(single.path))
         expected = _clustering(single)
-    with Store(tmp_path / "steps.db") as steps:
+    with Store(new_db("steps")) as steps:
         settings = _settings(steps.path)
         for i, part in enumerate(parts):
             _import(steps, part)
@@ -98,9 +101,9 @@ def _refuse(*_: object) -> list[object]:
 
 
 def test_a_backfill_or_a_changed_archive_warms_from_the_store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    new_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with Store(tmp_path / "a.db") as store:
+    with Store(new_db("a")) as store:
         settings = _settings(store.path)
         _import(store, _articles(400))
         pipeline.update_stories(store, settings)

@@ -15,6 +15,8 @@ from belowthefold.config import ImportOptions
 from belowthefold.store import Store
 from belowthefold.store.search import MARK_END, MARK_START, SearchFilter
 
+pytestmark = pytest.mark.both_backends
+
 RECORDS = [
     (
         "ja",

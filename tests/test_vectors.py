@@ -7,12 +7,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from belowthefold import pipeline
 from belowthefold.config import ClusterOptions, ImportOptions, Settings
 from belowthefold.store import Store
 from belowthefold.stories import StoryClusterer
 from belowthefold.stories.dense import DenseIndex
+
+pytestmark = pytest.mark.both_backends
 
 ROWS = [
     ("North Korea launches its first 5,000-ton destroyer", "en", "2025-04-25T09:00:00Z"),
