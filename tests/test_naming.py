@@ -73,12 +73,25 @@ def test_packaging_headlines_never_name_a_group_that_has_a_report() -> None:
         "Can Vietnam golf its way out of new Trump tariffs?",
         "Anthony Zurcher: What will decide the US election",
         "Why Kamala Harris lost: a flawed candidate or doomed campaign",
+        # Clips, live pages and explainers that named a real week's storyline (front pages).
+        "Timelapse captures intensity of roaring fire in Palisades",
+        "Watch moment Trump ambushes Ramaphosa with video",
+        "Moment Xi, Putin and Kim pose with world leaders at China's military parade",
+        "Ros Atkins on...the Washington DC plane crash",
+        "Football latest: Man Utd's 'worst team in history?' and Tottenham lose again",
+        "Premier League news conferences: West Ham boss Potter speaking shortly",
+        "Wimbledon 2025 - follow all the action with our live text",
+        "The Impeachment of South Korea's President, Explained",
     ):
         assert is_packaging(title), title
     for title in (
         "Pope Francis dies aged 88",
         "Donald Trump sweeps to victory in historic comeback",
         "US pauses intelligence sharing with Ukraine",
+        "Moment of truth for Congress as shutdown deadline nears",
+        "Watchdog fines bank over failures",
+        "Trump holds news conference with Netanyahu",
+        "Hollywood Hills evacuated as LA fire spreads",
     ):
         assert not is_packaging(title), title
     b = Builder()
@@ -87,6 +100,20 @@ def test_packaging_headlines_never_name_a_group_that_has_a_report() -> None:
     ):
         b.add(t, 0, "BBC News", "mainstream", "s1", "L", hour=8 + i)
     assert storyline_name(b.articles) == "Trump unveils tariffs"
+    clips = Builder()  # 2025-W02: the fires' biggest story by variants was a clip
+    for i, t in enumerate(
+        [
+            "Timelapse captures intensity of roaring fire in Palisades",
+            "Timelapse shows rapid spread of Palisades wildfire",
+            "Watch: Moment house collapses as LA wildfires rage on",
+        ]
+    ):
+        clips.add(t, 0, "BBC News", "mainstream", "s1", "L", hour=8 + i)
+    for i, t in enumerate(
+        ["Hollywood Hills evacuated as LA fire spreads", "Hollywood Hills blaze"]
+    ):
+        clips.add(t, 1, "BBC News", "mainstream", "s2", "L", hour=8 + i)
+    assert storyline_name(clips.articles) == "Hollywood Hills evacuated as LA fire spreads"
     only = Builder()
     only.add("Watch: Trump unveils tariffs", 0, "BBC News", "mainstream", "s1", "L")
     assert storyline_name(only.articles) == "Watch: Trump unveils tariffs"

@@ -20,19 +20,27 @@ _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 # Headlines that package a story rather than report it: clips, galleries, live pages, quizzes,
 # guides and questions ("Watch: Key moments in Trump's tariffs announcement", "A simple guide to
 # Canada's federal election", "Can Vietnam golf its way out of new Trump tariffs?"). They name a
-# group only when it has no report.
+# group only when it has no report. BBC clips also open without a colon ("Watch moment Trump
+# ambushes Ramaphosa", "Timelapse captures intensity of roaring fire in Palisades", "Moment Xi,
+# Putin and Kim pose", "Ros Atkins on...the Washington DC plane crash").
 _PACKAGING_START = re.compile(
-    r"^\s*(?:(?:watch|video|listen|live|in pictures|pictures|in photos|explainer|analysis|"
+    r"^\s*(?:(?:video|listen|live|in pictures|pictures|in photos|explainer|analysis|"
     r"opinion|quiz|weekly quiz|timeline)\b\s*[:\-–—|]"
     r"|(?:a simple guide|a quick guide|see the|the full list|everything you need to know|"
-    r"what we know|key moments|why|how|what|who|when|where)\b"
+    r"what we know|key moments|why|how|what|who|when|where|watch|timelapse|visual guide|"
+    r"ros atkins on|moment(?! of\b))\b"
     r")",
     re.IGNORECASE,
 )
 # A columnist's byline ("Anthony Zurcher: What will decide the US election") counts as packaging.
 _BYLINE = re.compile(r"^\s*[A-Z][a-z'’-]+ [A-Z][a-z'’-]+:\s")
+# Live pages ("Football latest: ...", "Premier League news conferences: ...", "... follow all the
+# action with our live text") and explainers ("The Impeachment of South Korea's President,
+# Explained") anywhere in the title.
 _PACKAGING_ANYWHERE = re.compile(
-    r"\b(?:at a glance|a visual guide|in pictures|in maps|in charts|in \d+ seconds)\b|\?\s*$",
+    r"\b(?:at a glance|a visual guide|in pictures|in maps|in charts|in \d+ seconds|live text|"
+    r"live updates|radio (?:&|and) text|text updates|follow all the action)\b"
+    r"|\b(?:latest|news conferences)\s*:|,\s*explained\s*$|\?\s*$",
     re.IGNORECASE,
 )
 
