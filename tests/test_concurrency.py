@@ -1,5 +1,5 @@
 """Several processes on one database, and processes killed with -9: nothing counted twice, no
-run left 'running' forever. Real processes, a real SQLite file."""
+run left 'running' forever. Real processes, a real SQLite file or PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import os
 import pickle
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,8 +26,10 @@ from belowthefold.store.checkpoint import FORMAT, dump_state, fingerprint, load_
 from belowthefold.store.claims import ClaimOptions
 from cli_support import run_cli
 
+pytestmark = pytest.mark.both_backends
 
-def _holder(db: Path, seconds: float) -> subprocess.Popen[str]:
+
+def _holder(db: Path | str, seconds: float) -> subprocess.Popen[str]:
     """A process that takes the cluster claim, says so, and holds it for `seconds`."""
     code = textwrap.dedent(f"""
         import sys, time
@@ -41,10 +43,10 @@ def _holder(db: Path, seconds: float) -> subprocess.Popen[str]:
     return proc
 
 
-def test_a_second_clusterer_waits_for_the_claim_and_names_its_holder(db_path: Path) -> None:
-    Store(db_path).close()
-    proc = _holder(db_path, 1.5)
-    with Store(db_path) as store:
+def test_a_second_clusterer_waits_for_the_claim_and_names_its_holder(db_target: Path | str) -> None:
+    Store(db_target).close()
+    proc = _holder(db_target, 1.5)
+    with Store(db_target) as store:
         with (
             pytest.raises(StoreError, match=f"pid {proc.pid}"),
             store.claims.hold("cluster", ClaimOptions(wait_s=0.3)),
@@ -61,12 +63,12 @@ def test_a_second_clusterer_waits_for_the_claim_and_names_its_holder(db_path: Pa
     assert proc.returncode == 0  # the holder ran its block to the end: nothing was stolen
 
 
-def test_a_claim_left_by_a_killed_process_is_free(db_path: Path) -> None:
-    Store(db_path).close()
-    proc = _holder(db_path, 60)
+def test_a_claim_left_by_a_killed_process_is_free(db_target: Path | str) -> None:
+    Store(db_target).close()
+    proc = _holder(db_target, 60)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate()
-    with Store(db_path) as store:
+    with Store(db_target) as store:
         assert store.claims.holder("cluster") is not None  # the row survived kill -9
         with store.claims.hold("cluster", ClaimOptions(wait_s=0.5)):
             assert f"pid {os.getpid()}" in (store.claims.holder("cluster") or "")
@@ -86,8 +88,10 @@ def test_story_counts_stay_derived_when_an_article_is_assigned_twice(store: Stor
 
 
 @pytest.mark.slow
-def test_two_stories_processes_at_once_assign_every_article_once(tmp_path: Path) -> None:
-    db = tmp_path / "c.db"
+def test_two_stories_processes_at_once_assign_every_article_once(
+    tmp_path: Path, new_db: Callable[[str], str]
+) -> None:
+    db = new_db("c")
     path = tmp_path / "many.jsonl"
     start = datetime(2025, 4, 1, tzinfo=UTC)
     with path.open("w", encoding="utf-8") as fh:
@@ -110,17 +114,17 @@ def test_two_stories_processes_at_once_assign_every_article_once(tmp_path: Path)
     assert (total, assigned, empty) == (4000, 4000, 0)
 
 
-def test_a_run_killed_with_9_is_marked_interrupted_on_the_next_start(db_path: Path) -> None:
-    Store(db_path).close()
+def test_a_run_killed_with_9_is_marked_interrupted_on_the_next_start(db_target: Path | str) -> None:
+    Store(db_target).close()
     code = textwrap.dedent(f"""
         import os, signal
         from belowthefold.store import Store
-        s = Store({str(db_path)!r})
+        s = Store({str(db_target)!r})
         s.runs.begin("import", "killed mid-run")
         os.kill(os.getpid(), signal.SIGKILL)
     """)
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == -9
-    with Store(db_path) as store:
+    with Store(db_target) as store:
         store.runs.begin("import", "the next one")
         rows = store.conn.execute("SELECT detail, status FROM runs ORDER BY id").fetchall()
     assert [tuple(r) for r in rows] == [
@@ -145,7 +149,7 @@ def _topical_articles(path: Path, n: int) -> None:
             )
 
 
-def _clustering(db: Path) -> tuple[list[tuple[str, ...]], ...]:
+def _clustering(db: Path | str) -> tuple[list[tuple[str, ...]], ...]:
     with Store(db) as store:
         return tuple(
             [tuple(r) for r in store.conn.execute(sql).fetchall()]
@@ -159,7 +163,9 @@ def _clustering(db: Path) -> tuple[list[tuple[str, ...]], ...]:
 
 
 @pytest.mark.slow
-def test_kill_9_mid_clustering_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
+def test_kill_9_mid_clustering_then_rerun_equals_a_clean_run(
+    tmp_path: Path, new_db: Callable[[str], str]
+) -> None:
     n = 3000
     data = tmp_path / "topical.jsonl"
     _topical_articles(data, n)
@@ -169,7 +175,7 @@ def test_kill_9_mid_clustering_then_rerun_equals_a_clean_run(tmp_path: Path) -> 
         "BELOWTHEFOLD_IMPORTS__BATCH_SIZE": "100",
         "BELOWTHEFOLD_CLUSTER__REPRESENTATION": "tfidf",
     }
-    dbs = {name: tmp_path / f"{name}.db" for name in ("clean", "killed")}
+    dbs = {name: new_db(name) for name in ("clean", "killed")}
     for db in dbs.values():
         imported = run_cli("--db", str(db), "import", str(data), "--no-stories", env=env)
         assert imported.returncode == 0, imported.stderr
@@ -183,10 +189,8 @@ def test_kill_9_mid_clustering_then_rerun_equals_a_clean_run(tmp_path: Path) -> 
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.02)
-            with contextlib.suppress(sqlite3.Error):
-                conn = sqlite3.connect(dbs["killed"], timeout=0.1)
-                done = conn.execute("SELECT COUNT(*) FROM assignments").fetchone()[0]
-                conn.close()
+            with contextlib.suppress(StoreError), Store(dbs["killed"], 0.1) as watch:
+                done = watch.conn.execute("SELECT COUNT(*) FROM assignments").fetchone()[0]
                 if done >= share * n:
                     break
         os.kill(proc.pid, signal.SIGKILL)

@@ -42,3 +42,29 @@ def test_a_full_disk_is_a_store_error_and_the_batch_is_rolled_back(tmp_path: Pat
         with pytest.raises(StoreError, match="full"):
             store.sources.replace_all(many)
         assert [s.name for s in store.sources.all()] == ["kept"]  # the open batch only is lost
+
+
+def test_a_postgresql_server_that_does_not_answer_is_one_store_error() -> None:
+    with pytest.raises(StoreError, match="cannot open database") as info:
+        Store("postgresql://someone:s3cret@127.0.0.1:1/none?connect_timeout=2")
+    assert "s3cret" not in str(info.value)  # the URL is named without its password
+
+
+def test_a_postgresql_writer_waits_for_another_then_a_store_error(pg_server: str) -> None:
+    """The writers' advisory lock (store/pg.py) times out as SQLite's busy timeout does."""
+    import psycopg
+
+    from belowthefold.store.pg import WRITER_LOCK
+    from pg_support import fresh_schema
+
+    with fresh_schema(pg_server) as url:
+        Store(url).close()
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute("BEGIN")
+            other.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+            with Store(url, busy_timeout_s=0.05) as store:
+                assert store.sources.all() == []  # reading still works
+                with pytest.raises(StoreError, match="lock timeout"):
+                    store.runs.begin("import", "x")
+                assert store.runs.recent() == []  # nothing half-written
+            other.execute("ROLLBACK")

@@ -79,7 +79,7 @@ class Store:
         if url is None:
             self.conn = connect(self.path, busy_timeout_s)
         else:
-            self.conn = PgConnection(url, redact(url))
+            self.conn = PgConnection(url, redact(url), busy_timeout_s)
         try:
             self.migrate()
         except BaseException:
@@ -138,13 +138,16 @@ class Store:
         """PostgreSQL's twin of `migrate`: each newer entry of PG_MIGRATIONS in one transaction
         (the writers' lock held, so two processes opening a new database migrate it once)."""
         latest = max(v for v, _, _ in PG_MIGRATIONS)
+        current = self._pg_version()
+        if current > latest:
+            raise StoreError(
+                f"database {self.conn.where} has schema {current}, newer than this "
+                f"belowthefold ({latest})"
+            )
+        if current == latest:  # opening an up-to-date database never waits for a writer
+            return
         with transaction(self.conn):
             current = self._pg_version()
-            if current > latest:
-                raise StoreError(
-                    f"database {self.conn.where} has schema {current}, newer than this "
-                    f"belowthefold ({latest})"
-                )
             for version, _name, statements in sorted(PG_MIGRATIONS):
                 if version <= current:
                     continue

@@ -99,13 +99,22 @@ class PgConnection:
 
     dialect = "postgresql"
 
-    def __init__(self, url: str, where: str) -> None:
-        import psycopg
+    def __init__(self, url: str, where: str, busy_timeout_s: float = 30.0) -> None:
+        """`busy_timeout_s`: how long a writer waits for another one (SQLite's busy timeout:
+        PostgreSQL's lock_timeout), then StoreError."""
+        try:
+            import psycopg
+        except ImportError as exc:
+            raise StoreError(
+                f"cannot open database {where}: PostgreSQL needs psycopg "
+                "(pip install 'belowthefold[postgresql]')"
+            ) from exc
 
         self.where = where
         self._sql: dict[tuple[str, bool], str] = {}  # SQLite text -> PostgreSQL text
         try:
             self._conn = psycopg.connect(url, autocommit=True, row_factory=_RowClasses())
+            self._conn.execute(f"SET lock_timeout = {max(1, int(busy_timeout_s * 1000))}")
         except psycopg.Error as exc:
             raise StoreError(f"cannot open database {where}: {exc}") from exc
 
@@ -128,7 +137,7 @@ class PgConnection:
         try:
             cur = self._conn.execute(text, tuple(parameters))
             if text == "BEGIN":
-                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+                self._lock_writers()
             lastrowid = None
             if text.endswith(" RETURNING id"):
                 row = cur.fetchone()
@@ -136,6 +145,17 @@ class PgConnection:
         except psycopg.Error as exc:
             raise StoreError(f"database {self.where}: {exc}") from exc
         return PgCursor(cur, self.where, lastrowid)
+
+    def _lock_writers(self) -> None:
+        """The writers' lock, right after BEGIN; not had in time, no transaction is left open
+        (a failed BEGIN IMMEDIATE leaves none either)."""
+        import psycopg
+
+        try:
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+        except psycopg.Error:
+            self._conn.execute("ROLLBACK")
+            raise
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> PgCursor:
         import psycopg
