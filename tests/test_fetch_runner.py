@@ -6,12 +6,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from belowthefold import pipeline
 from belowthefold.config import FetchOptions
 from belowthefold.fetch import Fetcher
 from belowthefold.models import Source
 from belowthefold.store import Store
 from fetchserver import FAST, file_route, send, serve
+
+pytestmark = pytest.mark.both_backends
 
 FIX = Path(__file__).parent / "fixtures" / "feeds"
 

@@ -25,6 +25,8 @@ from belowthefold.store.core import _statements
 from belowthefold.store.migrations import MIGRATIONS
 from cli_support import run_cli
 
+pytestmark = pytest.mark.both_backends
+
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 GOOD = '{"title": "good %d", "published": "2025-04-01T00:00:00Z"}\n'
 
@@ -42,8 +44,10 @@ def test_every_hostile_fixture_line_gets_the_outcome_it_names() -> None:
             assert item.line == n and want.removeprefix("bad: ") in item.message, (n, item)
 
 
-def test_one_hostile_record_never_loses_its_batch_or_the_rest_of_the_file(store: Store) -> None:
-    path = Path(store.path).parent / "mixed.jsonl"
+def test_one_hostile_record_never_loses_its_batch_or_the_rest_of_the_file(
+    store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "mixed.jsonl"
     hostile = [
         '{"title": "deep", "published": "2025-04-01", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
         '{"title": "big", "published": "2025-04-01", "n": ' + "9" * 5000 + "}",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
 from belowthefold import pipeline
@@ -15,6 +16,8 @@ from belowthefold.sources import parse_sources
 from belowthefold.store import Store
 from belowthefold.web import create_app
 from web_support import build_db, fixed_clock
+
+pytestmark = pytest.mark.both_backends
 
 TOKEN = "s3cret-token-for-tests"
 KNOWN = Source(

@@ -17,6 +17,8 @@ from belowthefold.store import Store
 from cli_support import REPO, SHARED
 from cli_support import run_cli as run
 
+pytestmark = pytest.mark.both_backends
+
 FIX = Path(__file__).parent / "fixtures" / "sources_rules"
 EXAMPLE = REPO / "examples" / "gdelt-week.sources.toml"
 GDELT = SHARED / "data" / "gdelt-artlist-2025-04-21"
