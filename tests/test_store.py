@@ -206,3 +206,31 @@ def test_storyline_recount_since_a_time_leaves_older_storylines_alone(store: Sto
     assert counts() == {"sl-n": 1, "sl-o": 0}
     store.stories.refresh_storyline_counts()
     assert counts() == {"sl-n": 1, "sl-o": 1}
+
+
+def test_search_needs_every_word_ranks_titles_first_and_counts_as_it_lists(store: Store) -> None:
+    """The same matches on both backends (FTS5, or tsvector with GIN): every word required,
+    accents folded, operators in input are words, a title match above a text-only one."""
+    from belowthefold.store.search import SearchFilter
+
+    when = datetime(2025, 4, 2, 9, tzinfo=UTC)
+    rows = [
+        Article("t1", "Ferry strike halts the harbour", when, text="Unions met.", outlet="Courier"),
+        Article("t2", "Harbour news", when, text="A ferry strike began at dawn.", outlet="Wire"),
+        Article("t3", "Ferry timetable", when, text="No strike today.", outlet="Courier"),
+        Article("t4", "Café owners protest", when, text="Rents rose.", outlet="courier"),
+    ]
+    store.articles.insert_batch(rows, SourceIndex.build([]).resolve, 0)
+    hits = store.search.search("ferry strike")
+    assert [h.article_id for h in hits][:1] == ["t1"] and {h.article_id for h in hits} == {
+        "t1",
+        "t2",
+        "t3",
+    }
+    assert store.search.count("ferry strike") == 3
+    assert [h.article_id for h in store.search.search("cafe")] == ["t4"]  # diacritics folded
+    assert store.search.search('ferry" OR "x') == []  # every word, operators included, required
+    only = SearchFilter(outlet="COURIER")  # outlet or source, any case
+    assert {h.article_id for h in store.search.search("ferry", where=only)} == {"t1", "t3"}
+    assert store.search.count("ferry", only) == 2
+    assert any(part for part, marked in hits[0].snippet if marked)  # the words highlighted

@@ -203,10 +203,12 @@ class SearchRepo:
         self, user_query: str, cond: str, params: list[str], bounds: tuple[int, int]
     ) -> list[SearchHit]:
         """PostgreSQL: the tsvector index (GIN), titles weighted 8:1 over text as FTS5's BM25
-        weights are, best first, then the newest; CJK terms as substrings, as on SQLite."""
+        weights are, best first, then the newest; CJK terms as substrings, as on SQLite. The
+        snippet is from the title when it has every word (FTS5 picks the best column too)."""
         rows = self.conn.execute(
             "SELECT a.id, a.title, a.url, a.outlet, a.grp, a.published, s.story_id, "
-            "ts_headline('simple', CASE WHEN a.text = '' THEN a.title ELSE a.text END, q.q, ?) "
+            "ts_headline('simple', CASE WHEN a.text = '' OR "
+            "to_tsvector('simple', btf_fold(a.title)) @@ q.q THEN a.title ELSE a.text END, q.q, ?) "
             f"AS snip FROM (SELECT {_PG_QUERY} AS q) q "
             "JOIN articles_fts f ON f.doc @@ q.q JOIN articles a ON a.id = f.article_id "
             f"LEFT JOIN assignments s ON s.article_id = a.id WHERE 1{cond} "
