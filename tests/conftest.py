@@ -67,14 +67,19 @@ def db_target(backend: str, db_path: Path, request: pytest.FixtureRequest) -> It
 def new_db(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Callable[[str], str]]:
-    """Makes databases of the test's backend by name (a file, or a schema of its own), as
-    --db text; the schemas are dropped after the test."""
+    """Databases of the test's backend by name (a file, or a schema of its own), as --db text:
+    the same name gives the same database; the schemas are dropped after the test."""
+    made: dict[str, str] = {}
     with ExitStack() as stack:
 
         def make(name: str) -> str:
-            if backend == "sqlite":
-                return str(tmp_path / f"{name}.db")
-            return stack.enter_context(fresh_schema(request.getfixturevalue("pg_server")))
+            if name not in made:
+                made[name] = (
+                    str(tmp_path / f"{name}.db")
+                    if backend == "sqlite"
+                    else stack.enter_context(fresh_schema(request.getfixturevalue("pg_server")))
+                )
+            return made[name]
 
         yield make
 

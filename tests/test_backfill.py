@@ -1,4 +1,5 @@
-"""`backfill` on a real Dask LocalCluster gives what `import` + `stories` give, on a real SQLite file.
+"""`backfill` on a real Dask LocalCluster gives what `import` + `stories` give, on a real SQLite
+file and on PostgreSQL.
 
 The workers parse, identify languages and encode; only the client writes. So the articles, the
 error rows and the story partition must be exactly the single-process import's.
@@ -6,7 +7,7 @@ error rows and the story partition must be exactly the single-process import's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ distributed = pytest.importorskip(
 from belowthefold.backfill import BackfillOptions, backfill_paths  # noqa: E402
 from belowthefold.stories.represent import vector_name  # noqa: E402
 
+pytestmark = pytest.mark.both_backends
+NewDb = Callable[[str], str]
 FIX = Path(__file__).parent / "fixtures" / "backfill"
 FILES = [FIX / "quake.jsonl", FIX / "tariffs.csv", FIX / "bad_header.csv"]
 SETTINGS = Settings()
@@ -39,19 +42,19 @@ def scheduler() -> Iterator[str]:
         yield cluster.scheduler_address
 
 
-def _backfill(db: Path, scheduler: str) -> tuple[ImportSummary, int]:
+def _backfill(db: str, scheduler: str) -> tuple[ImportSummary, int]:
     with Store(db) as store:
         summary = backfill_paths(store, FILES, SETTINGS, BackfillOptions(scheduler=scheduler))
         return summary, pipeline.update_stories(store, SETTINGS)
 
 
-def _import(db: Path) -> tuple[ImportSummary, int]:
+def _import(db: str) -> tuple[ImportSummary, int]:
     with Store(db) as store:
         summary = pipeline.import_paths(store, FILES, SETTINGS.imports)
         return summary, pipeline.update_stories(store, SETTINGS)
 
 
-def _state(db: Path) -> dict[str, Any]:
+def _state(db: str) -> dict[str, Any]:
     """Everything that must agree: articles as stored, errors, and the partition into stories."""
     with Store(db) as store:
         lo, _ = pipeline.window_bounds(pipeline.parse_window(start="2025-01-01", end="2025-01-01"))
@@ -70,9 +73,9 @@ def _state(db: Path) -> dict[str, Any]:
         }
 
 
-def test_backfill_equals_import(tmp_path: Path, scheduler: str) -> None:
-    imported, clustered = _import(tmp_path / "import.db")
-    backfilled, bf_clustered = _backfill(tmp_path / "backfill.db", scheduler)
+def test_backfill_equals_import(new_db: NewDb, scheduler: str) -> None:
+    imported, clustered = _import(new_db("import"))
+    backfilled, bf_clustered = _backfill(new_db("backfill"), scheduler)
     assert (backfilled.read, backfilled.inserted, backfilled.unchanged, backfilled.skipped) == (
         imported.read,
         imported.inserted,
@@ -80,7 +83,7 @@ def test_backfill_equals_import(tmp_path: Path, scheduler: str) -> None:
         imported.skipped,
     )
     assert bf_clustered == clustered == imported.inserted == 12
-    single, parallel = _state(tmp_path / "import.db"), _state(tmp_path / "backfill.db")
+    single, parallel = _state(new_db("import")), _state(new_db("backfill"))
     assert parallel["articles"] == single["articles"]
     assert parallel["errors"] == single["errors"]
     assert parallel["stories"] == single["stories"]
@@ -90,9 +93,9 @@ def test_backfill_equals_import(tmp_path: Path, scheduler: str) -> None:
 
 
 def test_backfill_reports_broken_lines_and_files_as_import_does(
-    tmp_path: Path, scheduler: str
+    new_db: NewDb, scheduler: str
 ) -> None:
-    summary, _ = _backfill(tmp_path / "b.db", scheduler)
+    summary, _ = _backfill(new_db("b"), scheduler)
     where = {e.where(): e.message for e in summary.errors}
     assert where[f"{FIX / 'quake.jsonl'}:4"].startswith("broken JSON")
     assert where[f"{FIX / 'tariffs.csv'}:5"].startswith("impossible date")
@@ -100,8 +103,8 @@ def test_backfill_reports_broken_lines_and_files_as_import_does(
     assert summary.skipped == 3
 
 
-def test_backfill_rerun_is_idempotent(tmp_path: Path, scheduler: str) -> None:
-    db = tmp_path / "r.db"
+def test_backfill_rerun_is_idempotent(new_db: NewDb, scheduler: str) -> None:
+    db = new_db("r")
     _backfill(db, scheduler)
     before = _state(db)
     again, clustered = _backfill(db, scheduler)
@@ -114,8 +117,8 @@ def test_backfill_rerun_is_idempotent(tmp_path: Path, scheduler: str) -> None:
     assert _state(db)["articles"] == before["articles"]
 
 
-def test_cli_backfill_exits_partial_with_file_and_line(tmp_path: Path, scheduler: str) -> None:
-    db = str(tmp_path / "c.db")
+def test_cli_backfill_exits_partial_with_file_and_line(new_db: NewDb, scheduler: str) -> None:
+    db = str(new_db("c"))
     result = run_cli("--db", db, "backfill", *map(str, FILES), "--scheduler", scheduler)
     assert result.returncode == 3, result.stderr  # as `import`: some imported, some skipped
     assert "imported 12 new, 1 already stored, 3 skipped, 12 clustered" in result.stdout

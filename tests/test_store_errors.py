@@ -61,10 +61,27 @@ def test_a_postgresql_writer_waits_for_another_then_a_store_error(pg_server: str
         Store(url).close()
         with psycopg.connect(url, autocommit=True) as other:
             other.execute("BEGIN")
-            other.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+            other.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (WRITER_LOCK,)
+            )
             with Store(url, busy_timeout_s=0.05) as store:
                 assert store.sources.all() == []  # reading still works
                 with pytest.raises(StoreError, match="lock timeout"):
                     store.runs.begin("import", "x")
                 assert store.runs.recent() == []  # nothing half-written
             other.execute("ROLLBACK")
+
+
+def test_postgresql_stores_in_two_schemas_never_wait_for_each_other(pg_server: str) -> None:
+    """Advisory locks are per database: the writers' lock is taken per schema (per store)."""
+    from pg_support import fresh_schema
+
+    with (
+        fresh_schema(pg_server) as one,
+        fresh_schema(pg_server) as two,
+        Store(one) as a,
+        Store(two, busy_timeout_s=0.05) as b,
+    ):
+        a.conn.execute("BEGIN IMMEDIATE")
+        b.runs.begin("import", "another archive")  # not blocked by a's open write
+        a.conn.execute("ROLLBACK")

@@ -16,7 +16,9 @@ from typing import Any
 from belowthefold.errors import StoreError
 from belowthefold.store.pg_sql import to_postgres
 
-# The advisory lock every write transaction takes (an arbitrary constant: "btf" in ASCII).
+# The advisory lock every write transaction takes: this constant ("btf" in ASCII) and the
+# schema's name, since advisory locks are per database and each schema is a store of its own
+# (the tests make one per test; a deployment may keep several archives in one database).
 WRITER_LOCK = 0x627466
 
 
@@ -147,12 +149,14 @@ class PgConnection:
         return PgCursor(cur, self.where, lastrowid)
 
     def _lock_writers(self) -> None:
-        """The writers' lock, right after BEGIN; not had in time, no transaction is left open
-        (a failed BEGIN IMMEDIATE leaves none either)."""
+        """The writers' lock of this schema, right after BEGIN; not had in time, no transaction
+        is left open (a failed BEGIN IMMEDIATE leaves none either)."""
         import psycopg
 
         try:
-            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+            self._conn.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (WRITER_LOCK,)
+            )
         except psycopg.Error:
             self._conn.execute("ROLLBACK")
             raise
