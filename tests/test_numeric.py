@@ -7,17 +7,21 @@ difference in a similarity or a knot could move a story across a bar, so the com
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from belowthefold.rank.numeric import ENGLISH_STOP_WORDS, TOKEN, Tfidf, isotonic_knots
+from belowthefold.rank.numeric import ENGLISH_STOP_WORDS, TOKEN, Tfidf, isotonic_knots, pava
 
 sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
 sklearn_isotonic = pytest.importorskip("sklearn.isotonic")
 GOLD = Path(__file__).parent / "fixtures" / "gold" / "missed-2025-W23.jsonl"
+SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
 def _records() -> list[dict[str, str]]:
@@ -69,3 +73,25 @@ def test_isotonic_knots_equal_scikit_learns_bit_for_bit() -> None:
         kx, ky = isotonic_knots(x, y)
         assert kx == [float(v) for v in iso.X_thresholds_]
         assert ky == [float(v) for v in iso.y_thresholds_]
+
+
+def test_pava_equals_scipys_isotonic_regression_bit_for_bit() -> None:
+    from scipy.optimize import isotonic_regression
+
+    rng = random.Random(5)
+    for _ in range(2000):
+        n = rng.randint(1, 60)
+        y = [rng.choice([0.0, 0.1, 0.2, rng.random()]) for _ in range(n)]
+        w = [rng.choice([1.0, 2.0, 3.0]) for _ in range(n)]
+        theirs = isotonic_regression(np.asarray(y), weights=np.asarray(w), increasing=True).x
+        assert pava(y, w) == theirs.tolist()
+
+
+def test_the_isotonic_fit_does_not_import_scipy_optimize() -> None:
+    """Importing scipy.optimize (linprog and the rest) was most of a cold brief's imports."""
+    code = (
+        "import sys; from belowthefold.rank.numeric import isotonic_knots; "
+        "isotonic_knots([0.0, 1.0, 2.0], [0.1, 0.0, 0.3]); "
+        "assert 'scipy.optimize' not in sys.modules, 'scipy.optimize imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env=os.environ | {"PYTHONPATH": SRC})

@@ -69,15 +69,22 @@ def _placed(c: Context, window: Window) -> list[PlacedArticle]:
         return store.articles.placed(lo, hi)
 
 
-def _groups(store: Store) -> list[str]:
-    return sorted({*store.articles.groups(), *(s.group for s in store.sources.all())})
+def _lookup(store: Store, name: str) -> tuple[bool, list[str]]:
+    """Whether `name` is a group here, and, when it is not, the known groups (of the sources
+    and the articles). A stored source's group answers without the articles: their distinct
+    groups are a scan of the archive (0.35 s of every brief at 1M articles)."""
+    sources = store.sources.all()
+    if any(s.group == name for s in sources):
+        return True, []
+    known = sorted({*store.articles.groups(), *(s.group for s in sources)})
+    return name in known, known
 
 
 def known_group(store: Store, name: str, option: str) -> str:
     """`name` if the database knows the group (from its sources or articles), else a usage error
     listing the known ones: an unknown name used to give an empty brief or rows of 0.00."""
-    known = _groups(store)
-    if name in known:
+    found, known = _lookup(store, name)
+    if found:
         return name
     listed = ", ".join(known) if known else "none yet (import or fetch first)"
     raise UsageError(f"{option} {name!r} is not a known group; known groups: {listed}")
@@ -89,8 +96,8 @@ def audience_of(c: Context, store: Store, given: str | None) -> str:
     if given is not None:
         return known_group(store, given, "--audience")
     default = c.settings.rank.audience
-    known = _groups(store)
-    if known and default not in known:
+    found, known = _lookup(store, default)
+    if known and not found:
         c.err.print(
             f"[yellow]note:[/yellow] the default audience {default!r} is no group here "
             f"(groups: {', '.join(known)}); choose one with --audience",

@@ -441,21 +441,10 @@ def isotonic_knots(x: Sequence[float], y: Sequence[float]) -> tuple[list[float],
     """`IsotonicRegression(increasing=True, y_min=0.0).fit(x, y)`'s X_thresholds_, y_thresholds_."""
     import numpy as np
 
-    try:
-        from scipy.optimize import isotonic_regression
-    except ImportError:  # scipy < 1.12: scikit-learn's own regression
-        from sklearn.isotonic import IsotonicRegression
-
-        iso = IsotonicRegression(increasing=True, out_of_bounds="clip", y_min=0.0)
-        iso.fit(x, y)
-        return [float(v) for v in iso.X_thresholds_], [float(v) for v in iso.y_thresholds_]
     xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     order = np.lexsort((ys, xs))
     ux, uy, uw = _unique(xs[order].tolist(), ys[order].tolist())
-    fitted = np.asarray(
-        isotonic_regression(np.asarray(uy), weights=np.asarray(uw), increasing=True).x,
-        dtype=np.float64,
-    )
+    fitted = np.asarray(pava(uy, uw), dtype=np.float64)
     np.clip(fitted, 0.0, np.inf, fitted)
     keep = np.ones(len(fitted), dtype=bool)
     keep[1:-1] = np.logical_or(
@@ -463,6 +452,53 @@ def isotonic_knots(x: Sequence[float], y: Sequence[float]) -> tuple[list[float],
     )
     knots_x = np.asarray(ux)[keep]
     return [float(v) for v in knots_x], [float(v) for v in fitted[keep]]
+
+
+def pava(y: Sequence[float], w: Sequence[float]) -> list[float]:
+    """The non-decreasing least-squares fit of `y` with weights `w` (pool adjacent violators).
+
+    Algorithm 1 of Busing (2022), "Monotone Regression: A Simple and Fast O(n) PAVA
+    Implementation" (J. Stat. Softw. 102(1)), with the two `>=` tests that keep equal values in
+    one block: what scipy's `optimize.isotonic_regression` runs (scikit-learn's since 1.4), with
+    the same additions and divisions in the same order, so the same floats. Importing
+    `scipy.optimize` for it was a third of a cold brief's imports (it loads linprog and more).
+    """
+    x, wt = [float(v) for v in y], [float(v) for v in w]
+    n = len(x)
+    if n == 0:
+        return []
+    ends = [0] * (n + 1)  # block k is x[ends[k]:ends[k + 1]]
+    ends[1] = 1
+    b = 0
+    prev_x, prev_w = x[0], wt[0]
+    i = 1
+    while i < n:
+        b += 1
+        xb, wb = x[i], wt[i]
+        if prev_x >= xb:  # the new value breaks the order: pool it with the block before
+            b -= 1
+            sb = prev_w * prev_x + wb * xb
+            wb += prev_w
+            xb = sb / wb
+            while i < n - 1 and xb >= x[i + 1]:  # and with the values after it that it passes
+                i += 1
+                sb += wt[i] * x[i]
+                wb += wt[i]
+                xb = sb / wb
+            while b > 0 and x[b - 1] >= xb:  # and with earlier blocks it now undercuts
+                b -= 1
+                sb += wt[b] * x[b]
+                wb += wt[b]
+                xb = sb / wb
+        x[b] = prev_x = xb
+        wt[b] = prev_w = wb
+        ends[b + 1] = i + 1
+        i += 1
+    out = [0.0] * n
+    for k in range(b + 1):
+        for j in range(ends[k], ends[k + 1]):
+            out[j] = x[k]
+    return out
 
 
 def _unique(xs: list[float], ys: list[float]) -> tuple[list[float], list[float], list[float]]:
