@@ -1,4 +1,5 @@
-"""The JSON API and pages against the real app, on a real SQLite file built from fixture files."""
+"""The JSON API and pages against the real app, on a real SQLite file (and a PostgreSQL schema)
+built from fixture files."""
 
 from __future__ import annotations
 
@@ -18,12 +19,20 @@ from belowthefold.pipeline import make_brief, parse_window
 from belowthefold.store import Store
 from belowthefold.store.migrations import CORE, STORIES
 from belowthefold.web import create_app
+from pg_support import fresh_schema
 from web_support import NOW, WEEK, build_db, fixed_clock, story_of
 
 
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return build_db(tmp_path_factory.mktemp("web") / "web.db")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def settings(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """The app's database on each backend (the API reads it; a few tests write their own)."""
+    if request.param == "sqlite":
+        yield build_db(tmp_path_factory.mktemp("web") / "web.db")
+        return
+    with fresh_schema(request.getfixturevalue("pg_server")) as url:
+        yield build_db(url)
 
 
 @pytest.fixture
@@ -251,15 +260,19 @@ def test_reads_keep_working_while_another_connection_writes(
     client: TestClient, settings: Settings
 ) -> None:
     assert client.get(f"/weeks/{WEEK}").status_code == 200  # warm the brief cache
-    writer = sqlite3.connect(settings.db, timeout=1)
-    try:
-        writer.execute("BEGIN IMMEDIATE")
-        writer.execute("UPDATE runs SET detail = detail WHERE id = 1")
-        for path in (f"/weeks/{WEEK}", "/search?q=cholera", "/sources", f"/api/weeks/{WEEK}/brief"):
-            assert client.get(path).status_code == 200, path
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
+    with Store(settings.db, busy_timeout_s=1) as writer:  # another process, as far as locks go
+        writer.conn.execute("BEGIN IMMEDIATE")  # holds the write lock (PostgreSQL: the writers')
+        try:
+            writer.conn.execute("UPDATE runs SET detail = detail WHERE id = 1")
+            for path in (
+                f"/weeks/{WEEK}",
+                "/search?q=cholera",
+                "/sources",
+                f"/api/weeks/{WEEK}/brief",
+            ):
+                assert client.get(path).status_code == 200, path
+        finally:
+            writer.conn.execute("ROLLBACK")
 
 
 def test_search_migration_backfills_existing_rows(tmp_path: Path) -> None:

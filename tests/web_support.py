@@ -24,7 +24,7 @@ def fixed_clock() -> datetime:
     return NOW
 
 
-def build_db(path: Path) -> Settings:
+def build_db(path: Path | str) -> Settings:
     """Import the fixture JSONL with its sources, add a javascript: URL article, run stories."""
     settings = Settings(db=path)
     with Store(path) as store:

@@ -21,6 +21,16 @@ UPSERT_KEYS: dict[str, tuple[str, ...]] = {
     "source_domains": ("domain",),
     "claims": ("name",),
     "settings": ("key",),
+    "articles": ("id",),
+    "stories": ("id",),
+    "storylines": ("id",),
+    "sources": ("name",),
+    "feeds": ("url",),
+    "sightings": ("article_id", "feed"),
+    "frontpage_time": ("article_id", "source"),
+    "dedup_done": ("article_id",),
+    "day_stamps": ("day",),
+    "derived": ("kind", "key"),
 }
 # Tables with a `rowid` column standing in for SQLite's (readers take MAX(rowid) as a change
 # marker): a replaced row takes a new one, as SQLite's REPLACE gives it.
@@ -94,7 +104,9 @@ def _upsert(sql: str) -> str:
     head = f"INSERT INTO {table}({cols_text})" + sql[m.end() :]
     if verb == "IGNORE":
         return head + " ON CONFLICT DO NOTHING"
-    key = UPSERT_KEYS[table]
+    key = UPSERT_KEYS.get(table)
+    if key is None:
+        raise ValueError(f"INSERT OR REPLACE INTO {table}: its key is not in UPSERT_KEYS")
     cols = [c.strip() for c in cols_text.split(",")]
     sets = [f"{c} = excluded.{c}" for c in cols if c not in key]
     if table in ROWID_TABLES:
