@@ -169,3 +169,35 @@ def test_assignment_rows_written_directly_raise_the_stamp(built: tuple[Store, Se
     article = Article(id=a.id, title=a.title, published=a.published)
     store.stories.save([(article, Assignment(a.id, "s-new", "l-new", 1.0))])
     assert store.derived.span_stamp(day, day) != before
+
+
+def test_a_regrouping_move_or_fold_on_an_old_day_is_never_served_stale(
+    built: tuple[Store, Settings],
+) -> None:
+    """The daily regrouping moves stories between storylines and folds storylines, days after
+    their articles came: the weeks before a brief and their pressure points must follow."""
+    store, settings = built
+    rank = settings.rank
+    weeks = aggregates.archive_weeks(store, WEEK, "mainstream", rank, 4)
+    days = aggregates.context_days(WEEK, 4)
+    points = aggregates.pressure(store, days, ["mainstream"])
+    old = WEEK.start - timedelta(days=9)  # in the second week before the brief
+    own = [a for a in _day_articles(store, old) if a.group == "mainstream" and a.story_id]
+    stories = sorted({a.story_id for a in own if a.story_id})
+    assert len(stories) >= 4
+    # A regrouping puts the day's stories in one storyline (moves), then folds another in.
+    target = "sl-regrouped"
+    store.stories.save([], moves=[(s, target) for s in stories])
+    other = next(
+        a.storyline_id
+        for a in _day_articles(store, old - timedelta(days=1))
+        if a.storyline_id and a.storyline_id != target
+    )
+    store.stories.save([], merges=[(other, target)])
+    moved_weeks = aggregates.archive_weeks(store, WEEK, "mainstream", rank, 4)
+    moved_points = aggregates.pressure(store, days, ["mainstream"])
+    assert moved_points != points and moved_weeks != weeks  # the writes changed what they hold
+    store.derived.clear()
+    assert aggregates.archive_weeks(store, WEEK, "mainstream", rank, 4) == moved_weeks
+    assert aggregates.pressure(store, days, ["mainstream"]) == moved_points
+    assert moved_points == _direct(store, days, ["mainstream"])

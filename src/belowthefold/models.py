@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 
 OTHER_GROUP = "other"
@@ -160,7 +161,9 @@ class PlacedArticle:
     text: str = ""
     lang: str | None = None
 
-    @property
+    # `day` and `outlet_key` are read hundreds of thousands of times in a week's ranking: each
+    # is computed once per article (a frozen dataclass's fields never change under it).
+    @cached_property
     def day(self) -> date:
         return self.published.date()
 
@@ -173,7 +176,7 @@ class PlacedArticle:
         """The outlet as people read it: the record's outlet, else its source, else ""."""
         return self.outlet or self.source or ""
 
-    @property
+    @cached_property
     def outlet_key(self) -> str:
         """The outlet name to count distinct outlets by (falls back to the source)."""
         return self.outlet_name.strip().lower()

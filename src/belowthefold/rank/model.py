@@ -26,7 +26,7 @@ from belowthefold.attention import attention_of, dominant_storylines
 from belowthefold.config import RankOptions
 from belowthefold.models import ArchiveWeek, BriefInputs, PlacedArticle
 from belowthefold.rank.events import Event, events_of
-from belowthefold.rank.reach import reach_of
+from belowthefold.rank.reach import Reach, reach_of
 
 
 @dataclass(frozen=True)
@@ -103,18 +103,24 @@ EXAMPLES = (
 
 
 def _rows(
-    events: Sequence[Event], total: float, options: RankOptions, exclude: Collection[str]
+    events: Sequence[Event],
+    total: float,
+    options: RankOptions,
+    exclude: Collection[str],
+    reaches: Sequence[Reach] | None = None,
 ) -> tuple[list[Row], float]:
     """The events of one stretch of days as rows, and the summed reach (the prior's base).
 
     The base counts every event, the dominant ones included: the prior compares a story's reach
     with all the reach outside the audience, as its share compares with all the audience gave.
+    `reaches` are the events' reaches when the caller has them (the ranking scores them too).
     """
     rows: list[Row] = []
     reach_sum = 0.0
     dropped = set(exclude)
-    for event in events:
-        r = reach_of(event.outside, event.matched, options)
+    if reaches is None:
+        reaches = [reach_of(e.outside, e.matched, options) for e in events]
+    for event, r in zip(events, reaches, strict=True):
         value = r.value()
         reach_sum += value
         if total > 0 and value > 0 and not event.storyline_ids & dropped:
@@ -174,17 +180,18 @@ def fit_coverage_model(
     options: RankOptions,
     exclude: Collection[str] = (),
     events: Sequence[Event] | None = None,
+    reaches: Sequence[Reach] | None = None,
 ) -> CoverageModel:
     """Learn the audience's treatment from the archive and the window; the prior stands in below.
 
     `events` are the window's events when the caller has them already (the ranking does: joining
-    languages encodes titles, which should happen once per brief).
+    languages encodes titles, which should happen once per brief), and `reaches` their reaches.
     """
     audience = inputs.audience
     if events is None:
         events = events_of(inputs.articles, audience, options, inputs.vectors)
     volume = _attention(inputs.articles, audience)
-    window, outside_reach = _rows(events, volume, options, exclude)
+    window, outside_reach = _rows(events, volume, options, exclude, reaches)
     archive: list[Row] = []
     for week in _weeks(inputs, options, volume):
         archive += [Row(reach, share) for reach, share in week.rows]

@@ -91,7 +91,9 @@ def rank_missed(
     audience = inputs.audience
     floods = {d.storyline_id for d in dominant}
     events = events_of(inputs.articles, audience, options, inputs.vectors)
-    model = fit_coverage_model(inputs, options, floods, events)
+    # Each event's reach once: the model's rows and the scores read the same values.
+    reaches = [reach_of(e.outside, e.matched, options) for e in events]
+    model = fit_coverage_model(inputs, options, floods, events, reaches)
     variety = audience_variety(inputs, dominant, pressure)
     if not named_groups(inputs):
         return Ranking((), model, variety, 0, (_no_groups_note(audience),))
@@ -103,10 +105,9 @@ def rank_missed(
     own_pressure = {p.day: p for p in pressure if p.group == audience}
     typical = _typical_weight(own)
     scored: list[_Scored] = []
-    for event in events:
+    for event, r in zip(events, reaches, strict=True):
         if event.storyline_ids & floods:
             continue
-        r = reach_of(event.outside, event.matched, options)
         if not _eligible(r, options) or _held(r, typical, options):
             continue
         e = Expectation(model.expected(r.value()), r.audience_attention / total, total, len(own))
