@@ -3,7 +3,7 @@
 No PostgreSQL store predates this backend, so it starts at the SQLite schema's latest version
 (`BASELINE`) instead of replaying history; a later SQLite migration needs its PostgreSQL twin
 in `PG_MIGRATIONS` (a test checks both lists end at the same version). Differences, each for a
-reason: REAL is DOUBLE PRECISION (PostgreSQL's REAL is 4 bytes); `rowid` columns on the tables
+reason: text columns compare bytewise (COLLATE "C"), as SQLite's do; REAL is DOUBLE PRECISION (PostgreSQL's REAL is 4 bytes); `rowid` columns on the tables
 whose MAX(rowid) readers take as a change marker; `settings` keeps bytes in a column of their
 own (SQLite's column takes either); PL/pgSQL triggers for the date check and the day stamps;
 full-text search is a tsvector table with a GIN index (store/search.py), titles weighted A.
@@ -194,7 +194,17 @@ END $$""",
 
 _VERSION = ["CREATE TABLE schema_version (version INTEGER NOT NULL)"]
 
-BASELINE_STATEMENTS: list[str] = _TABLES + _DATES + _STAMPS + _SEARCH + _VERSION
+
+def _binary_order(statement: str) -> str:
+    """Every text column in byte order (COLLATE "C"), as SQLite compares text: ids and times
+    sort, page (`(published, id) > (?, ?)`) and case-fold (`lower`, ASCII only, as NOCASE) the
+    same on both backends whatever the database's default collation."""
+    return statement.replace(" TEXT", ' TEXT COLLATE "C"')
+
+
+BASELINE_STATEMENTS: list[str] = (
+    [_binary_order(t) for t in _TABLES] + _DATES + _STAMPS + _SEARCH + _VERSION
+)
 
 # Later migrations: (version, name, statements), each the twin of SQLite's of that version.
 PG_MIGRATIONS: list[tuple[int, str, list[str]]] = [(BASELINE, "baseline", BASELINE_STATEMENTS)]
