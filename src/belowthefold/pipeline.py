@@ -699,11 +699,19 @@ def make_brief(
     publish a brief (`brief`, `run`, `watch`) record, so opening last week's page in the web UI
     never changes what this week's brief says.
     """
+    from belowthefold import kept
     from belowthefold.brief import build_brief
 
     update_stories(store, settings, progress)
-    inputs = brief_inputs(store, settings, window, audience, versus, now)
-    brief = build_brief(inputs, settings.rank)
+    # A brief of the same window on the same data is read back, not ranked again (kept.py).
+    stamp = kept.stamp_of(store, settings, window, audience, versus, CONTEXT_WEEKS)
+    found = kept.read(store, window, audience, versus, stamp)
+    if found is not None:
+        brief = kept.refreshed(store, found, now)
+    else:
+        inputs = brief_inputs(store, settings, window, audience, versus, now)
+        brief = build_brief(inputs, settings.rank)
+        kept.keep(store, window, audience, versus, brief, stamp)
     if record:
         store.briefs.record(brief)
     return brief
