@@ -88,6 +88,21 @@ class ClusterOptions:
     # sparse one) carries the caution instead. Both chosen on one half of devweek's stories.
     dense_alone_half_life_days: float = 3.0
     dense_chars: int = 300
+    # The learned link (issue 11, stories/link.py), off (link_dense 0): with an encoder, a
+    # candidate story is joined when link_sparse x decayed sparse average link + link_dense x
+    # decayed dense average link + link_shared x log(1 + shared terms) + link_intercept reaches
+    # logit(link_bar) + link_crowding x log10(active stories / link_crowding_from). Weights fitted
+    # on NeuS probe train on the clusterer's own stream (DAgger, scripts/learned_link.py), bar and
+    # crowding chosen on probe val; on with link_dense = 4.81. It won on the probe (test B3 F1
+    # 0.828 -> 0.840) but not on dated real streams (AllSides 0.908 -> 0.911, devweek 0.815 ->
+    # 0.787), so the hand-set threshold stays the default. See docs/clustering.md.
+    link_sparse: float = 15.89
+    link_dense: float = 0.0
+    link_shared: float = 0.0
+    link_intercept: float = -9.35
+    link_bar: float = 0.01
+    link_crowding: float = 1.2
+    link_crowding_from: float = 10.0
     # Story merges (clusterer._merge_story): when a story doubles, an active twin this alike
     # (sparse centroid cosine; dense, across languages, mutual nearest) folds into it. Off: on
     # AllSides/probe sparse merges only lost precision (0.3-0.5: B3 F1 0.876-0.908 vs 0.908);

@@ -22,6 +22,7 @@ from belowthefold.models import Article, Assignment
 from belowthefold.stories.burst import BurstTracker
 from belowthefold.stories.dense import DenseIndex
 from belowthefold.stories.ids import story_id_for, storyline_id_for
+from belowthefold.stories.link import LinkModel
 from belowthefold.stories.regroup import RegroupOptions, StoryPoint, regroup
 from belowthefold.stories.represent import (
     DENSE,
@@ -309,6 +310,8 @@ class StoryClusterer:
         # Stories again, kept as long as storylines: what a new story is linked to its saga by.
         self.history = _Index(options.storyline_window_days * DAY)
         self.burst = BurstTracker(options)
+        # The learned link decision for story candidates (None: the hand-set threshold).
+        self.link = LinkModel.of(options)
         # Storylines folded into a flood's storyline since the last take_merges(): (old, new).
         self._merges: list[tuple[str, str]] = []
         # Stories found to be one event once both had grown (take_story_merges): (old, new).
@@ -842,9 +845,15 @@ class StoryClusterer:
         mix = o.dense_weight > 0
         alone = o.dense_alone_threshold > 0 and dense is not None
         bar = o.dense_alone_threshold + self._crowding() if alone else 1.0
+        link = self.link if dense is not None else None
         for gid in self._with_dense(index, found, dense):
             g = index.groups[gid]
             sim, shared = index.similarity(g, vec, alpha)
+            if link is not None and g.dense is not None:
+                sim = self._learned(link, g, (sim, shared), dense, when, threshold, n, lang)
+                if sim >= best_sim:
+                    best, best_sim = gid, sim
+                continue
             dn = None
             # The dense link is computed only where it can count: mixed in (dense_weight > 0), or
             # alone for a report in a language the story is mostly without. At weight 0 the mix
@@ -864,6 +873,34 @@ class StoryClusterer:
             if sim >= best_sim:
                 best, best_sim = gid, sim
         return best, best_sim if best is not None else 0.0
+
+    def _learned(
+        self,
+        link: LinkModel,
+        g: _Group,
+        sparse: tuple[float, int],
+        dense: Any,
+        when: float,
+        threshold: float,
+        active: int,
+        lang: str | None,
+    ) -> float:
+        """A story candidate's score under the learned link, on the scale of `threshold`.
+
+        At least `threshold` exactly when the link is above its bar; a report in a language most
+        of the story is not in may still join on the dense link alone, as under the hand rule.
+        """
+        o = self.options
+        sim, shared = sparse
+        gap = when - g.anchor(o.decay_anchor)
+        factor = self._decay(gap)
+        dn = _dense_link(g, dense, o.centroid_alpha)
+        score = threshold + link.margin(sim * factor, dn * factor, shared, active)
+        if o.dense_alone_threshold > 0 and _foreign(g, lang):
+            bar = o.dense_alone_threshold + self._crowding()
+            slow = self._decay(gap, o.dense_alone_half_life_days)
+            score = max(score, threshold * dn * slow / bar)
+        return score
 
     def _with_dense(self, index: _Index, found: list[str], dense: Any) -> list[str]:
         """The term-sharing candidates plus the groups nearest by dense cosine (any language)."""
