@@ -14,7 +14,7 @@
    dated AllSides file: the chain is a proxy for a dated stream that uses no AllSides label.
 3. The chosen model is reported on probe *test* (both streams) and on the dated AllSides file.
 
-Usage: python scripts/learned_link.py [../shared]   (about 20 minutes on 2 cores)
+Usage: python scripts/learned_link.py [../shared]   (about 30 minutes on 2 busy cores)
 Figures and the decision: docs/clustering.md ("A learned link decision").
 """
 
