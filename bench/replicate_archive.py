@@ -113,6 +113,13 @@ def replicate(source: Path, target: Path) -> dict[str, float]:
         f"first_published = COALESCE((SELECT MIN(s.first_published) {line}), first_published), "
         f"last_published = COALESCE((SELECT MAX(s.last_published) {line}), last_published)"
     )
+    conn.execute(  # storylines the source named after its cycle 0 (a later regrouping's)
+        "INSERT INTO main.storylines(id, headline, first_published, last_published, stories) "
+        "SELECT x.storyline_id, MIN(a.title), MIN(a.published), MAX(a.published), "
+        "COUNT(DISTINCT x.story_id) FROM main.assignments x "
+        "JOIN main.articles a ON a.id = x.article_id "
+        "WHERE x.storyline_id NOT IN (SELECT id FROM main.storylines) GROUP BY x.storyline_id"
+    )
     conn.execute("DELETE FROM main.derived")
     conn.execute("COMMIT")
     out = {"seconds": round(time.perf_counter() - t, 1), "cycles": cycles}

@@ -700,7 +700,6 @@ def make_brief(
     never changes what this week's brief says.
     """
     from belowthefold import kept
-    from belowthefold.brief import build_brief
 
     update_stories(store, settings, progress)
     # A brief of the same window on the same data is read back, not ranked again (kept.py).
@@ -708,7 +707,9 @@ def make_brief(
     found = kept.read(store, window, audience, versus, stamp)
     if found is not None:
         brief = kept.refreshed(store, found, now)
-    else:
+    else:  # the ranking (numpy, scipy.sparse) loads only when a brief is built
+        from belowthefold.brief import build_brief
+
         inputs = brief_inputs(store, settings, window, audience, versus, now)
         brief = build_brief(inputs, settings.rank)
         kept.keep(store, window, audience, versus, brief, stamp)
