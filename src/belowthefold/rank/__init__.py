@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
-from belowthefold.rank.events import Event, events_of
-from belowthefold.rank.model import CoverageModel, fit_coverage_model
-from belowthefold.rank.reach import Reach, importance, reach_of
-from belowthefold.rank.reasons import crowded_out_by, shortfall_of
-from belowthefold.rank.score import (
-    Ranking,
-    Variety,
-    audience_variety,
-    named_groups,
-    rank_missed,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from belowthefold.rank.events import Event, events_of
+    from belowthefold.rank.model import CoverageModel, fit_coverage_model
+    from belowthefold.rank.reach import Reach, importance, reach_of
+    from belowthefold.rank.reasons import crowded_out_by, shortfall_of
+    from belowthefold.rank.score import (
+        Ranking,
+        Variety,
+        audience_variety,
+        named_groups,
+        rank_missed,
+    )
+
+# The modules load on first use: rendering a kept brief reads `rank.reasons`' phrases, and the
+# model (numpy) and the scoring need not come with them.
+_LAZY = {
+    "CoverageModel": "model",
+    "Event": "events",
+    "Ranking": "score",
+    "Reach": "reach",
+    "Variety": "score",
+    "audience_variety": "score",
+    "crowded_out_by": "reasons",
+    "events_of": "events",
+    "fit_coverage_model": "model",
+    "importance": "reach",
+    "named_groups": "score",
+    "rank_missed": "score",
+    "reach_of": "reach",
+    "shortfall_of": "reasons",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f"belowthefold.rank.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CoverageModel",
