@@ -19,7 +19,13 @@ from belowthefold.models import Article, Assignment
 from belowthefold.sources import SourceIndex
 from belowthefold.store import Store
 from belowthefold.stories import StoryClusterer
-from belowthefold.stories.regroup import RegroupOptions, StoryPoint, regroup, regroup_id
+from belowthefold.stories.regroup import (
+    RegroupOptions,
+    StoryPoint,
+    claim_strays,
+    regroup,
+    regroup_id,
+)
 
 T0 = datetime(2025, 4, 2, 8, tzinfo=UTC)
 # Three directions: two framings of one saga (close, cosine 0.8) and an unrelated event.
@@ -199,3 +205,41 @@ def test_a_storyline_a_story_left_takes_its_span_from_the_stories_it_keeps(
         }
         assert rows["sl-a"][0] == 1 and rows["sl-a"][1].startswith("2025-04-02")
         assert rows["sl-b"][0] == 1 and rows["sl-b"][1].startswith("2025-04-05")
+
+
+def _trump_window() -> tuple[list[StoryPoint], list[int]]:
+    """A window whose stories all share one strong direction ("Trump", dimension 0): a saga of
+    12 stories (dimension 1 too), 40 other Trump stories each on a topic of its own, and two
+    loose stories: a partial framing of the saga and one more Trump story."""
+    rng = np.random.default_rng(7)
+    dim = 64
+
+    def vec(*parts: tuple[int, float]) -> np.ndarray:
+        v = rng.normal(0.0, 0.08, dim)
+        for k, w in parts:
+            v[k] += w
+        return v
+
+    saga = [_p(f"saga{i}", "L1", vec((0, 1.0), (1, 1.0))) for i in range(12)]
+    others = [_p(f"other{i}", f"O{i}", vec((0, 1.0), (2 + i, 1.0))) for i in range(40)]
+    framing = _p("framing", "F", vec((0, 1.0), (1, 1.0), (60, 0.7)))
+    trump = _p("trump", "T", vec((0, 1.3), (61, 0.5)))
+    labels = [1] * 12 + [2 + i for i in range(40)] + [50, 51]
+    return [*saga, *others, framing, trump], labels
+
+
+def test_a_large_storyline_claims_a_partial_framing_not_a_story_sharing_a_name() -> None:
+    points, labels = _trump_window()
+    claiming = replace(NO_BONUS, claim_bar=0.3, claim_min=10)
+    out = claim_strays(labels, points, claiming)
+    assert out[-2] == 1  # the saga's partial framing joins the saga
+    assert out[-1] == 51  # the Trump story stays on its own ...
+    # ... although its cosine to the saga's centroid is well above the regrouping's bar (what
+    # the two share is the name): a centroid link would have taken it.
+    m = np.stack([np.asarray(p.dense) for p in points])
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    centre = m[:12].mean(axis=0)
+    centre /= np.linalg.norm(centre)
+    assert float(m[-1] @ centre) > 0.55
+    assert out[:-2] == labels[:-2]  # no story of a group is moved, none leaves the saga
+    assert claim_strays(labels, points, replace(claiming, claim_bar=0.0)) == labels

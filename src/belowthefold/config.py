@@ -156,6 +156,11 @@ class ClusterOptions:
     storyline_regroup_stick: float = 0.15
     storyline_regroup_across: float = 0.1
     storyline_regroup_small: float = 0.15
+    # Then each storyline of at least storyline_claim_min stories claims the loose stories (of
+    # smaller groups) a linear model of it scores at least storyline_claim_bar (0: off): see
+    # regroup.claim_strays and docs/clustering.md "Storylines claim their strays".
+    storyline_claim_bar: float = 0.35
+    storyline_claim_min: int = 10
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,10 @@ class RegroupOptions:
     # story and a shared topic is not a saga (the demo's vaccine recall and measles outbreak,
     # cosine 0.57, joined and hid the recall behind the outbreak's mainstream coverage).
     small_extra: float
+    # A storyline of at least `claim_min` stories claims a loose story its linear model scores
+    # at least `claim_bar` (0: off); claim_strays says why and how.
+    claim_bar: float = 0.0
+    claim_min: int = 10
     small_max: int = 3
 
     @classmethod
@@ -62,6 +66,8 @@ class RegroupOptions:
             options.storyline_regroup_stick,
             options.storyline_regroup_across,
             options.storyline_regroup_small,
+            options.storyline_claim_bar,
+            options.storyline_claim_min,
         )
 
 
@@ -125,7 +131,7 @@ def clusters(points: Sequence[StoryPoint], options: RegroupOptions) -> list[int]
     z = linkage(condensed, method="average")
     del condensed
     labels = [int(c) for c in fcluster(z, t=1.0 - options.min_cosine, criterion="distance")]
-    return _split_small(labels, points, options)
+    return claim_strays(_split_small(labels, points, options), points, options)
 
 
 def _split_small(
@@ -147,6 +153,47 @@ def _split_small(
             for i in rows[1:]:
                 out[i] = fresh
                 fresh += 1
+    return out
+
+
+def claim_strays(
+    labels: list[int], points: Sequence[StoryPoint], options: RegroupOptions
+) -> list[int]:
+    """Let each large storyline claim the loose stories that look like it to a linear model.
+
+    Average link keeps a saga's framings that resemble it only in part out: "Joe Rogan backs
+    Trump" or "What is an exit poll?" average below the bar against the election's hundred
+    stories, so the election's main storyline held 0.56 of it. A centroid cannot fix that: the
+    dense centroids of front pages share a strong "Trump" direction, and a centroid link that
+    joined the election's sub-threads also joined Trump's court and visa stories to the
+    tariffs. A model fitted to tell a storyline's stories from *the other stories of the
+    window* discounts what they share with everything (the other Trump stories are its
+    negatives) and weighs what sets the saga apart. One closed-form solve fits a balanced
+    least-squares model per large storyline (targets +1 for its stories, -n_in/n_out for the
+    rest, so both sides weigh the same; ridge 1.0, intercept not penalised); a story of a
+    group smaller than `claim_min` joins the storyline scoring it highest, when that score is
+    at least `claim_bar`. Large storylines are never taken apart this way.
+    """
+    import numpy as np
+
+    sizes = Counter(labels)
+    claimants = sorted(c for c, n in sizes.items() if n >= options.claim_min)
+    strays = [i for i, c in enumerate(labels) if sizes[c] < options.claim_min]
+    if options.claim_bar <= 0 or not claimants or not strays:
+        return labels
+    m = np.stack([np.asarray(p.dense, dtype=np.float64) for p in points])
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    x = np.hstack([m / np.where(norms > 0, norms, 1.0), np.ones((len(points), 1))])
+    inside = np.asarray(labels)[:, None] == np.asarray(claimants)[None, :]
+    n_in = inside.sum(axis=0)
+    y = np.where(inside, 1.0, -(n_in / (len(points) - n_in))[None, :])
+    gram = x.T @ x + np.diag([1.0] * (x.shape[1] - 1) + [0.0])
+    scores = x[strays] @ np.linalg.solve(gram, x.T @ y)
+    best = scores.argmax(axis=1)
+    out = list(labels)
+    for row, i in enumerate(strays):
+        if scores[row, best[row]] >= options.claim_bar:
+            out[i] = claimants[int(best[row])]
     return out
 
 
