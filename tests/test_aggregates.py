@@ -22,10 +22,10 @@ from belowthefold.config import Settings
 from belowthefold.models import Article, Assignment, PlacedArticle, PressurePoint
 from belowthefold.rank.model import fit_coverage_model
 from belowthefold.store import Store
+from gold_week import clustered_gold_week
 
 pytestmark = pytest.mark.both_backends
 
-GOLD = Path(__file__).parent / "fixtures" / "gold" / "missed-2025-W23"
 WEEK = pipeline.parse_window("2025-W23")
 NOW = datetime(2025, 6, 9, 6, 0, tzinfo=UTC)
 DAYS = [WEEK.start - timedelta(days=28) + timedelta(days=i) for i in range(35)]
@@ -33,14 +33,8 @@ DAYS = [WEEK.start - timedelta(days=28) + timedelta(days=i) for i in range(35)]
 
 @pytest.fixture
 def built(db_target: Path | str) -> Iterator[tuple[Store, Settings]]:
-    settings = Settings(db=db_target)
-    settings = replace(settings, cluster=replace(settings.cluster, representation="tfidf"))
-    with Store(settings.db) as store:
-        pipeline.import_paths(
-            store, [GOLD.with_suffix(".jsonl")], settings.imports, GOLD.with_suffix(".sources.toml")
-        )
-        pipeline.update_stories(store, settings)
-        yield store, settings
+    with clustered_gold_week(db_target) as made:
+        yield made
 
 
 def _direct(

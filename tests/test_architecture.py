@@ -15,6 +15,7 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "belowthefold"
 # Stage order: a module may import its own stage and earlier ones, never later ones.
 # `fetch` is live ingestion: it calls `extract` for full text and returns what it fetched.
 STAGES = [
+    "lazy",  # a package's lazily imported names (PEP 562): no stage, imports nothing of ours
     "models",
     "errors",
     "config",

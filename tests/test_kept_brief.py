@@ -18,22 +18,16 @@ from belowthefold.brief import build_brief
 from belowthefold.config import Settings
 from belowthefold.models import Brief
 from belowthefold.store import Store
+from gold_week import clustered_gold_week
 
-GOLD = Path(__file__).parent / "fixtures" / "gold" / "missed-2025-W23"
 WEEK = pipeline.parse_window("2025-W23")
 NOW = datetime(2025, 6, 9, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def built(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
-    settings = Settings(db=tmp_path / "w23.db")
-    settings = replace(settings, cluster=replace(settings.cluster, representation="tfidf"))
-    with Store(settings.db) as store:
-        pipeline.import_paths(
-            store, [GOLD.with_suffix(".jsonl")], settings.imports, GOLD.with_suffix(".sources.toml")
-        )
-        pipeline.update_stories(store, settings)
-        yield store, settings
+    with clustered_gold_week(tmp_path / "w23.db") as made:
+        yield made
 
 
 def _direct(store: Store, settings: Settings, versus: str | None = None) -> Brief:

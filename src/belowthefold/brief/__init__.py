@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, get_args
 
 from belowthefold.errors import BelowTheFoldError
+from belowthefold.lazy import lazy_getattr
 from belowthefold.models import Brief, BriefFormat
 
 if TYPE_CHECKING:
@@ -29,10 +29,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(f"belowthefold.brief.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def render(brief: Brief, fmt: str, web_root: str | None = None) -> str:

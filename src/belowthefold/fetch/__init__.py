@@ -7,8 +7,9 @@ each fetch gave; `pipeline.fetch_sources` stores it. Nothing here touches the st
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from belowthefold.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from belowthefold.fetch.feeds import ParsedFeed, discover_feeds, parse_feed
@@ -32,11 +33,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+__getattr__ = lazy_getattr(__name__, _HOME)
 
 
 __all__ = [

@@ -9,23 +9,18 @@ names REPRESENTATIONS in its help and must start without loading the numerical s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from belowthefold.lazy import lazy_getattr
 from belowthefold.stories.ids import story_id_for, storyline_id_for
 from belowthefold.stories.represent import REPRESENTATIONS
 
 if TYPE_CHECKING:
     from belowthefold.stories.clusterer import StoryClusterer
 
-_LAZY = ("StoryClusterer",)
+_LAZY = {"StoryClusterer": "clusterer"}
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from belowthefold.stories import clusterer
-
-        return getattr(clusterer, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = ["REPRESENTATIONS", "StoryClusterer", "story_id_for", "storyline_id_for"]
