@@ -94,3 +94,30 @@ def test_the_missed_history_of_the_weeks_before_is_in_the_stamp(
     pipeline.make_brief(store, settings, earlier, "mainstream", now=NOW, record=True)
     after = kept.stamp_of(store, settings, WEEK, "mainstream", None, pipeline.CONTEXT_WEEKS)
     assert store.briefs.history("mainstream", WEEK) and after != before
+
+
+class _Payload:
+    """What a hostile writer of the store could leave: a pickle that runs code when loaded."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        import os
+
+        return (os.system, ("touch PWNED",))
+
+
+def test_a_kept_brief_that_is_not_only_models_is_never_loaded_and_the_brief_is_rebuilt(
+    built: tuple[Store, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+    import pickle
+
+    store, settings = built
+    first = pipeline.make_brief(store, settings, WEEK, "mainstream", now=NOW)
+    stamp = kept.stamp_of(store, settings, WEEK, "mainstream", None, pipeline.CONTEXT_WEEKS)
+    key = kept.key_of(WEEK, "mainstream", None)
+    poison = base64.b64encode(pickle.dumps(_Payload())).decode()
+    store.derived.put(kept.KIND, {key: (stamp, poison)})
+    monkeypatch.chdir(tmp_path)
+    assert kept.read(store, WEEK, "mainstream", None, stamp) is None
+    assert not (tmp_path / "PWNED").exists()
+    assert pipeline.make_brief(store, settings, WEEK, "mainstream", now=NOW) == first

@@ -8,24 +8,52 @@ code. The stamp below covers each, so a kept brief is served only while all of t
 sources' fetch health and the time it was generated are read fresh. The stamp is read before
 the brief is built: a write in between makes the kept brief look stale next time, never a stale
 one look fresh. Like every derived value it can be deleted without loss.
+
+A kept brief is a pickle, and the store is data, not code: anyone who can write to a shared
+database (or hands over an archive file) could leave a pickle that runs a command when loaded.
+So it is read back by `_BriefUnpickler`, which builds only the models' dataclasses and enums and
+the datetime types; anything else fails the read and the brief is built afresh.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
+import datetime as dt
+import enum
 import hashlib
+import io
 import pickle
-from dataclasses import replace
+from dataclasses import is_dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from importlib import metadata
 from pathlib import Path
 
+from belowthefold import models
 from belowthefold.config import Settings
 from belowthefold.models import Brief, Window
 from belowthefold.store import Store
 
 KIND = "brief"
+_DATETIME = frozenset({"date", "datetime", "time", "timedelta", "timezone"})
+
+
+class _BriefUnpickler(pickle.Unpickler):
+    """Unpickles the models' dataclasses and enums and datetime values, and nothing else."""
+
+    def find_class(self, module: str, name: str) -> type:
+        if module == "datetime" and name in _DATETIME:
+            found: object = getattr(dt, name)
+        elif module == models.__name__:
+            found = getattr(models, name, None)
+        else:
+            found = None
+        if isinstance(found, type) and (
+            module == "datetime" or is_dataclass(found) or issubclass(found, enum.Enum)
+        ):
+            return found
+        raise pickle.UnpicklingError(f"a kept brief may not hold {module}.{name}")
 
 
 def package_stamp() -> str:
@@ -86,7 +114,10 @@ def read(
     found = store.derived.get(KIND, [key]).get(key)
     if found is None or found[0] != stamp:
         return None
-    brief = pickle.loads(base64.b64decode(found[1]))
+    try:
+        brief = _BriefUnpickler(io.BytesIO(base64.b64decode(found[1]))).load()
+    except (pickle.UnpicklingError, binascii.Error, EOFError, AttributeError, TypeError):
+        return None  # not a brief this code wrote: build it afresh
     return brief if isinstance(brief, Brief) else None
 
 
