@@ -143,6 +143,11 @@ def test_the_pope_storyline_holds_the_day_he_died(
     assert share >= 0.8 * labelled / sum(a.weight for a in day), share
 
 
+def _holds_floors(gate: str, r: FloodReport) -> None:
+    """The main storyline's precision and recall hold the gate's floors (the joiners shown)."""
+    assert_holds(gate, {"precision": r.precision, "recall": r.recall}, detail=r.unrelated[:10])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("flood", FLOODS)
 def test_labelled_flood_is_one_precise_storyline(
@@ -150,8 +155,7 @@ def test_labelled_flood_is_one_precise_storyline(
 ) -> None:
     """Each real flood's main storyline holds the floors; its must-include headlines are in it."""
     r = flood_reports[flood]
-    measured = {"precision": r.precision, "recall": r.recall}
-    assert_holds(f"storyline-{flood}", measured, detail=r.unrelated[:10])
+    _holds_floors(f"storyline-{flood}", r)
     assert not r.missing_must or flood == "us-election-2024-11", r.missing_must
 
 
@@ -162,6 +166,5 @@ def test_labelled_flood_is_one_precise_storyline_by_default(
 ) -> None:
     """With the encoder, the daily regrouping holds each flood's floors, the election's too."""
     r = auto_reports[flood]
-    measured = {"precision": r.precision, "recall": r.recall}
-    assert_holds(f"storyline-auto-{flood}", measured, detail=r.unrelated[:10])
+    _holds_floors(f"storyline-auto-{flood}", r)
     assert not r.missing_must, r.missing_must

@@ -86,6 +86,16 @@ def regroup_id(story_id: str, day: int) -> str:
     return storyline_id_for(f"regroup:{day}:{story_id}")
 
 
+def _unit_rows(points: Sequence[StoryPoint], dtype: Any) -> Any:
+    """The points' dense centroids as rows of unit length (a zero vector stays zero)."""
+    import numpy as np
+
+    m = np.stack([np.asarray(p.dense, dtype=dtype) for p in points])
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    m /= np.where(norms > 0, norms, 1.0)
+    return m
+
+
 def similarities(points: Sequence[StoryPoint], options: RegroupOptions) -> Any:
     """Pairwise story similarity (float32): dense centroid cosine, plus the stick and across terms.
 
@@ -94,9 +104,7 @@ def similarities(points: Sequence[StoryPoint], options: RegroupOptions) -> Any:
     """
     import numpy as np
 
-    m = np.stack([np.asarray(p.dense, dtype=np.float32) for p in points])
-    norms = np.linalg.norm(m, axis=1, keepdims=True)
-    m /= np.where(norms > 0, norms, 1.0)
+    m = _unit_rows(points, np.float32)
     sim = m @ m.T
     if options.stick > 0:
         _, lines = np.unique([p.storyline_id for p in points], return_inverse=True)
@@ -181,9 +189,7 @@ def claim_strays(
     strays = [i for i, c in enumerate(labels) if sizes[c] < options.claim_min]
     if options.claim_bar <= 0 or not claimants or not strays:
         return labels
-    m = np.stack([np.asarray(p.dense, dtype=np.float64) for p in points])
-    norms = np.linalg.norm(m, axis=1, keepdims=True)
-    x = np.hstack([m / np.where(norms > 0, norms, 1.0), np.ones((len(points), 1))])
+    x = np.hstack([_unit_rows(points, np.float64), np.ones((len(points), 1))])
     inside = np.asarray(labels)[:, None] == np.asarray(claimants)[None, :]
     n_in = inside.sum(axis=0)
     y = np.where(inside, 1.0, -(n_in / (len(points) - n_in))[None, :])
