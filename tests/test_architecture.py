@@ -33,7 +33,17 @@ STAGES = [
 # Above the stages: the application services that run them against the store (the derived
 # aggregates and the kept briefs the pipeline reads first), the evaluations that call those
 # services, the demo data set, then the web app (the CLI sits above them all).
-ORDER = [*STAGES, "aggregates", "kept", "pipeline", "backfill", "evaluate", "demo", "web"]
+ORDER = [
+    *STAGES,
+    "aggregates",
+    "kept",
+    "pipeline",
+    "workers",
+    "backfill",
+    "evaluate",
+    "demo",
+    "web",
+]
 # What the store may build on: it stores models and raises the package's errors, nothing else.
 STORE_MAY_IMPORT = {"models", "errors", "store"}
 

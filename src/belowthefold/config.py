@@ -241,6 +241,11 @@ class FetchOptions:
     extract_favor: str = "balanced"
     # Connect to loopback/private/link-local addresses too (tests serving on 127.0.0.1 opt in).
     allow_private_addresses: bool = False
+    # Fetch workers (`watch --worker`, docs/deploy.md): how long a worker's lease on a host
+    # lasts without a renewal (it renews a third of that apart while it works, so only a dead
+    # or frozen worker loses one), and how often a worker with nothing free to take looks again.
+    worker_lease_s: float = 120.0
+    worker_poll_s: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from belowthefold.sources import (
 )
 from belowthefold.store import Store
 from belowthefold.store.checkpoint import dump_state, fingerprint, load_state
+from belowthefold.store.leases import LeaseMark
 
 if TYPE_CHECKING:
     from belowthefold.dedup import Deduper
@@ -198,7 +199,7 @@ def fetch_sources(
         for task in outcomes:
             for outcome in task:
                 with lock:
-                    saved = _save_outcome(store, options, run_id, outcome, index)
+                    saved = save_outcome(store, options, run_id, outcome, index)
                 results[outcome.source.name].append(saved)
     reports = tuple(SourceReport(s.name, s.group, tuple(results[s.name])) for s in sources)
     entries = sum(r.entries for r in reports)
@@ -210,18 +211,24 @@ def fetch_sources(
     return FetchReport(run_id, reports, runner.clock.monotonic() - start)
 
 
-def _save_outcome(
-    store: Store, options: FetchOptions, run_id: int, outcome: FetchOutcome, index: SourceIndex
+def save_outcome(
+    store: Store,
+    options: FetchOptions,
+    run_id: int,
+    outcome: FetchOutcome,
+    index: SourceIndex,
+    mark: LeaseMark | None = None,
 ) -> FetchRecord:
-    """Store one fetch (a cancelled one is not the source's failure: not stored)."""
+    """Store one fetch (a cancelled one is not the source's failure: not stored); `mark`, a
+    fetch worker's leased task, is marked done in the same transaction (store/leases.py)."""
     record = outcome.record
     if record.error_kind == "cancelled":
         return record
     if record.kind == "frontpage" and not record.failed:
         gap = options.frontpage_max_gap_h
-        n_links, known = store.feeds.save_frontpage(run_id, record, outcome.links, gap)
+        n_links, known = store.feeds.save_frontpage(run_id, record, outcome.links, gap, mark)
         return replace(record, entries=known, warning=f"{n_links} links, {known} known articles")
-    return store.feeds.save_fetch(run_id, record, outcome.articles, index.resolve)
+    return store.feeds.save_fetch(run_id, record, outcome.articles, index.resolve, mark)
 
 
 # --- import ----------------------------------------------------------------------------------

@@ -103,12 +103,58 @@ SourceOpt = Annotated[
 ]
 
 
+WorkerOpt = Annotated[
+    bool,
+    typer.Option(
+        "--worker",
+        help="Share the fetching with the other --worker processes on this database (any "
+        "machine): each feed is fetched by one of them per round; hosts are leased, so a host "
+        "gets one request at a time from all of them; a killed worker's hosts come free after "
+        "[fetch] worker_lease_s (120 s). Fetches every stored source (no --source).",
+    ),
+]
+
+
+def worker_round(c: Context, store: Store, every_s: float, *, prefix: str = "") -> FetchReport:
+    """One round as a fetch worker (belowthefold/workers.py), reported as `fetch` reports."""
+    from belowthefold.fetch import Fetcher
+    from belowthefold.workers import WorkerOptions, work_round, worker_id
+
+    opts = c.settings.fetch
+    worker = WorkerOptions(worker_id(), every_s, opts.worker_lease_s, opts.worker_poll_s)
+    with Fetcher(opts) as fetcher:
+        done = work_round(store, opts, worker, fetcher)
+    report = done.fetch
+    for s in report.sources:
+        if s.failed:
+            c.err.print(f"{prefix}[red]failed[/red] {s.line()}", highlight=False)
+    c.out.print(
+        f"{prefix}worker {worker.holder}, round {done.round.number}: fetched {report.feeds} "
+        f"feeds of {len(report.sources)} sources in {report.elapsed_s:.1f}s ({done.turns} "
+        f"host turns): {report.inserted} new articles of {report.entries} entries; "
+        f"{len(report.failed)} sources failed",
+        highlight=False,
+    )
+    return report
+
+
+def _no_source_with_worker(worker: bool, only: Sequence[str]) -> None:
+    if worker and only:
+        raise UsageError(
+            "--worker fetches every stored source (the workers share one list); drop --source"
+        )
+
+
 @app.command("fetch")
-def fetch(ctx: typer.Context, only: SourceOpt = None) -> None:
-    """Fetch every source's feeds (and front pages) once; exits non-zero if any source failed."""
+def fetch(ctx: typer.Context, only: SourceOpt = None, worker: WorkerOpt = False) -> None:
+    """Fetch every source's feeds (and front pages) once; exits non-zero if any source failed.
+
+    With --worker: one round shared with the other workers (it joins the round under way, or
+    starts the next once every feed of it is done)."""
     c = get(ctx)
+    _no_source_with_worker(worker, only or ())
     with c.store() as store:
-        report = fetch_and_report(c, store, only or ())
+        report = worker_round(c, store, 0.0) if worker else fetch_and_report(c, store, only or ())
     fail_if_any_failed(report)
 
 
@@ -126,17 +172,24 @@ def watch(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only failures; no summaries, no waiting line.")
     ] = False,
+    worker: WorkerOpt = False,
 ) -> None:
     """Fetch again and again; one source's failure never stops it; Ctrl-C stops cleanly.
 
-    Every line starts with its UTC time, so a log of a week of watching reads on its own."""
+    Every line starts with its UTC time, so a log of a week of watching reads on its own.
+    With --worker, run it on as many machines as you like against one database (PostgreSQL):
+    rounds start --every apart, counted from the round's start, and the workers share each."""
     c = get(ctx)
     verbosity = 1 if verbose else -1 if quiet else 0
+    _no_source_with_worker(worker, only or ())
     with c.store() as store:
         check_only(store, only or ())  # a typo would otherwise be retried forever
     interval = parse_duration(every)
     if interval <= 0:
         raise UsageError(f"--every {every}: the time between fetches must be above zero")
+    if worker:
+        _watch_as_worker(c, interval, times, quiet)
+        return
     done = 0
     try:
         while times is None or done < times:
@@ -158,6 +211,34 @@ def watch(
             time.sleep(max(0.0, interval - (time.monotonic() - started)))
     except KeyboardInterrupt:
         c.err.print(f"{_stamp()} stopped after {done} fetches")
+
+
+def _watch_as_worker(c: Context, interval: float, times: int | None, quiet: bool) -> None:
+    """Rounds as a worker: each joined (or opened) round is worked until done, then the worker
+    waits for the next round's start (the current one's start + `interval`)."""
+    done = 0
+    try:
+        while times is None or done < times:
+            next_at = time.time() + interval
+            try:
+                with c.store() as store:
+                    worker_round(c, store, interval, prefix=_stamp() + " ")
+                    current = store.leases.current()
+                if current is not None:
+                    next_at = current.started + interval
+            except BelowTheFoldError as exc:
+                c.err.print(f"{_stamp()} [red]error:[/red] {exc} (watch goes on)", highlight=False)
+            done += 1
+            if times is not None and done >= times:
+                break
+            wait_s = max(0.0, next_at - time.time())
+            if not quiet:
+                c.err.print(
+                    f"{_stamp()} next round in {wait_s:.0f}s (Ctrl-C stops)", highlight=False
+                )
+            time.sleep(wait_s)
+    except KeyboardInterrupt:
+        c.err.print(f"{_stamp()} stopped after {done} rounds")
 
 
 def _stamp() -> str:

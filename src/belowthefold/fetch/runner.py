@@ -163,7 +163,7 @@ class FetchRunner:
         try:
             for tasks in phases:
                 futures = {
-                    pool.submit(self._task, s, kind, url, validators.get(url), known): s
+                    pool.submit(self.fetch_one, s, kind, url, validators.get(url), known): s
                     for s, kind, url in tasks
                 }
                 for fut in as_completed(futures):
@@ -177,7 +177,7 @@ class FetchRunner:
             raise
         pool.shutdown(wait=True)
 
-    def _task(
+    def fetch_one(
         self,
         source: Source,
         kind: str,
@@ -185,6 +185,9 @@ class FetchRunner:
         validators: Validators | None,
         known: KnownUrls,
     ) -> list[FetchOutcome]:
+        """One task: a feed (`kind` 'feed', with its article pages if full text is on) or a
+        front page; `run` schedules these, a fetch worker (belowthefold/workers.py) calls it
+        for the tasks of the hosts it leased."""
         try:
             if kind == "feed":
                 return self._feed(source, url, validators, known)

@@ -16,6 +16,7 @@ from belowthefold.store.core_tx import Connection, StoreConnection, transaction
 from belowthefold.store.derived import DerivedRepo
 from belowthefold.store.feeds import FeedRepo
 from belowthefold.store.health import HealthRepo
+from belowthefold.store.leases import LeaseRepo
 from belowthefold.store.migrations import MIGRATIONS
 from belowthefold.store.overview import OverviewRepo
 from belowthefold.store.pg import PgConnection, is_url, redact
@@ -94,6 +95,7 @@ class Store:
         self.feeds = FeedRepo(self.conn)
         self.search = SearchRepo(self.conn)
         self.claims = ClaimRepo(self.conn)
+        self.leases = LeaseRepo(self.conn)
         self.vectors = VectorRepo(self.conn)
         self.overview = OverviewRepo(self.conn)
         self.derived = DerivedRepo(self.conn)

@@ -111,12 +111,17 @@ class StoreConnection(sqlite3.Connection):
 
 
 @contextmanager
-def transaction(conn: Connection) -> Iterator[Connection]:
+def transaction(conn: Connection, *, writers: bool = True) -> Iterator[Connection]:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception, so a crash loses only the open batch.
 
-    (On PostgreSQL, BEGIN and the writers' advisory lock: one writer at a time, as here.)
+    (On PostgreSQL, BEGIN and the writers' advisory lock: one writer at a time, as here.
+    `writers=False` leaves the lock out there, for a transaction that locks its own rows,
+    `FOR UPDATE SKIP LOCKED`, instead of queueing behind every writer: store/leases.py.)
     """
-    conn.execute("BEGIN IMMEDIATE")
+    if writers or conn.dialect != "postgresql":
+        conn.execute("BEGIN IMMEDIATE")
+    else:
+        conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
     try:
         yield conn
     except BaseException:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from belowthefold.models import Article, FetchRecord
 from belowthefold.store.articles import insert_articles, iso, parse_iso
 from belowthefold.store.core_tx import Connection, transaction
+from belowthefold.store.leases import LeaseMark, mark_done
 
 Resolver = Callable[[Article], tuple[str | None, str]]
 
@@ -148,10 +149,15 @@ class FeedRepo:
         record: FetchRecord,
         articles: Sequence[Article] = (),
         resolve: Resolver | None = None,
+        mark: LeaseMark | None = None,
     ) -> FetchRecord:
-        """Store one fetch and what it found in one transaction; returns the record with `inserted`."""
+        """Store one fetch and what it found in one transaction; returns the record with `inserted`.
+
+        `mark`: a worker's leased task, marked done in the same transaction (store/leases.py)."""
         inserted = 0
         with transaction(self.conn):
+            if mark is not None:
+                mark_done(self.conn, mark)
             if articles:
                 assert resolve is not None
                 inserted = self._insert_articles(articles, resolve, run_id, record.at)
@@ -232,7 +238,12 @@ class FeedRepo:
             )
 
     def save_frontpage(
-        self, run_id: int | None, record: FetchRecord, links: Sequence[str], max_gap_h: float
+        self,
+        run_id: int | None,
+        record: FetchRecord,
+        links: Sequence[str],
+        max_gap_h: float,
+        mark: LeaseMark | None = None,
     ) -> tuple[int, int]:
         """Snapshot a front page: which stored articles it links to, in order; update their weight.
 
@@ -252,6 +263,8 @@ class FeedRepo:
         items = list(dict.fromkeys(by_url[u] for u in ordered if u in by_url))
         at = iso(record.at)
         with transaction(self.conn):
+            if mark is not None:
+                mark_done(self.conn, mark)
             prev = self.conn.execute(
                 "SELECT id, taken_at FROM frontpage_snapshots WHERE source=? ORDER BY taken_at DESC, "
                 "id DESC LIMIT 1",

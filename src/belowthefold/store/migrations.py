@@ -350,6 +350,33 @@ CREATE INDEX articles_day_source ON articles(day, source, grp);
 CREATE INDEX articles_source_grp_day ON articles(source, grp, day);
 """
 
+# Fetch workers (issue 16, store/leases.py): many `watch --worker` processes share each round's
+# feeds. A round is numbered; a task (one source's feed or front page) is due while its
+# done_round is below the current round's number and is marked done in the transaction that
+# stores its fetch. Tasks are leased by host (`fetch_hosts`: holder and expiry, epoch seconds),
+# so one host has one worker's requests at a time and a killed worker's hosts come free.
+FETCH_LEASES = """
+CREATE TABLE fetch_rounds (
+    name TEXT PRIMARY KEY,
+    number INTEGER NOT NULL,
+    started REAL NOT NULL
+);
+CREATE TABLE fetch_hosts (
+    host TEXT PRIMARY KEY,
+    holder TEXT,
+    expires REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE fetch_tasks (
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    url TEXT NOT NULL,
+    host TEXT NOT NULL,
+    done_round INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (source, kind, url)
+);
+CREATE INDEX fetch_tasks_host ON fetch_tasks(host, kind, done_round);
+"""
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core", CORE),
     (2, "stories", STORIES),
@@ -364,4 +391,5 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (11, "storyline_indexes", STORYLINE_INDEXES),
     (12, "derived", DERIVED),
     (13, "source_day_indexes", SOURCE_DAY_INDEXES),
+    (14, "fetch_leases", FETCH_LEASES),
 ]

@@ -207,4 +207,23 @@ BASELINE_STATEMENTS: list[str] = (
 )
 
 # Later migrations: (version, name, statements), each the twin of SQLite's of that version.
-PG_MIGRATIONS: list[tuple[int, str, list[str]]] = [(BASELINE, "baseline", BASELINE_STATEMENTS)]
+# SQLite's migration 14 (fetch workers' rounds, host leases and tasks); REAL is SQLite's 8-byte
+# float, DOUBLE PRECISION here (PostgreSQL's REAL is 4 bytes: epoch seconds would lose minutes).
+FETCH_LEASES = [
+    _binary_order(t)
+    for t in (
+        """CREATE TABLE fetch_rounds (
+    name TEXT PRIMARY KEY, number INTEGER NOT NULL, started DOUBLE PRECISION NOT NULL)""",
+        """CREATE TABLE fetch_hosts (
+    host TEXT PRIMARY KEY, holder TEXT, expires DOUBLE PRECISION NOT NULL DEFAULT 0)""",
+        """CREATE TABLE fetch_tasks (
+    source TEXT NOT NULL, kind TEXT NOT NULL, url TEXT NOT NULL, host TEXT NOT NULL,
+    done_round INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (source, kind, url))""",
+        "CREATE INDEX fetch_tasks_host ON fetch_tasks(host, kind, done_round)",
+    )
+]
+
+PG_MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (BASELINE, "baseline", BASELINE_STATEMENTS),
+    (14, "fetch_leases", FETCH_LEASES),
+]

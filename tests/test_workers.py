@@ -1,0 +1,251 @@
+"""Fetch workers sharing one store (`watch --worker`): leases, rounds, politeness across workers.
+
+The lease rules are checked in process on both backends; then three real worker processes
+(the real CLI) share 300 feeds on 10 loopback hosts, one is killed with -9 mid-round, and the
+store must end as a single `fetch` leaves it, each feed fetched once but what the dead worker
+had in flight, and no host ever serving two requests at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from belowthefold import pipeline
+from belowthefold.fetch import Fetcher
+from belowthefold.models import Source
+from belowthefold.store import Store
+from belowthefold.store.leases import Task
+from belowthefold.workers import WorkerOptions, round_tasks, work_round
+from cli_support import REPO
+from fetchserver import FAST, Served, rss, send, serve
+
+pytestmark = pytest.mark.both_backends
+
+DATE = "Tue, 01 Apr 2025 08:00:00 GMT"
+TASKS = [Task(f"s{i}", "feed", f"http://h{i % 2}.example/f{i}.xml") for i in range(4)]
+
+
+# -- the lease rules, in process ------------------------------------------------------------
+
+
+def test_a_host_goes_to_one_worker_until_its_lease_expires(store: Store) -> None:
+    r = store.leases.open_round(TASKS, 0.0, now=100.0)
+    assert (r.number, store.leases.due(r.number)) == (1, 4)
+    a = store.leases.take("a", r.number, 1, lease_s=10.0, now=100.0)
+    b = store.leases.take("b", r.number, 5, lease_s=10.0, now=100.0)
+    assert len(a) == 1 and len(b) == 1 and a[0].host != b[0].host
+    assert [t.host for t in a[0].tasks] == [a[0].host] * 2
+    assert store.leases.take("c", r.number, 5, lease_s=10.0, now=109.9) == []
+    assert store.leases.renew("a", [a[0].host], until=130.0) == set()
+    # b died: its host comes free when its lease expires, a's (renewed) does not.
+    c = store.leases.take("c", r.number, 5, lease_s=10.0, now=110.0)
+    assert [h.host for h in c] == [b[0].host]
+    assert store.leases.renew("b", [b[0].host], until=140.0) == {b[0].host}
+
+
+def test_a_round_is_joined_until_done_and_released_hosts_wait_the_delay(store: Store) -> None:
+    r = store.leases.open_round(TASKS, 0.0, now=100.0)
+    assert store.leases.open_round(TASKS, 0.0, now=101.0) == r  # tasks due: join it
+    (lease,) = store.leases.take("a", r.number, 1, lease_s=10.0, now=100.0)
+    store.leases.release("a", [lease.host], free_at=105.0)
+    assert store.leases.take("b", r.number, 5, 10.0, now=104.0)[0].host != lease.host
+    assert [h.host for h in store.leases.take("b", r.number, 5, 10.0, now=105.0)] == [lease.host]
+    # watch's rounds start `every_s` apart, done or not.
+    assert store.leases.open_round(TASKS, 60.0, now=159.0).number == 1
+    assert store.leases.open_round(TASKS, 60.0, now=160.0).number == 2
+
+
+def test_a_removed_source_leaves_the_round(store: Store) -> None:
+    r = store.leases.open_round(TASKS, 0.0, now=100.0)
+    store.leases.open_round(TASKS[:1], 0.0, now=100.0)
+    assert store.leases.due(r.number) == 1
+
+
+def _feed(name: str) -> bytes:
+    return rss([(f"{name} item {i}", f"http://news.example/{name}/{i}", DATE) for i in range(2)])
+
+
+def test_two_workers_in_process_fetch_each_feed_once(store: Store) -> None:
+    routes = {f"/f{i}.xml": (lambda h, i=i: send(h, _feed(f"f{i}"))) for i in range(6)}
+    with serve(routes) as srv:
+        sources = [Source(f"S{i}", "mainstream", (), (srv.url(f"/f{i}.xml"),)) for i in range(6)]
+        pipeline.save_sources(store, sources)
+        assert len(round_tasks(sources)) == 6
+        with Fetcher(FAST) as fetcher:
+            first = work_round(store, FAST, WorkerOptions("a", poll_s=0.01), fetcher)
+            second = work_round(store, FAST, WorkerOptions("b", poll_s=0.01), fetcher)
+        assert (first.round.number, first.fetch.feeds, first.fetch.inserted) == (1, 6, 12)
+        # every_s 0 and the round done: the second worker opens round 2 and fetches again.
+        assert (second.round.number, second.fetch.feeds, second.fetch.inserted) == (2, 6, 0)
+        assert Counter(p for p, _ in srv.requests if p != "/robots.txt") == {
+            f"/f{i}.xml": 2 for i in range(6)
+        }
+    assert store.leases.due(2) == 0 and store.leases.holders() == {}
+
+
+# -- three worker processes, one killed -----------------------------------------------------
+
+HOSTS = 10
+FEEDS_PER_HOST = 30
+DELAY_S = 0.06  # each feed answers this late, so overlapping requests would show
+
+
+@dataclass
+class HostLog:
+    """What one loopback host saw: requests per path, most requests at once."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    now: int = 0
+    most: int = 0
+    paths: Counter[str] = field(default_factory=Counter)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.now, self.most, self.paths = 0, 0, Counter()
+
+
+def _route(log: HostLog, body: bytes, path: str) -> object:
+    def route(h: BaseHTTPRequestHandler) -> None:
+        with log.lock:
+            log.now += 1
+            log.most = max(log.most, log.now)
+            log.paths[path] += 1
+        try:
+            time.sleep(DELAY_S)
+            send(h, body)
+        finally:
+            with log.lock:
+                log.now -= 1
+
+    return route
+
+
+@contextmanager
+def _farm() -> Iterator[tuple[list[Served], list[HostLog], list[Source]]]:
+    """10 servers on 127.0.0.2-11, 30 feeds each, one source per feed."""
+    with ExitStack() as stack:
+        servers, logs, sources = [], [], []
+        for h in range(HOSTS):
+            log = HostLog()
+            srv = stack.enter_context(serve({}, host=f"127.0.0.{h + 2}"))
+            for f in range(FEEDS_PER_HOST):
+                path = f"/feed{f}.xml"
+                name = f"h{h}f{f}"
+                items = [(f"{name} story {i}", f"{srv.base}/a/{name}/{i}", DATE) for i in range(2)]
+                srv.routes[path] = _route(log, rss(items, name), path)  # type: ignore[assignment]
+                sources.append(Source(f"Outlet {name}", "mainstream", (), (srv.url(path),)))
+            servers.append(srv)
+            logs.append(log)
+        yield servers, logs, sources
+
+
+def _env() -> dict[str, str]:
+    fetch = {
+        "PER_HOST_DELAY_S": "0",
+        "ALLOW_PRIVATE_ADDRESSES": "1",
+        "TIMEOUT_S": "5",
+        "DEADLINE_S": "10",
+        "RETRIES": "0",
+        "CONCURRENCY": "4",
+        "WORKER_LEASE_S": "2",
+        "WORKER_POLL_S": "0.2",
+    }
+    src = str(REPO / "src")
+    path = os.environ.get("PYTHONPATH")
+    return {
+        **os.environ,
+        "PYTHONPATH": f"{src}{os.pathsep}{path}" if path else src,
+        "HF_HUB_OFFLINE": "1",
+        **{f"BELOWTHEFOLD_FETCH__{k}": v for k, v in fetch.items()},
+    }
+
+
+def _cli(db: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "belowthefold", "--db", db, *args],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _articles(db: str) -> list[tuple[str, str, str, str]]:
+    with Store(db) as s:
+        rows = s.conn.execute("SELECT id, url, title, source FROM articles ORDER BY id").fetchall()
+    return [tuple(r) for r in rows]
+
+
+def _feed_records(db: str) -> Counter[str]:
+    with Store(db) as s:
+        rows = s.conn.execute("SELECT url FROM fetches WHERE kind='feed'").fetchall()
+    return Counter(str(r[0]) for r in rows)
+
+
+@pytest.mark.slow
+def test_three_workers_one_killed_fetch_what_one_fetch_does(new_db: object) -> None:
+    make = new_db
+    single, shared = make("single"), make("shared")  # type: ignore[operator]
+    with _farm() as (servers, logs, sources):
+        feeds = [u for s in sources for u in s.feeds]
+        for db in (single, shared):
+            with Store(db) as s:
+                pipeline.save_sources(s, sources)
+        ref = _cli(single, "fetch")
+        _, err = ref.communicate(timeout=120)
+        assert ref.returncode == 0, err
+        for log in logs:
+            log.clear()
+
+        started = time.monotonic()
+        procs = [_cli(shared, "watch", "--worker", "--times", "1", "--every", "1h") for _ in "abc"]
+        total = len(feeds)
+        while sum(sum(log.paths.values()) for log in logs) < total // 3:
+            assert time.monotonic() - started < 90, "the workers never got going"
+            time.sleep(0.02)
+        with Store(shared) as s:
+            held = Counter(h.split(":")[1] for h in s.leases.holders().values())
+        victim = max(procs, key=lambda p: held.get(str(p.pid), 0))
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.communicate(timeout=30)
+        with Store(shared) as s:
+            dead = {
+                h for h, who in s.leases.holders().items() if who.split(":")[1] == str(victim.pid)
+            }
+        outputs = [p.communicate(timeout=120) for p in procs if p is not victim]
+        elapsed = time.monotonic() - started
+        for p, (_, e) in zip([p for p in procs if p is not victim], outputs, strict=True):
+            assert p.returncode == 0, e
+
+    assert dead, "the killed worker held no host: it was not killed mid-round"
+    assert _articles(shared) == _articles(single)
+    assert len(_articles(single)) == total * 2
+    # One stored fetch per feed: nothing lost, nothing stored twice.
+    assert _feed_records(shared) == dict.fromkeys(feeds, 1)
+    # On the wire: once per feed, but what the dead worker had in flight on its hosts.
+    requests = Counter()
+    for srv, log in zip(servers, logs, strict=True):
+        requests.update({srv.url(p): n for p, n in log.paths.items()})
+    again = {u: n for u, n in requests.items() if n > 1}
+    assert set(requests) == set(feeds)
+    assert all(n == 2 for n in again.values()), again
+    assert {u.split("/feed")[0] for u in again} <= dead
+    assert len(again) <= len(dead) * 2
+    assert max(log.most for log in logs) == 1
+    print(
+        f"\n{total} feeds on {HOSTS} hosts, 3 workers, one killed holding {len(dead)} hosts: "
+        f"{len(again)} feeds fetched twice, {elapsed:.1f}s; the single fetch's articles: "
+        f"{len(_articles(single))}"
+    )
