@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
 import pytest
 
@@ -28,8 +29,8 @@ from belowthefold.models import Source
 from belowthefold.store import Store
 from belowthefold.store.leases import Task
 from belowthefold.workers import WorkerOptions, round_tasks, work_round
-from cli_support import REPO
-from fetchserver import FAST, Served, rss, send, serve
+from cli_support import REPO, run_cli
+from fetchserver import FAST, Route, Served, rss, send, serve
 
 pytestmark = pytest.mark.both_backends
 
@@ -77,8 +78,12 @@ def _feed(name: str) -> bytes:
     return rss([(f"{name} item {i}", f"http://news.example/{name}/{i}", DATE) for i in range(2)])
 
 
+def _static(body: bytes) -> Route:
+    return lambda h: send(h, body)
+
+
 def test_two_workers_in_process_fetch_each_feed_once(store: Store) -> None:
-    routes = {f"/f{i}.xml": (lambda h, i=i: send(h, _feed(f"f{i}"))) for i in range(6)}
+    routes: dict[str, Route] = {f"/f{i}.xml": _static(_feed(f"f{i}")) for i in range(6)}
     with serve(routes) as srv:
         sources = [Source(f"S{i}", "mainstream", (), (srv.url(f"/f{i}.xml"),)) for i in range(6)]
         pipeline.save_sources(store, sources)
@@ -93,6 +98,12 @@ def test_two_workers_in_process_fetch_each_feed_once(store: Store) -> None:
             f"/f{i}.xml": 2 for i in range(6)
         }
     assert store.leases.due(2) == 0 and store.leases.holders() == {}
+
+
+def test_a_worker_fetches_every_source_so_source_is_a_usage_error(db_target: Path | str) -> None:
+    Store(db_target).close()
+    res = run_cli("--db", str(db_target), "watch", "--worker", "--source", "x", timeout=120)
+    assert res.returncode == 2 and "drop --source" in res.stderr
 
 
 # -- three worker processes, one killed -----------------------------------------------------
@@ -116,7 +127,7 @@ class HostLog:
             self.now, self.most, self.paths = 0, 0, Counter()
 
 
-def _route(log: HostLog, body: bytes, path: str) -> object:
+def _route(log: HostLog, body: bytes, path: str) -> Route:
     def route(h: BaseHTTPRequestHandler) -> None:
         with log.lock:
             log.now += 1
@@ -144,7 +155,7 @@ def _farm() -> Iterator[tuple[list[Served], list[HostLog], list[Source]]]:
                 path = f"/feed{f}.xml"
                 name = f"h{h}f{f}"
                 items = [(f"{name} story {i}", f"{srv.base}/a/{name}/{i}", DATE) for i in range(2)]
-                srv.routes[path] = _route(log, rss(items, name), path)  # type: ignore[assignment]
+                srv.routes[path] = _route(log, rss(items, name), path)
                 sources.append(Source(f"Outlet {name}", "mainstream", (), (srv.url(path),)))
             servers.append(srv)
             logs.append(log)
@@ -235,7 +246,7 @@ def test_three_workers_one_killed_fetch_what_one_fetch_does(new_db: object) -> N
     # One stored fetch per feed: nothing lost, nothing stored twice.
     assert _feed_records(shared) == dict.fromkeys(feeds, 1)
     # On the wire: once per feed, but what the dead worker had in flight on its hosts.
-    requests = Counter()
+    requests: Counter[str] = Counter()
     for srv, log in zip(servers, logs, strict=True):
         requests.update({srv.url(p): n for p, n in log.paths.items()})
     again = {u: n for u, n in requests.items() if n > 1}
