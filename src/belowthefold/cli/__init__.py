@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from belowthefold.cli import backfilling as backfilling
 from belowthefold.cli import core as core
+from belowthefold.cli import database as database
 from belowthefold.cli import evaluate_clustering as evaluate_clustering
 from belowthefold.cli import evaluate_extraction as evaluate_extraction
 from belowthefold.cli import evaluate_gate as evaluate_gate
