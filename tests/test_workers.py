@@ -170,7 +170,7 @@ def _env() -> dict[str, str]:
         "DEADLINE_S": "10",
         "RETRIES": "0",
         "CONCURRENCY": "4",
-        "WORKER_LEASE_S": "2",
+        "WORKER_LEASE_S": "3",  # renewed every 1 s: room for a live worker on a loaded machine
         "WORKER_POLL_S": "0.2",
     }
     src = str(REPO / "src")
