@@ -27,6 +27,7 @@ from belowthefold import pipeline
 from belowthefold.fetch import Fetcher
 from belowthefold.models import Source
 from belowthefold.store import Store
+from belowthefold.store.core_tx import transaction
 from belowthefold.store.leases import Task
 from belowthefold.workers import WorkerOptions, round_tasks, work_round
 from cli_support import REPO, run_cli
@@ -54,6 +55,23 @@ def test_a_host_goes_to_one_worker_until_its_lease_expires(store: Store) -> None
     c = store.leases.take("c", r.number, 5, lease_s=10.0, now=110.0)
     assert [h.host for h in c] == [b[0].host]
     assert store.leases.renew("b", [b[0].host], until=140.0) == {b[0].host}
+
+
+def test_taking_skips_locked_hosts_and_never_waits_for_a_writer(
+    db_target: Path | str, backend: str
+) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite has one writer at a time: BEGIN IMMEDIATE serialises taking")
+    with Store(db_target) as a, Store(db_target) as b:
+        r = a.leases.open_round(TASKS, 0.0, now=100.0)
+        with transaction(a.conn):  # a writer (the advisory lock) that also locks one host row
+            a.conn.execute(
+                "SELECT host FROM fetch_hosts WHERE host = ? FOR UPDATE", (TASKS[0].host,)
+            )
+            started = time.monotonic()
+            got = b.leases.take("b", r.number, 5, lease_s=10.0, now=100.0)
+            assert time.monotonic() - started < 2.0  # lock_timeout is 30 s: it did not wait
+        assert [h.host for h in got] == [TASKS[1].host]
 
 
 def test_a_round_is_joined_until_done_and_released_hosts_wait_the_delay(store: Store) -> None:
