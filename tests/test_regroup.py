@@ -243,3 +243,17 @@ def test_a_large_storyline_claims_a_partial_framing_not_a_story_sharing_a_name()
     assert float(m[-1] @ centre) > 0.55
     assert out[:-2] == labels[:-2]  # no story of a group is moved, none leaves the saga
     assert claim_strays(labels, points, replace(claiming, claim_bar=0.0)) == labels
+
+
+def test_a_story_left_out_of_the_regrouping_is_claimed_by_the_saga_it_frames() -> None:
+    """Over the regrouping's cap, a single report is still scored by the claims' models: the
+    saga's partial framing moves (its emptied storyline redirects), the Trump story stays."""
+    points, _ = _trump_window()
+    framing, trump = points[-2:]
+    claiming = replace(NO_BONUS, min_cosine=0.6, claim_bar=0.3, claim_min=10, rest_bar=0.3)
+    plan = regroup(points[:-2], claiming, day=1, complete=frozenset({"F", "T"}), rest=points[-2:])
+    rest = {story: line for story, line in plan.moves if story in ("framing", "trump")}
+    assert rest == {"framing": "L1"}
+    assert ("F", "L1") in plan.redirects and "T" not in dict(plan.redirects)
+    off = regroup(points[:-2], replace(claiming, rest_bar=0.0), day=1, rest=[framing, trump])
+    assert not {story for story, _ in off.moves} & {"framing", "trump"}

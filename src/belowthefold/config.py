@@ -161,6 +161,9 @@ class ClusterOptions:
     # regroup.claim_strays and docs/clustering.md "Storylines claim their strays".
     storyline_claim_bar: float = 0.35
     storyline_claim_min: int = 10
+    # The window's stories left out of the regrouping (over storyline_regroup_max) are claimed
+    # at this bar (0: off): regroup.claim_rest, docs/clustering.md "Across languages".
+    storyline_claim_rest_bar: float = 0.25
 
 
 @dataclass(frozen=True)

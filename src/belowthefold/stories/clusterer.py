@@ -623,8 +623,14 @@ class StoryClusterer:
         active = [g for g in self.history.groups.values() if g.dense is not None]
         chosen = heapq.nlargest(o.storyline_regroup_max, active, key=lambda g: (g.size, g.id))
         chosen.sort(key=lambda g: (g.first, g.id))
-        points = [StoryPoint(g.id, g.storyline_id, g.size, g.dense, _main_lang(g)) for g in chosen]
-        plan = regroup(points, RegroupOptions.of(o), int(when // DAY), self._complete(chosen, when))
+        picked = {g.id for g in chosen}
+        left = sorted((g for g in active if g.id not in picked), key=lambda g: (g.first, g.id))
+        points, rest = (
+            [StoryPoint(g.id, g.storyline_id, g.size, g.dense, _main_lang(g)) for g in some]
+            for some in (chosen, left)
+        )
+        complete = self._complete([*chosen, *left], when)
+        plan = regroup(points, RegroupOptions.of(o), int(when // DAY), complete, rest)
         touched: set[str] = set()
         for story_id, line in plan.moves:
             for index in (self.stories, self.history):
