@@ -17,6 +17,7 @@ thread, clustering, batched store writes), timed as a user's `import` would be.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import resource
 import subprocess
@@ -52,7 +53,9 @@ def load_pool() -> list[Article]:
     return pool
 
 
-def run_one(n: int, per_day: int, options: ClusterOptions, stages: list[str]) -> dict[str, object]:
+def run_one(
+    n: int, per_day: int, options: ClusterOptions, stages: list[str], digest: bool = False
+) -> dict[str, object]:
     t_load = time.perf_counter()
     pool = load_pool()
     load_s = time.perf_counter() - t_load
@@ -60,6 +63,9 @@ def run_one(n: int, per_day: int, options: ClusterOptions, stages: list[str]) ->
     clusterer = StoryClusterer(options)
     deduper = Deduper(DedupOptions())
     timings = {s: 0.0 for s in stages}
+    # What a change meant to be speed only must leave exactly as it was: every assignment and
+    # every merge, move and redirect, in order (hashed outside the timed loop).
+    made = hashlib.sha256() if digest else None
     t0 = time.perf_counter()
     # Articles are made lazily in chunks so the replayed archive itself is not held in memory.
     chunk = 50_000
@@ -78,9 +84,15 @@ def run_one(n: int, per_day: int, options: ClusterOptions, stages: list[str]) ->
             if vectors is not None:
                 timings["encode"] = timings.get("encode", 0.0) + time.perf_counter() - t
             t = time.perf_counter()
-            for i, a in enumerate(batch):
+            done = [
                 clusterer.add(a, None if vectors is None else vectors[i])
+                for i, a in enumerate(batch)
+            ]
             timings["cluster"] += time.perf_counter() - t
+            if made is not None:
+                made.update(repr(done).encode("utf-8"))
+                taken = (clusterer.take_merges(), clusterer.take_story_merges())
+                made.update(repr((taken, clusterer.take_moves())).encode("utf-8"))
     total = time.perf_counter() - t0
     work = sum(timings.values())
     return {
@@ -96,6 +108,7 @@ def run_one(n: int, per_day: int, options: ClusterOptions, stages: list[str]) ->
         "rss_after_pool_mib": round(rss_pool, 1),
         "active_stories": clusterer.active_stories,
         "dedup_window_items": len(deduper),
+        **({"digest": made.hexdigest()} if made is not None else {}),
     }
 
 
@@ -171,6 +184,11 @@ def main() -> int:
         default="{}",
         help="more [cluster] settings as JSON, e.g. '{\"storyline_regroup_cosine\": 0}'",
     )
+    ap.add_argument(
+        "--digest",
+        action="store_true",
+        help="also print a digest of every assignment and merge (equal before/after a speed fix)",
+    )
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     stages = [s for s in args.stages.split(",") if s]
@@ -184,13 +202,14 @@ def main() -> int:
         options = replace(
             ClusterOptions(representation=args.representation), **json.loads(args.cluster)
         )
-        print(json.dumps(run_one(args.sizes[0], args.per_day, options, stages)))
+        print(json.dumps(run_one(args.sizes[0], args.per_day, options, stages, args.digest)))
         return 0
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--one", "--sizes", str(n), "--per-day", str(args.per_day)]
         cmd += ["--representation", args.representation, "--stages", args.stages]
         cmd += ["--cluster", args.cluster]
         cmd += ["--pipeline"] if args.pipeline else []
+        cmd += ["--digest"] if args.digest else []
         subprocess.run(cmd, check=True)
     return 0
 

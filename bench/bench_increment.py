@@ -58,6 +58,11 @@ def main() -> int:
     ap.add_argument(
         "--sources", type=Path, help="a sources file that groups the archive (for briefs on it)"
     )
+    ap.add_argument(
+        "--insert-only",
+        action="store_true",
+        help="build the archive without clustering it (for bench/replicate_archive.py), then stop",
+    )
     args = ap.parse_args()
     pool = load_pool()
     resolve = SourceIndex.build([]).resolve
@@ -74,6 +79,8 @@ def main() -> int:
                     )
                 if args.sources:
                     pipeline.apply_sources(store, args.sources)
+                if args.insert_only:
+                    return 0
                 pipeline.update_stories(store, _settings(db, args.representation))
             build_s = round(time.perf_counter() - t, 1)
         later: list[float] = []
