@@ -416,7 +416,19 @@ def _cluster_pending(
     dups: list[DupLink] = []
     unassigned = store.articles.unassigned(settings.imports.batch_size, since=first)
     newest, state = first, b""
+    # A full batch waits for the next article before it commits with its checkpoint: when
+    # none comes, it is the run's last and commits with the kept state alone (the checkpoint,
+    # tens of megabytes, was written only to be deleted by the same run: ~1 s of an increment).
+    held: _Batch | None = None
     for article, vector in _with_vectors(store, clusterer, unassigned, settings.imports.batch_size):
+        if held is not None:
+            store.stories.save(
+                *held.rows, held.state, story_merges=held.story_merges, moves=held.moves
+            )
+            beat()
+            done += len(held.rows[0])
+            progress.advance("stories", len(held.rows[0]))
+            held = None
         newest = article.published
         link = deduper.add(article)
         if link is not None:
@@ -427,15 +439,16 @@ def _cluster_pending(
             merges, story_merges = clusterer.take_merges(), clusterer.take_story_merges()
             moves = clusterer.take_moves()
             state = _checkpoint(clusterer, deduper, print_)
-            store.stories.save(pairs, dups, merges, state, story_merges=story_merges, moves=moves)
-            beat()
-            done += len(pairs)
-            progress.advance("stories", len(pairs))
+            held = _Batch((pairs, dups, merges), state, story_merges, moves)
             pairs, dups = [], []
-    merges, story_merges = clusterer.take_merges(), clusterer.take_story_merges()
-    moves = clusterer.take_moves()
-    if pairs or merges or story_merges or moves or not state:  # else the last checkpoint is it
-        state = _checkpoint(clusterer, deduper, print_)
+    if held is not None:  # nothing came after it: no merge, move or article since its state
+        pairs, dups, merges = held.rows
+        story_merges, moves = held.story_merges, held.moves
+    else:
+        merges, story_merges = clusterer.take_merges(), clusterer.take_story_merges()
+        moves = clusterer.take_moves()
+        if pairs or merges or story_merges or moves or not state:  # else the last checkpoint is it
+            state = _checkpoint(clusterer, deduper, print_)
     store.stories.save(  # the last batch drops the checkpoint and keeps the final state
         pairs,
         dups,
@@ -452,6 +465,17 @@ def _cluster_pending(
     # a resumed run's earlier part may reach further back, so it recounts them all.
     store.stories.refresh_storyline_counts(None if resumed is not None else first - lookback)
     return done
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A clustered batch not committed yet: its (pairs, dups, storyline merges), the state after
+    it, and its story merges and moves."""
+
+    rows: tuple[list[tuple[Article, Assignment]], list[DupLink], list[tuple[str, str]]]
+    state: bytes
+    story_merges: list[tuple[str, str]]
+    moves: list[tuple[str, str]]
 
 
 def _checkpoint(clusterer: StoryClusterer, deduper: Deduper, print_: str) -> bytes:
