@@ -142,6 +142,63 @@ def test_unassigned_count_and_span_find_a_backfill_inserted_last(store: Store) -
     assert [a.id for a, _ in store.stories.recent(since, until)] == [f"a{i}" for i in range(10, 15)]
 
 
+def _row_counts(store: Store) -> dict[str, int]:
+    return {r[0]: int(r[1]) for r in store.conn.execute("SELECT name, n FROM row_counts")}
+
+
+def test_row_counts_stay_exact_through_replaces_and_merges(store: Store) -> None:
+    """The counts triggers keep (migration 15) equal COUNT(*) after re-assignments (INSERT OR
+    REPLACE: its implicit delete counts) and merges, and every write of assignments moves the
+    writes count (the kept clusterer state's marker)."""
+    from belowthefold.models import Assignment
+
+    resolve = SourceIndex.build([]).resolve
+    arts = [_article(i) for i in range(5)]
+    store.articles.insert_batch(arts, resolve, 0)
+    store.stories.save([(a, Assignment(a.id, "st-a", "sl-a")) for a in arts[:4]])
+    before = _row_counts(store)["assignment_writes"]
+    marker = store.stories._marker()
+    store.stories.save([(a, Assignment(a.id, "st-b", "sl-b")) for a in arts[:2]])
+    assert _row_counts(store)["assignment_writes"] > before
+    assert store.stories._marker() != marker
+    marker = store.stories._marker()
+    store.stories.save([], merges=[("sl-a", "sl-b")])
+    assert store.stories._marker() != marker
+    counts = _row_counts(store)
+    n_articles = store.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    n_assigned = store.conn.execute("SELECT COUNT(*) FROM assignments").fetchone()[0]
+    assert (counts["articles"], counts["assignments"]) == (n_articles, n_assigned) == (5, 4)
+    assert store.articles.count_unassigned() == 1
+
+
+def test_row_counts_start_from_an_existing_archive(db_path: Path) -> None:
+    """Migration 15 counts what an archive of schema 14 already holds."""
+    from belowthefold.models import Assignment
+
+    with Store(db_path) as s:
+        arts = [_article(i) for i in range(3)]
+        s.articles.insert_batch(arts, SourceIndex.build([]).resolve, 0)
+        s.stories.save([(arts[0], Assignment(arts[0].id, "st-a", "sl-a"))])
+        for name in ("article_insert", "article_delete", "assignment_insert"):
+            s.conn.execute(f"DROP TRIGGER row_count_{name}")
+        for name in ("assignment_update", "assignment_delete"):
+            s.conn.execute(f"DROP TRIGGER row_count_{name}")
+        s.conn.execute("DROP TABLE row_counts")
+        s.conn.execute("PRAGMA user_version = 14")
+        old = s.conn.execute("SELECT COUNT(*), MAX(rowid) FROM assignments").fetchone()
+        s.conn.execute(  # a kept state's marker as schema 14 wrote it
+            "INSERT INTO settings(key, value) VALUES ('cluster_state_marker', ?)",
+            (f"{old[0]}:{old[1]}|2025-04-01T00:00:00+00:00",),
+        )
+    with Store(db_path) as s:
+        assert _row_counts(s) == {"articles": 3, "assignments": 1, "assignment_writes": 0}
+        assert s.articles.count_unassigned() == 2
+        marker = s.conn.execute(
+            "SELECT value FROM settings WHERE key = 'cluster_state_marker'"
+        ).fetchone()[0]
+        assert marker == f"{s.stories._marker()}|2025-04-01T00:00:00+00:00"  # still holds
+
+
 def test_health_window_counts_each_source_in_one_pass(store: Store) -> None:
     sources = [Source("Courier", "local", ("courier.example",)), Source("Silent", "wire")]
     store.sources.replace_all(sources)

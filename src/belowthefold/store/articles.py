@@ -202,14 +202,15 @@ class ArticleRepo:
             last = (rows[-1]["published"], rows[-1]["id"])
 
     def count_unassigned(self) -> int:
-        """Articles not in a story yet, without joining the archive (every brief asks).
+        """Articles not in a story yet, from the counts triggers keep (every brief asks).
 
         An assignment's article_id is its primary key and a foreign key to articles (enforced),
         so the assignments are a subset of the articles, each once: the difference of the two
-        counts is exact, and each count reads one index (0.3 s for the join at 1M articles).
+        counts is exact. Counting both tables took 0.07 s a call at 1M articles (the join 0.3 s).
         """
         r = self.conn.execute(
-            "SELECT (SELECT COUNT(*) FROM articles) - (SELECT COUNT(*) FROM assignments)"
+            "SELECT (SELECT n FROM row_counts WHERE name = 'articles') - "
+            "(SELECT n FROM row_counts WHERE name = 'assignments')"
         ).fetchone()
         return int(r[0])
 

@@ -49,6 +49,9 @@ def connect(path: Path, busy_timeout_s: float = 30.0) -> StoreConnection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
+        # An INSERT OR REPLACE's implicit delete fires delete triggers only with this on: the
+        # row counts (migration 15) must see it, or a replaced assignment counts twice.
+        conn.execute("PRAGMA recursive_triggers=ON")
         conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
     except (sqlite3.Error, StoreError) as exc:
         cause = exc.__cause__ if isinstance(exc, StoreError) and exc.__cause__ else exc

@@ -206,6 +206,34 @@ BASELINE_STATEMENTS: list[str] = (
     [_binary_order(t) for t in _TABLES] + _DATES + _STAMPS + _SEARCH + _VERSION
 )
 
+# SQLite migration 15: whole-archive counts kept by triggers (an upsert's update is an update).
+_ROW_COUNTS = [
+    'CREATE TABLE row_counts (name TEXT COLLATE "C" PRIMARY KEY, n BIGINT NOT NULL)',
+    """INSERT INTO row_counts(name, n) SELECT 'articles', COUNT(*) FROM articles
+    UNION ALL SELECT 'assignments', COUNT(*) FROM assignments
+    UNION ALL SELECT 'assignment_writes', 0""",
+    """CREATE FUNCTION btf_count_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        UPDATE row_counts SET n = n + 1 WHERE name = TG_TABLE_NAME::text;
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE row_counts SET n = n - 1 WHERE name = TG_TABLE_NAME::text;
+    END IF;
+    IF TG_TABLE_NAME = 'assignments' THEN
+        UPDATE row_counts SET n = n + 1 WHERE name = 'assignment_writes';
+    END IF;
+    RETURN NULL;
+END $$""",
+    """CREATE TRIGGER row_count_article AFTER INSERT OR DELETE ON articles
+    FOR EACH ROW EXECUTE FUNCTION btf_count_rows()""",
+    """CREATE TRIGGER row_count_assignment AFTER INSERT OR UPDATE OR DELETE ON assignments
+    FOR EACH ROW EXECUTE FUNCTION btf_count_rows()""",
+    """UPDATE settings SET value = 'w0' || substr(value, position('|' in value))
+    WHERE key = 'cluster_state_marker' AND position('|' in value) > 0
+    AND substr(value, 1, position('|' in value) - 1) = (SELECT COUNT(*)::text || ':' ||
+        COALESCE(MAX(rowid)::text, 'None') FROM assignments)""",
+]
+
 # Later migrations: (version, name, statements), each the twin of SQLite's of that version.
 # SQLite's migration 14 (fetch workers' rounds, host leases and tasks); REAL is SQLite's 8-byte
 # float, DOUBLE PRECISION here (PostgreSQL's REAL is 4 bytes: epoch seconds would lose minutes).
@@ -226,4 +254,5 @@ FETCH_LEASES = [
 PG_MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (BASELINE, "baseline", BASELINE_STATEMENTS),
     (14, "fetch_leases", FETCH_LEASES),
+    (15, "row_counts", _ROW_COUNTS),
 ]

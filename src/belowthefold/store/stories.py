@@ -87,10 +87,12 @@ class StoryRepo:
                 self._keep(*kept)
 
     def _marker(self) -> str:
-        """What any later write of assignments changes: their count and highest rowid (an
-        INSERT OR REPLACE takes a new one)."""
-        r = self.conn.execute("SELECT COUNT(*), MAX(rowid) FROM assignments").fetchone()
-        return f"{r[0]}:{r[1]}"
+        """What any later write of assignments changes: the count of writes (insert, update or
+        delete) that triggers keep, where a COUNT(*) of the archive took 0.16 s at 1M."""
+        r = self.conn.execute(
+            "SELECT n FROM row_counts WHERE name = 'assignment_writes'"
+        ).fetchone()
+        return f"w{r[0]}"
 
     def _keep(self, state: bytes, newest: datetime) -> None:
         """Keep a finished run's state, unless an assigned article is newer than its newest (a
