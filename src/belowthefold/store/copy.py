@@ -9,7 +9,8 @@ Copied with their ids (runs, fetches, front-page snapshots keep theirs, so the r
 them stay right; PostgreSQL's id sequences are moved past them after). Not copied, each for a
 reason: the full-text index (the destination's triggers build it from the articles), `derived`
 and `day_stamps` (a cache and its version stamps: the destination's triggers stamp the days
-it receives, and the cache is recomputed on first read), `claims` and the fetch workers'
+it receives, and the cache is recomputed on first read), `row_counts` (the destination's
+triggers count the rows it receives), `claims` and the fetch workers'
 rounds and leases (state of running processes, not of the archive).
 """
 
@@ -45,7 +46,7 @@ TABLES = (
     "article_vectors",
 )
 SKIPPED = frozenset(
-    {"derived", "day_stamps", "claims", "fetch_rounds", "fetch_hosts", "fetch_tasks"}
+    {"derived", "day_stamps", "row_counts", "claims", "fetch_rounds", "fetch_hosts", "fetch_tasks"}
 )
 SERIAL_IDS = ("runs", "record_errors", "fetches", "frontpage_snapshots")
 
