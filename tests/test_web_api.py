@@ -120,6 +120,24 @@ def test_merged_story_redirects(client: TestClient, settings: Settings) -> None:
     assert r.status_code == 301 and r.headers["location"] == f"/stories/{story}"
 
 
+def test_pressure_api_is_the_briefs_pressure_without_building_a_brief(
+    settings: Settings,
+) -> None:
+    """A new window's pressure comes from the per-day aggregate: the same points a brief of it
+    shows, and no brief is built (at 100k a brief of a new window took 8-30 s)."""
+    from belowthefold.brief.points import pressure_dict
+
+    app = create_app(settings, clock=fixed_clock)
+    with TestClient(app) as c:
+        body = c.get("/api/pressure", params={"from": "2025-03-29", "to": "2025-04-06"}).json()
+        assert app.state.web._briefs == {} and app.state.web._pending == {}
+    with Store(settings.db) as store:
+        window = parse_window(start="2025-03-29", end="2025-04-06")
+        brief = make_brief(store, settings, window, settings.rank.audience, now=NOW)
+    assert body["pressure"] == [pressure_dict(p) for p in brief.pressure]
+    assert len({p["group"] for p in body["pressure"]}) > 1
+
+
 def test_pressure_api(client: TestClient) -> None:
     r = client.get(
         "/api/pressure", params={"from": "2025-03-31", "to": "2025-04-06", "group": "mainstream"}

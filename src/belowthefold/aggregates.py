@@ -123,6 +123,18 @@ def pressure(
     return [per_day[d].get(g) or pressure_point(d, g, []) for g in chosen for d in days]
 
 
+def window_pressure(store: Store, days: Sequence[date], audience: str) -> list[PressurePoint]:
+    """The points a brief of these days for `audience` shows, from the per-day aggregate
+    (the web's pressure API answers a new window without building a whole brief for it).
+
+    The brief's groups: the audience first, then every other group with articles on one of the
+    days, sorted (`brief.build._groups`).
+    """
+    present = {g for points in daily_points(store, days).values() for g in points}
+    groups = [audience, *sorted(present - {audience})]
+    return pressure(store, days, groups)
+
+
 def context_days(window: Window, weeks: int) -> list[date]:
     """The days of the `weeks` weeks before the window, oldest first."""
     return [window.start - timedelta(days=i) for i in range(weeks * 7, 0, -1)]
