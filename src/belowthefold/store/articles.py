@@ -49,6 +49,17 @@ _PLACED_SQL = (
     "LEFT JOIN duplicates d ON d.article_id = a.id "
 )
 
+# A story's articles are found from its assignments (the story index), never by walking the
+# articles: with `articles` first the planner scanned the whole archive by `published` for
+# each chunk (0.59 s for 500 stories at 100k, 0.05 s this way). Only assigned articles match
+# `story_id IN (...)`, so the inner join keeps the same rows.
+_BY_STORY_SQL = (
+    "SELECT a.id, a.title, a.published, a.url, a.outlet, a.source, a.grp, a.weight, a.text, a.lang, "
+    "s.story_id, s.storyline_id, d.original_id FROM assignments s "
+    "JOIN articles a ON a.id = s.article_id "
+    "LEFT JOIN duplicates d ON d.article_id = a.id "
+)
+
 
 def row_to_placed(r: Row) -> PlacedArticle:
     return PlacedArticle(
@@ -176,7 +187,7 @@ class ArticleRepo:
             chunk = list(story_ids[i : i + 500])
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                _PLACED_SQL + f"WHERE s.story_id IN ({marks}) ORDER BY a.published, a.id", chunk
+                _BY_STORY_SQL + f"WHERE s.story_id IN ({marks}) ORDER BY a.published, a.id", chunk
             ).fetchall()
             out.extend(row_to_placed(r) for r in rows)
         return out
