@@ -19,8 +19,13 @@ from belowthefold.web.views import landing_week, search_filter, story_dict, web_
 def brief_json(request: Request) -> Response:
     from belowthefold.brief import brief_to_dict
 
+    state = state_of(request)
     brief = load_brief(request, request.path_params["week"])
-    return JSONResponse(brief_to_dict(brief))
+    with state.store() as store:
+        body = state.of_brief(
+            store, brief, "brief json", lambda: JSONResponse(brief_to_dict(brief)).body
+        )
+    return Response(body, media_type="application/json")
 
 
 def story_json(request: Request) -> Response:
@@ -94,7 +99,8 @@ def sources_json(request: Request) -> Response:
     state = state_of(request)
     with state.store() as store:
         sources = store.sources.all()
-        counts = {c.source: c for c in store.sources.counts() if c.source}
+        totals = state.view(store, ("source counts",), store.sources.counts)
+        counts = {c.source: c for c in totals if c.source}
     return JSONResponse(
         {
             "admin": state.admin,

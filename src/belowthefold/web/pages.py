@@ -24,6 +24,7 @@ from belowthefold.web.security import CSP_BRIEF
 from belowthefold.web.state import WebState, state_of
 from belowthefold.web.views import (
     WEB_WINDOW,
+    WeekOption,
     landing_week,
     search_filter,
     sources_view,
@@ -63,6 +64,12 @@ def load_brief(request: Request, week: str) -> Brief:
     return brief
 
 
+def weeks_of(state: WebState, store: Store) -> tuple[WeekOption, ...]:
+    """The week picker's weeks, kept by data stamp (counting every day's articles is a scan
+    of the archive's day index on every page otherwise)."""
+    return state.view(store, ("week options",), lambda: week_options(store))
+
+
 def palette_of(state: WebState, store: Store) -> GroupPalette:
     """One colour per group on every page: the palette over all the database's groups."""
     return group_palette(state.known_groups(store))
@@ -92,7 +99,8 @@ def _week(request: Request, week: str) -> Response:
     state = state_of(request)
     brief = load_brief(request, week)
     with state.store() as store:
-        view = week_view(brief, palette_of(state, store), week_options(store))
+        palette, weeks = palette_of(state, store), weeks_of(state, store)
+        view = state.of_brief(store, brief, "week view", lambda: week_view(brief, palette, weeks))
     q = {"audience": brief.audience}
     return state.templates.TemplateResponse(
         request,
@@ -117,9 +125,14 @@ def brief_page(request: Request) -> Response:
 
     state = state_of(request)
     brief = load_brief(request, request.path_params["week"])
-    html = render(brief, "html", web_root="")  # headlines link to their story pages here
-    nav = state.templates.get_template("_nav.html").render(nav="week")
-    return HTMLResponse(with_nav(html, nav), headers={"Content-Security-Policy": CSP_BRIEF})
+
+    def page() -> str:
+        html = render(brief, "html", web_root="")  # headlines link to their story pages here
+        return with_nav(html, state.templates.get_template("_nav.html").render(nav="week"))
+
+    with state.store() as store:
+        body = state.of_brief(store, brief, "brief page", page)
+    return HTMLResponse(body, headers={"Content-Security-Policy": CSP_BRIEF})
 
 
 _BODY = re.compile(r"<body[^>]*>", re.IGNORECASE)
@@ -151,8 +164,13 @@ def export_list(request: Request) -> Response:
         table = exports.pressure_table(brief)
     else:
         with state.store() as store:
-            articles = store.articles.placed(*window_bounds(brief.window))
-        table = exports.stories_table(articles, brief.groups)
+            table = state.view(
+                store,
+                ("stories export", brief.window.label, brief.audience, *brief.groups),
+                lambda: exports.stories_table(
+                    store.articles.placed(*window_bounds(brief.window)), brief.groups
+                ),
+            )
     name = _SAFE_NAME.sub("-", f"belowthefold-{brief.window.label}-{brief.audience}-{kind}")
     if fmt == "csv":
         body, media = exports.to_csv(table), "text/csv; charset=utf-8"
@@ -214,7 +232,8 @@ def follow_merges(request: Request, kind: Merged[T], prefix: str = "") -> T | Re
         if current != asked:
             where = f"{prefix or kind.prefix}/{quote(current, safe='')}"
             return RedirectResponse(where, status_code=301)
-        view = kind.build(store, asked, palette_of(state, store))
+        palette = palette_of(state, store)
+        view = state.view(store, (kind.what, asked), lambda: kind.build(store, asked, palette))
     if view is None:
         raise HTTPException(404, f"no {kind.what} {asked[:200]!r}")
     return view
@@ -248,8 +267,9 @@ def sources_page(request: Request) -> Response:
             request.query_params.get("to"),
             request.query_params.get("week"),
         )
-        view = sources_view(store, window, palette_of(state, store))
-        weeks = week_options(store)
+        totals = state.view(store, ("source counts",), store.sources.counts)
+        view = sources_view(store, window, palette_of(state, store), totals)
+        weeks = weeks_of(state, store)
     return state.templates.TemplateResponse(
         request,
         "sources.html",

@@ -28,6 +28,7 @@ from belowthefold.pipeline import WindowNames, parse_window, week_label
 from belowthefold.store import Store
 from belowthefold.store.overview import RunRow, StorylineRow, StoryRow
 from belowthefold.store.search import SearchFilter
+from belowthefold.store.sources import SourceCount
 
 MAX_TIMELINE_DAYS = 120
 MAX_WINDOW_DAYS = 366  # a window a page or the API draws day by day
@@ -410,14 +411,24 @@ def sources_window(
     return Window(first, last, f"{first.isoformat()}..{last.isoformat()}")
 
 
-def sources_view(store: Store, window: Window, palette: GroupPalette) -> SourcesView:
-    """Per source group, each source's articles per day, last day seen and fetch health."""
+def sources_view(
+    store: Store,
+    window: Window,
+    palette: GroupPalette,
+    totals: Sequence[SourceCount] | None = None,
+) -> SourcesView:
+    """Per source group, each source's articles per day, last day seen and fetch health.
+
+    `totals` are `store.sources.counts()` when the caller keeps them (they count the whole
+    archive); fetch health is always read fresh.
+    """
     overview = store.overview
     days = window.days()
     counts: dict[tuple[str | None, str], dict[date, int]] = defaultdict(dict)
     for c in overview.daily_by_source(window.start, window.end):
         counts[(c.source, c.group)][c.day] = counts[(c.source, c.group)].get(c.day, 0) + c.articles
-    last_days = {c.source: c.last_day for c in store.sources.counts()}
+    totals = store.sources.counts() if totals is None else totals
+    last_days = {c.source: c.last_day for c in totals}
     health, last_fetch = _health(store, window)
     sources: list[Source] = store.sources.all()
     rows: dict[str, list[SourceRow]] = defaultdict(list)
