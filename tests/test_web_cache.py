@@ -15,7 +15,7 @@ from belowthefold.web import create_app
 from web_support import WEEK, build_db, fixed_clock
 
 
-def _add_article(db: Path) -> None:
+def _add_article(db: Path | str) -> None:
     with Store(db) as store:
         run = store.runs.begin("import")
         article = Article(
