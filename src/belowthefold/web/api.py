@@ -11,7 +11,7 @@ from starlette.routing import Route
 from belowthefold import aggregates
 from belowthefold.brief.points import pressure_dict
 from belowthefold.web import admin
-from belowthefold.web.pages import STORY, bounded_int, follow_merges, load_brief
+from belowthefold.web.pages import STORY, bounded_int, follow_merges, load_brief, searched
 from belowthefold.web.state import state_of
 from belowthefold.web.views import landing_week, search_filter, story_dict, web_window
 
@@ -65,8 +65,7 @@ def search_json(request: Request) -> Response:
     offset = bounded_int("offset", request.query_params.get("offset"), 0, 0, 100_000)
     where = search_filter(request.query_params)
     with state.store() as store:
-        hits = store.search.search(q, limit=limit, offset=offset, where=where)
-        total = store.search.count(q, where)
+        hits, total = searched(state, store, q, limit, offset, where)
     return JSONResponse(
         {
             "q": q,
