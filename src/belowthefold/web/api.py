@@ -46,7 +46,14 @@ def pressure_json(request: Request) -> Response:
             window = web_window(landing_week(store, state.options.clock().date()), None, None)
         # From the per-day aggregate, not a whole brief of the window (a new window built one:
         # 8-30 s at 100k). Articles not clustered yet count once a brief or an import has.
-        shown = aggregates.window_pressure(store, window.days(), state.settings.rank.audience)
+        # Kept by data stamp too: reading the days' stamps and stored points, and the code
+        # stamp (file hashes, package versions), cost ~30 ms a request.
+        audience = state.settings.rank.audience
+        shown = state.view(
+            store,
+            ("pressure", window.start.isoformat(), window.end.isoformat()),
+            lambda: aggregates.window_pressure(store, window.days(), audience),
+        )
     points = [p for p in shown if group is None or p.group == group]
     return JSONResponse(
         {
