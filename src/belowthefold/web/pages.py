@@ -278,7 +278,12 @@ def sources_page(request: Request) -> Response:
             request.query_params.get("week"),
         )
         totals = state.view(store, ("source counts",), store.sources.counts)
-        view = sources_view(store, window, palette_of(state, store), totals)
+        daily = state.view(
+            store,
+            ("daily by source", window.start.isoformat(), window.end.isoformat()),
+            lambda: store.overview.daily_by_source(window.start, window.end),
+        )
+        view = sources_view(store, window, palette_of(state, store), totals, daily)
         weeks = weeks_of(state, store)
     return state.templates.TemplateResponse(
         request,

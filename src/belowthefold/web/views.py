@@ -26,7 +26,7 @@ from belowthefold.errors import WindowError
 from belowthefold.models import Brief, PlacedArticle, Source, SourceHealth, Window
 from belowthefold.pipeline import WindowNames, parse_window, week_label
 from belowthefold.store import Store
-from belowthefold.store.overview import RunRow, StorylineRow, StoryRow
+from belowthefold.store.overview import DayCount, RunRow, StorylineRow, StoryRow
 from belowthefold.store.search import SearchFilter
 from belowthefold.store.sources import SourceCount
 
@@ -416,16 +416,18 @@ def sources_view(
     window: Window,
     palette: GroupPalette,
     totals: Sequence[SourceCount] | None = None,
+    daily: Sequence[DayCount] | None = None,
 ) -> SourcesView:
     """Per source group, each source's articles per day, last day seen and fetch health.
 
-    `totals` are `store.sources.counts()` when the caller keeps them (they count the whole
-    archive); fetch health is always read fresh.
+    `totals` (`store.sources.counts()`, the whole archive) and `daily` (the window's
+    `daily_by_source`) when the caller keeps them; fetch health is always read fresh.
     """
     overview = store.overview
     days = window.days()
     counts: dict[tuple[str | None, str], dict[date, int]] = defaultdict(dict)
-    for c in overview.daily_by_source(window.start, window.end):
+    daily = overview.daily_by_source(window.start, window.end) if daily is None else daily
+    for c in daily:
         counts[(c.source, c.group)][c.day] = counts[(c.source, c.group)].get(c.day, 0) + c.articles
     totals = store.sources.counts() if totals is None else totals
     last_days = {c.source: c.last_day for c in totals}
