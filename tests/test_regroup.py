@@ -23,6 +23,7 @@ from belowthefold.stories.regroup import (
     RegroupOptions,
     StoryPoint,
     claim_strays,
+    join_alike,
     regroup,
     regroup_id,
 )
@@ -257,3 +258,43 @@ def test_a_story_left_out_of_the_regrouping_is_claimed_by_the_saga_it_frames() -
     assert ("F", "L1") in plan.redirects and "T" not in dict(plan.redirects)
     off = regroup(points[:-2], replace(claiming, rest_bar=0.0), day=1, rest=[framing, trump])
     assert not {story for story, _ in off.moves} & {"framing", "trump"}
+
+
+def _split_saga_window() -> tuple[list[StoryPoint], list[int]]:
+    """A Trump window (dimension 0 shared by all) where one saga (dimension 1) came out of the
+    cut as two large groups: its main thread (20 stories) and a thread with a term of its own
+    (10 stories, dimension 62); beside them a large group of another Trump topic (dimension 63)
+    and 40 Trump stories each on a topic of its own."""
+    rng = np.random.default_rng(11)
+    dim = 64
+
+    def vec(*parts: tuple[int, float]) -> np.ndarray:
+        v = rng.normal(0.0, 0.08, dim)
+        for k, w in parts:
+            v[k] += w
+        return v
+
+    main = [_p(f"main{i}", "L1", vec((0, 1.0), (1, 1.0))) for i in range(20)]
+    thread = [_p(f"thread{i}", "L2", vec((0, 1.0), (1, 0.9), (62, 0.7))) for i in range(10)]
+    topic = [_p(f"topic{i}", "L3", vec((0, 1.0), (63, 1.0))) for i in range(10)]
+    others = [_p(f"other{i}", f"O{i}", vec((0, 1.0), (2 + i, 1.0))) for i in range(40)]
+    labels = [1] * 20 + [2] * 10 + [3] * 10 + [4 + i for i in range(40)]
+    return [*main, *thread, *topic, *others], labels
+
+
+def test_a_large_thread_of_a_saga_joins_it_another_topic_does_not() -> None:
+    points, labels = _split_saga_window()
+    joining = replace(NO_BONUS, join_bar=0.15, join_ratio=0.8, claim_min=10)
+    out = join_alike(labels, points, joining)
+    assert out[20:30] == [1] * 10  # the thread joins the saga's main group, as a whole
+    assert out[30:40] == [3] * 10  # the other Trump topic stays apart
+    assert out[:20] == labels[:20] and out[40:] == labels[40:]
+    assert join_alike(labels, points, replace(joining, join_bar=0.0)) == labels
+
+
+def test_a_group_the_model_claims_but_that_is_looser_across_stays_apart() -> None:
+    """The cohesion bar: with it at 1.5 (the groups would have to be more alike across than
+    within) the thread stays a storyline of its own."""
+    points, labels = _split_saga_window()
+    strict = replace(NO_BONUS, join_bar=0.15, join_ratio=1.5, claim_min=10)
+    assert join_alike(labels, points, strict) == labels

@@ -168,3 +168,17 @@ def test_labelled_flood_is_one_precise_storyline_by_default(
     r = auto_reports[flood]
     _holds_floors(f"storyline-auto-{flood}", r)
     assert not r.missing_must, r.missing_must
+
+
+@pytest.mark.slow
+def test_the_election_is_one_storyline_on_its_last_day_too() -> None:
+    """Streamed only to the election window's last day (10 November 2024), as a user sees it
+    then and as `eval storylines --labels us-election-2024-11.json` scores it, not after two
+    more weeks of daily regroupings: its campaign and its "Trump wins" thread were two large
+    storylines (R 0.542) until large groups of one saga joined (regroup.join_alike)."""
+    election = read_labels(LABELS / "us-election-2024-11.json")
+    stream = [a for a in _real_stream() if a.published.date() <= election.end]
+    line_of = storylines_of(stream, ClusterOptions(representation="auto"))
+    _holds_floors(
+        "storyline-auto-us-election-2024-11-at-end", score_flood(election, stream, line_of)
+    )

@@ -164,6 +164,12 @@ class ClusterOptions:
     # The window's stories left out of the regrouping (over storyline_regroup_max) are claimed
     # at this bar (0: off): regroup.claim_rest, docs/clustering.md "Across languages".
     storyline_claim_rest_bar: float = 0.3
+    # Before the claims, a group of storyline_claim_min+ stories joins a larger one whose model
+    # scores its stories storyline_join_bar on average (0: off), when their stories are as alike
+    # across as storyline_join_ratio of the looser group's within: see regroup.join_alike and
+    # docs/clustering.md "Large groups of one saga join".
+    storyline_join_bar: float = 0.15
+    storyline_join_ratio: float = 0.8
 
 
 @dataclass(frozen=True)
