@@ -4,6 +4,7 @@ the store applies, and the same storylines in the store as in the evaluation's s
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -208,18 +209,23 @@ def test_a_storyline_a_story_left_takes_its_span_from_the_stories_it_keeps(
         assert rows["sl-b"][0] == 1 and rows["sl-b"][1].startswith("2025-04-05")
 
 
-def _trump_window() -> tuple[list[StoryPoint], list[int]]:
-    """A window whose stories all share one strong direction ("Trump", dimension 0): a saga of
-    12 stories (dimension 1 too), 40 other Trump stories each on a topic of its own, and two
-    loose stories: a partial framing of the saga and one more Trump story."""
-    rng = np.random.default_rng(7)
-    dim = 64
+def _noisy(rng: np.random.Generator, dim: int = 64) -> Callable[..., np.ndarray]:
+    """A maker of noisy 64-d story vectors with weight w added on each named (k, w) axis."""
 
     def vec(*parts: tuple[int, float]) -> np.ndarray:
         v = rng.normal(0.0, 0.08, dim)
         for k, w in parts:
             v[k] += w
         return v
+
+    return vec
+
+
+def _trump_window() -> tuple[list[StoryPoint], list[int]]:
+    """A window whose stories all share one strong direction ("Trump", dimension 0): a saga of
+    12 stories (dimension 1 too), 40 other Trump stories each on a topic of its own, and two
+    loose stories: a partial framing of the saga and one more Trump story."""
+    vec = _noisy(np.random.default_rng(7))
 
     saga = [_p(f"saga{i}", "L1", vec((0, 1.0), (1, 1.0))) for i in range(12)]
     others = [_p(f"other{i}", f"O{i}", vec((0, 1.0), (2 + i, 1.0))) for i in range(40)]
@@ -265,14 +271,7 @@ def _split_saga_window() -> tuple[list[StoryPoint], list[int]]:
     cut as two large groups: its main thread (20 stories) and a thread with a term of its own
     (10 stories, dimension 62); beside them a large group of another Trump topic (dimension 63)
     and 40 Trump stories each on a topic of its own."""
-    rng = np.random.default_rng(11)
-    dim = 64
-
-    def vec(*parts: tuple[int, float]) -> np.ndarray:
-        v = rng.normal(0.0, 0.08, dim)
-        for k, w in parts:
-            v[k] += w
-        return v
+    vec = _noisy(np.random.default_rng(11))
 
     main = [_p(f"main{i}", "L1", vec((0, 1.0), (1, 1.0))) for i in range(20)]
     thread = [_p(f"thread{i}", "L2", vec((0, 1.0), (1, 0.9), (62, 0.7))) for i in range(10)]

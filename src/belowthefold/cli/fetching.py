@@ -58,11 +58,7 @@ def fetch_and_report(
 
     with Fetcher(c.settings.fetch) as fetcher, progress_bars(c.err) as progress:
         report = pipeline.fetch_sources(store, c.settings.fetch, sources, fetcher, progress)
-    for s in report.sources:
-        if s.failed:
-            c.err.print(f"{prefix}[red]failed[/red] {s.line()}", highlight=False)
-        elif verbosity > 0:
-            c.err.print(f"{prefix}ok {s.line()}", highlight=False, markup=False)
+    _print_sources(c, report, prefix, verbosity)
     if verbosity < 0:
         return report
     skipped = sum(s.skipped for s in report.sources)
@@ -74,6 +70,15 @@ def fetch_and_report(
         highlight=False,
     )
     return report
+
+
+def _print_sources(c: Context, report: FetchReport, prefix: str, verbosity: int) -> None:
+    """One line per failed source on stderr, and per fetched one too when verbose."""
+    for s in report.sources:
+        if s.failed:
+            c.err.print(f"{prefix}[red]failed[/red] {s.line()}", highlight=False)
+        elif verbosity > 0:
+            c.err.print(f"{prefix}ok {s.line()}", highlight=False, markup=False)
 
 
 def check_only(store: Store, only: Sequence[str]) -> None:
@@ -125,9 +130,7 @@ def worker_round(c: Context, store: Store, every_s: float, *, prefix: str = "") 
     with Fetcher(opts) as fetcher:
         done = work_round(store, opts, worker, fetcher)
     report = done.fetch
-    for s in report.sources:
-        if s.failed:
-            c.err.print(f"{prefix}[red]failed[/red] {s.line()}", highlight=False)
+    _print_sources(c, report, prefix, 0)
     c.out.print(
         f"{prefix}worker {worker.holder}, round {done.round.number}: fetched {report.feeds} "
         f"feeds of {len(report.sources)} sources in {report.elapsed_s:.1f}s ({done.turns} "
