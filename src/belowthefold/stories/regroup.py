@@ -219,12 +219,18 @@ def join_alike(
     return [into.get(c, c) for c in labels]
 
 
-def _design(points: Sequence[StoryPoint]) -> tuple[Any, Any]:
-    """The claims' least-squares design: unit dense rows plus an intercept column, and its
-    ridge Gram matrix (ridge 1.0, the intercept not penalised)."""
+def _rows(points: Sequence[StoryPoint]) -> Any:
+    """The claims' model rows: unit dense rows plus an intercept column."""
     import numpy as np
 
-    x = np.hstack([_unit_rows(points, np.float64), np.ones((len(points), 1))])
+    return np.hstack([_unit_rows(points, np.float64), np.ones((len(points), 1))])
+
+
+def _design(points: Sequence[StoryPoint]) -> tuple[Any, Any]:
+    """The claims' rows and their ridge Gram matrix (ridge 1.0, the intercept not penalised)."""
+    import numpy as np
+
+    x = _rows(points)
     return x, x.T @ x + np.diag([1.0] * (x.shape[1] - 1) + [0.0])
 
 
@@ -302,13 +308,10 @@ def _best_claims(
     model: tuple[list[int], Any], points: Sequence[StoryPoint], bar: float
 ) -> list[int | None]:
     """Per point, the claimant scoring it highest when that score reaches `bar` (else None)."""
-    import numpy as np
-
     claimants, weights = model
     if not points:
         return []
-    x = np.hstack([_unit_rows(points, np.float64), np.ones((len(points), 1))])
-    scores = x @ weights
+    scores = _rows(points) @ weights
     best = scores.argmax(axis=1)
     return [claimants[int(b)] if scores[row, b] >= bar else None for row, b in enumerate(best)]
 
