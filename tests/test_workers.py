@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,7 @@ def test_a_round_is_joined_until_done_and_released_hosts_wait_the_delay(store: S
     r = store.leases.open_round(TASKS, 0.0, now=100.0)
     assert store.leases.open_round(TASKS, 0.0, now=101.0) == r  # tasks due: join it
     (lease,) = store.leases.take("a", r.number, 1, lease_s=10.0, now=100.0)
-    store.leases.release("a", [lease.host], free_at=105.0)
+    store.leases.release("a", {lease.host: 105.0})
     assert store.leases.take("b", r.number, 5, 10.0, now=104.0)[0].host != lease.host
     assert [h.host for h in store.leases.take("b", r.number, 5, 10.0, now=105.0)] == [lease.host]
     # watch's rounds start `every_s` apart, done or not.
@@ -116,6 +117,34 @@ def test_two_workers_in_process_fetch_each_feed_once(store: Store) -> None:
             f"/f{i}.xml": 2 for i in range(6)
         }
     assert store.leases.due(2) == 0 and store.leases.holders() == {}
+
+
+def test_the_next_worker_on_a_host_waits_its_robots_crawl_delay(store: Store) -> None:
+    # Worker a reads robots.txt (Crawl-delay: 1) and fetches the host's two feeds a second
+    # apart; worker b, in the next round, has not read it, yet waits the second too, since a
+    # gave the host back free only a crawl delay after its last request.
+    seen: list[tuple[str, float]] = []
+
+    def timed(body: bytes) -> Route:
+        def route(h: BaseHTTPRequestHandler) -> None:
+            seen.append((h.path, time.monotonic()))
+            send(h, body)
+
+        return route
+
+    robots = b"User-agent: *\nCrawl-delay: 1\n"
+    routes: dict[str, Route] = {f"/f{i}.xml": timed(_feed(f"f{i}")) for i in range(2)}
+    routes["/robots.txt"] = timed(robots)
+    with serve(routes) as srv:
+        sources = [Source(f"S{i}", "mainstream", (), (srv.url(f"/f{i}.xml"),)) for i in range(2)]
+        pipeline.save_sources(store, sources)
+        with Fetcher(FAST) as a_fetcher, Fetcher(FAST) as b_fetcher:
+            work_round(store, FAST, WorkerOptions("a", poll_s=0.01), a_fetcher)
+            work_round(store, FAST, WorkerOptions("b", poll_s=0.01), b_fetcher)
+    assert [p for p, _ in seen] == ["/robots.txt", "/f0.xml", "/f1.xml"] * 2
+    times = [t for _, t in seen]
+    gaps = [later - earlier for earlier, later in pairwise(times)]
+    assert min(gaps) >= 0.95, gaps  # robots.txt counts as a request
 
 
 def test_a_worker_fetches_every_source_so_source_is_a_usage_error(db_target: Path | str) -> None:

@@ -166,9 +166,12 @@ class _Shift:
     def _release(self, finished: Sequence[_Held]) -> None:
         if not finished:
             return
-        free_at = self.now() + self.options.per_host_delay_s
+        now = self.now()
+        free_at = {
+            h.lease.host: now + self.runner.fetcher.delay_for(h.lease.host) for h in finished
+        }
         with self.lock:
-            self.store.leases.release(self.worker.holder, [h.lease.host for h in finished], free_at)
+            self.store.leases.release(self.worker.holder, free_at)
 
     # -- one host ---------------------------------------------------------------------------
 

@@ -329,6 +329,12 @@ class Fetcher:
             return RobotsRules(None)
         return RobotsRules(Protego.parse(result.body[:500_000].decode("utf-8", "replace")))
 
+    def delay_for(self, url: str) -> float:
+        """The pause this Fetcher keeps between two requests to `url`'s host, as it knows it now:
+        a fetch worker gives a host back with it, so the next worker (another process, another
+        machine, which has not read that robots.txt) waits the host's Crawl-delay too."""
+        return self._delay(_host_key(url))
+
     def _delay(self, host: str) -> float:
         """The per-host pause: ours, or robots.txt's Crawl-delay when longer (capped at a minute)."""
         rules = self._robots.get(host) if self.options.respect_robots else None

@@ -10,8 +10,9 @@ Workers lease hosts, not single feeds (`fetch_hosts`: holder, expiry in epoch se
 worker holding a host fetches that host's due tasks, one request at a time (its Fetcher's
 per-host gate), so no host ever has two requests from the workers at once. The holder renews
 its leases while it works; a killed worker's hosts come free when their expiry passes.
-Releasing a host sets its expiry to now + the per-host delay, so the next holder waits as
-long as one worker would between two requests.
+Releasing a host sets its expiry to now + the host's pause (the per-host delay, or the
+Crawl-delay of its robots.txt when longer), so the next holder waits as long as one worker
+would between two requests, though it has not read that robots.txt yet.
 
 Taking leases is the one place where writers must not queue behind each other: on PostgreSQL
 it runs outside the writers' advisory lock and takes its rows with `FOR UPDATE SKIP LOCKED`
@@ -21,7 +22,7 @@ serialises it, which makes the same select-then-update correct. One SQL text ser
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -203,12 +204,13 @@ class LeaseRepo:
                     lost.add(host)
         return lost
 
-    def release(self, holder: str, hosts: Iterable[str], free_at: float) -> None:
-        """Give hosts back; the next holder may start at `free_at` (now + the per-host delay)."""
+    def release(self, holder: str, free_at: Mapping[str, float]) -> None:
+        """Give hosts back; the next holder of each may start at its `free_at` (now + the
+        host's pause: the per-host delay, or its robots.txt Crawl-delay when longer)."""
         with transaction(self.conn):
             self.conn.executemany(
                 "UPDATE fetch_hosts SET holder=NULL, expires=? WHERE host=? AND holder=?",
-                [(free_at, h, holder) for h in sorted(set(hosts))],
+                [(free_at[h], h, holder) for h in sorted(free_at)],
             )
 
     def forget(self, task: Task) -> None:
