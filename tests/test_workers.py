@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler
 from itertools import pairwise
 from pathlib import Path
@@ -30,7 +30,7 @@ from belowthefold.models import Source
 from belowthefold.store import Store
 from belowthefold.store.core_tx import transaction
 from belowthefold.store.leases import Task
-from belowthefold.workers import WorkerOptions, round_tasks, work_round
+from belowthefold.workers import WorkerOptions, WorkerReport, round_tasks, work_round
 from cli_support import REPO, run_cli
 from fetchserver import FAST, Route, Served, rss, send, serve
 
@@ -145,6 +145,109 @@ def test_the_next_worker_on_a_host_waits_its_robots_crawl_delay(store: Store) ->
     times = [t for _, t in seen]
     gaps = [later - earlier for earlier, later in pairwise(times)]
     assert min(gaps) >= 0.95, gaps  # robots.txt counts as a request
+
+
+_PAGE = (
+    "<html lang='en'><head><title>Dyke</title></head><body><article><h1>New dyke</h1>"
+    + "".join(
+        f"<p>The new dyke protects the city from storm surges, part {i}. Work on section {i} "
+        "took three years and cost a great deal of money.</p>"
+        for i in range(6)
+    )
+    + "</article></body></html>"
+).encode()
+
+
+@contextmanager
+def _fulltext_farm(
+    db_target: Path | str,
+) -> Iterator[tuple[Served, list[int], list[str]]]:
+    """Two full-text sources on two feed hosts, every article page on a third host, which
+    counts its requests in flight (the peak) and serves each slowly."""
+    inflight = [0, 0]  # now, peak
+    guard = threading.Lock()
+
+    def page(h: BaseHTTPRequestHandler) -> None:
+        with guard:
+            inflight[0] += 1
+            inflight[1] = max(inflight)
+        time.sleep(0.08)
+        with guard:
+            inflight[0] -= 1
+        send(h, _PAGE, "text/html; charset=utf-8")
+
+    with serve() as pages, serve() as a, serve() as b:
+        urls = [pages.url(f"/a/{i}") for i in range(6)]
+        for i in range(6):
+            pages.routes[f"/a/{i}"] = page
+        for host, name, mine in ((a, "A", urls[:3]), (b, "B", urls[3:])):
+            body = rss([(f"{name} story {i}", u, DATE) for i, u in enumerate(mine)])
+            host.routes["/f.xml"] = _static(body)
+        sources = [
+            Source(n, "wire", (), (h.url("/f.xml"),), fulltext=True)
+            for n, h in (("A", a), ("B", b))
+        ]
+        with Store(db_target) as store:
+            pipeline.save_sources(store, sources)
+        yield pages, inflight, urls
+
+
+def _workers_at_once(db_target: Path | str, worker: WorkerOptions, n: int) -> list[object]:
+    """`n` workers, each its own store connection and Fetcher (as processes have), at once."""
+    start = threading.Barrier(n)
+    done: list[object] = []
+
+    def work(i: int) -> None:
+        opts = replace(FAST, concurrency=1)
+        with Store(db_target) as store, Fetcher(opts) as fetcher:
+            start.wait()
+            done.append(work_round(store, opts, replace(worker, holder=f"w{i}"), fetcher))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return done
+
+
+def test_article_pages_on_a_host_no_worker_leased_take_turns_across_workers(
+    db_target: Path | str,
+) -> None:
+    # Each worker leases one feed host; the pages are on a host neither leased, so they hold
+    # its lease for each request: never two at once there, and every page is fetched.
+    with _fulltext_farm(db_target) as (pages, inflight, urls):
+        done = _workers_at_once(db_target, WorkerOptions("w", poll_s=0.01), 2)
+        assert len(done) == 2
+        assert sorted(p for p, _ in pages.requests if p.startswith("/a/")) == [
+            f"/a/{i}" for i in range(6)
+        ]
+    assert inflight[1] == 1
+    with Store(db_target) as store:
+        stored = [store.articles.get(u) for u in urls]
+        assert all(a is not None and "storm surges" in a.text for a in stored), [
+            a and a.text[:80] for a in stored
+        ]
+        assert store.leases.holders() == {}
+
+
+def test_a_page_host_another_worker_keeps_is_given_up_and_the_summary_kept(
+    db_target: Path | str,
+) -> None:
+    with _fulltext_farm(db_target) as (pages, _inflight, urls):
+        with Store(db_target) as store:
+            assert store.leases.hold("elsewhere", pages.base, 600.0, time.time())
+        worker = WorkerOptions("w", poll_s=0.01, host_wait_s=0.2)
+        (report,) = _workers_at_once(db_target, worker, 1)
+        assert not [p for p, _ in pages.requests if p.startswith("/a/")]
+    assert isinstance(report, WorkerReport)
+    with Store(db_target) as store:
+        stored = [store.articles.get(u) for u in urls]
+        assert all(a is not None and "storm surges" not in a.text for a in stored)
+        pages_failed = [
+            f for f in store.feeds.fetches(report.fetch.run_id) if f.kind == "page" and f.failed
+        ]
+        assert {f.error_kind for f in pages_failed} == {"host_busy"} and len(pages_failed) == 6
 
 
 def test_a_worker_fetches_every_source_so_source_is_a_usage_error(db_target: Path | str) -> None:

@@ -21,11 +21,11 @@ import threading
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 
 from belowthefold.config import FetchOptions
-from belowthefold.errors import StoreError
+from belowthefold.errors import FetchError, StoreError
 from belowthefold.fetch import FetchReport, FetchRunner, SourceReport, Validators
 from belowthefold.fetch.transport import Fetcher
 from belowthefold.language import LanguageIdentifier
@@ -49,6 +49,9 @@ class WorkerOptions:
     every_s: float = 0.0
     lease_s: float = 120.0
     poll_s: float = 1.0
+    # How long a request to a host another worker holds (an article page there) waits for it
+    # before it is given up as `host_busy` (the article keeps its feed summary).
+    host_wait_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -75,25 +78,64 @@ class _Held:
     lost: threading.Event = field(default_factory=threading.Event)
 
 
+class _Turns:
+    """The Fetcher's seam (HostTurns) that keeps a worker's requests to hosts it did not lease
+    polite across workers: article pages of a full-text feed often live on another host (the
+    feed on feeds.example.com, the pages on www.example.com), which other workers may be
+    fetching. Before such a request the worker holds that host's lease, waiting while another
+    worker has it (at most `host_wait_s`), and gives it back with the host's pause after. A
+    host the worker leased for its tasks needs nothing more: its per-host gate orders its own
+    threads, and it gives the host back only once their request there is over."""
+
+    def __init__(self, shift: _Shift) -> None:
+        self.shift = shift
+
+    def begin(self, host: str) -> bool:
+        s = self.shift
+        give_up = s.clock.monotonic() + s.worker.host_wait_s
+        while True:
+            with s.lock:
+                if host in s.held:
+                    return False
+                if s.store.leases.hold(s.worker.holder, host, s.worker.lease_s, s.now()):
+                    return True
+            if s.clock.monotonic() >= give_up:
+                raise FetchError(
+                    "host_busy",
+                    f"{host} stayed leased to another worker for {s.worker.host_wait_s:.0f}s; "
+                    "not asked this round",
+                )
+            s.clock.sleep(s.worker.poll_s)
+
+    def end(self, host: str, taken: bool, pause: float) -> None:
+        if taken:
+            s = self.shift
+            with s.lock:
+                s.store.leases.release(s.worker.holder, {host: s.now() + pause})
+
+
 class _Shift:
-    """One worker's round: the store (behind one lock, the threads share it), the runner and
-    what was fetched."""
+    """One worker's round: the store (behind one lock, the threads share it), the runner, the
+    hosts it holds and what was fetched."""
 
     def __init__(
         self,
         store: Store,
         options: FetchOptions,
         worker: WorkerOptions,
-        runner: FetchRunner,
+        fetcher: Fetcher,
+        languages: LanguageIdentifier | None,
         round_: Round,
     ) -> None:
         self.store = store
         self.options = options
         self.worker = worker
-        self.runner = runner
+        self.base = fetcher
+        self.runner = FetchRunner(options, fetcher.sharing(_Turns(self)), languages=languages)
         self.round = round_
-        self.clock = runner.clock
+        self.clock = self.runner.clock
         self.lock = threading.Lock()
+        self.held: set[str] = set()  # hosts leased for their tasks, under `lock`
         self.sources = {s.name: s for s in sources_to_fetch(store)}
         self.index = SourceIndex.build(list(self.sources.values()), stored_rules(store))
         self.results: dict[str, list[FetchRecord]] = {}
@@ -152,6 +194,7 @@ class _Shift:
             leases = self.store.leases.take(
                 self.worker.holder, self.round.number, free, self.worker.lease_s, self.now()
             )
+            self.held.update(lease.host for lease in leases)
         self.turns += len(leases)
         return [_Held(lease) for lease in leases]
 
@@ -166,12 +209,15 @@ class _Shift:
     def _release(self, finished: Sequence[_Held]) -> None:
         if not finished:
             return
-        now = self.now()
-        free_at = {
-            h.lease.host: now + self.runner.fetcher.delay_for(h.lease.host) for h in finished
-        }
-        with self.lock:
-            self.store.leases.release(self.worker.holder, free_at)
+        hosts = sorted({h.lease.host for h in finished})
+        with ExitStack() as waits:  # no request of this worker still out on them
+            for host in hosts:
+                waits.enter_context(self.base.host_lock(host))
+            now = self.now()
+            free_at = {host: now + self.base.delay_for(host) for host in hosts}
+            with self.lock:
+                self.held.difference_update(hosts)
+                self.store.leases.release(self.worker.holder, free_at)
 
     # -- one host ---------------------------------------------------------------------------
 
@@ -238,11 +284,13 @@ def work_round(
 ) -> WorkerReport:
     """Join the store's current round (or open the next, by `worker.every_s`) and fetch
     with the other workers until every task of it is done."""
-    runner = FetchRunner(options, fetcher, languages=languages)
-    start = runner.clock.monotonic()
-    tasks = round_tasks(sources_to_fetch(store))
-    round_ = store.leases.open_round(tasks, worker.every_s, runner.clock.now().timestamp())
-    shift = _Shift(store, options, worker, runner, round_)
-    shift.work()
-    report = shift.report(runner.clock.monotonic() - start)
+    with ExitStack() as owned:
+        if fetcher is None:
+            fetcher = owned.enter_context(Fetcher(options))
+        start = fetcher.clock.monotonic()
+        tasks = round_tasks(sources_to_fetch(store))
+        round_ = store.leases.open_round(tasks, worker.every_s, fetcher.clock.now().timestamp())
+        shift = _Shift(store, options, worker, fetcher, languages, round_)
+        shift.work()
+        report = shift.report(fetcher.clock.monotonic() - start)
     return WorkerReport(round_, report, shift.turns)

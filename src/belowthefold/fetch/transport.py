@@ -6,6 +6,7 @@ The httpx transport and the clock are passed in (seams): tests swap them, nothin
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import threading
 import time
@@ -79,6 +80,21 @@ class Clock(Protocol):
     def monotonic(self) -> float: ...
 
     def sleep(self, seconds: float) -> None: ...
+
+
+class HostTurns(Protocol):
+    """Who else must agree before a request to a host goes out: a fetch worker's host leases
+    (belowthefold/workers.py), so hosts stay polite across processes and machines, not only
+    across this Fetcher's threads. Called under the Fetcher's per-host lock."""
+
+    def begin(self, host: str) -> bool:
+        """Wait for the host's turn; True if a turn was taken that `end` must give back.
+        Raises FetchError('host_busy') when the turn does not come in time."""
+        ...
+
+    def end(self, host: str, taken: bool, pause: float) -> None:
+        """The request is over; the host may be asked again `pause` seconds from now."""
+        ...
 
 
 class SystemClock:
@@ -252,6 +268,20 @@ class Fetcher:
         self._gate = _HostGate()
         self._robots: dict[str, RobotsRules] = {}
         self._cancelled = threading.Event()
+        self._turns: HostTurns | None = None
+
+    def sharing(self, turns: HostTurns) -> Fetcher:
+        """This Fetcher (its connections, robots.txt rules, per-host gate and cancel switch)
+        asking `turns` before each request too: a fetch worker's view of it. Close the
+        original, not the view."""
+        view = copy.copy(self)
+        view._turns = turns
+        return view
+
+    def host_lock(self, url: str) -> threading.Lock:
+        """The lock every request to `url`'s host holds while it is out: taking it waits for
+        this process's request in flight there (a worker does before giving the host back)."""
+        return self._gate.lock(_host_key(url))
 
     def close(self) -> None:
         self.client.close()
@@ -322,6 +352,8 @@ class Fetcher:
             deadline = _Deadline(self.clock.monotonic() + self.options.deadline_s)
             result = self._get_with_retries(key + "/robots.txt", None, "text/plain", deadline, 0)
         except FetchError as exc:
+            if exc.kind in ("host_busy", "cancelled"):  # no answer yet: ask again next time
+                raise
             if exc.status is not None and exc.status >= 500:
                 return RobotsRules(None, f"robots.txt answered HTTP {exc.status}")
             return RobotsRules(None)
@@ -417,15 +449,18 @@ class Fetcher:
             headers["If-Modified-Since"] = validators.last_modified
         queued = self.clock.monotonic()
         with self._gate.lock(host):
-            self._gate.wait_turn(host, self._delay(host), self.clock)
-            # Time spent queueing for our turn at the host is politeness, not the server's slowness.
-            deadline.end += self.clock.monotonic() - queued
-            if self._cancelled.is_set():
-                raise FetchError("cancelled", "the run was interrupted before this request")
+            taken = self._turns.begin(host) if self._turns is not None else False
             try:
+                self._gate.wait_turn(host, self._delay(host), self.clock)
+                # Queueing for our turn at the host is politeness, not the server's slowness.
+                deadline.end += self.clock.monotonic() - queued
+                if self._cancelled.is_set():
+                    raise FetchError("cancelled", "the run was interrupted before this request")
                 return self._stream(url, headers, deadline)
             finally:
                 self._gate.done(host, self.clock)
+                if self._turns is not None:
+                    self._turns.end(host, taken, self._delay(host))
 
     def _stream(self, url: str, headers: dict[str, str], deadline: _Deadline) -> HttpResult:
         start = self.clock.monotonic()

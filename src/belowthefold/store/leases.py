@@ -190,6 +190,23 @@ class LeaseRepo:
                 leases.append(HostLease(host, tuple(Task(r[0], r[1], r[2]) for r in rows)))
         return leases
 
+    def hold(self, holder: str, host: str, lease_s: float, now: float) -> bool:
+        """Lease `host` to `holder` for one request (an article page on a host that has no
+        task of its own, or one another worker may hold): True if it was free (or already
+        `holder`'s), False if another worker holds it or its pause is not over."""
+        with transaction(self.conn, writers=False):
+            self.conn.execute(
+                "INSERT INTO fetch_hosts(host, holder, expires) VALUES (?, NULL, 0) "
+                "ON CONFLICT DO NOTHING",
+                (host,),
+            )
+            cur = self.conn.execute(
+                "UPDATE fetch_hosts SET holder=?, expires=? WHERE host=? AND "
+                "(expires<=? OR holder=?)",
+                (holder, now + lease_s, host, now, holder),
+            )
+            return cur.rowcount == 1
+
     def renew(self, holder: str, hosts: Iterable[str], until: float) -> set[str]:
         """Extend `holder`'s leases to `until`; returns the hosts it no longer holds (expired
         and taken by another worker: it must stop fetching there)."""
