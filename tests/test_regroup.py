@@ -23,6 +23,7 @@ from belowthefold.stories import StoryClusterer
 from belowthefold.stories.regroup import (
     RegroupOptions,
     StoryPoint,
+    _design,
     claim_strays,
     join_alike,
     regroup,
@@ -297,3 +298,14 @@ def test_a_group_the_model_claims_but_that_is_looser_across_stays_apart() -> Non
     points, labels = _split_saga_window()
     strict = replace(NO_BONUS, join_bar=0.15, join_ratio=1.5, claim_min=10)
     assert join_alike(labels, points, strict) == labels
+
+
+def test_one_design_serves_the_joins_and_the_claims() -> None:
+    """clusters() builds the least-squares design once and hands it to join_alike and
+    claim_strays; given or rebuilt, the result is the same."""
+    points, labels = _split_saga_window()
+    opts = replace(NO_BONUS, join_bar=0.15, join_ratio=0.8, claim_min=10, claim_bar=0.3)
+    design = _design(points)
+    joined = join_alike(labels, points, opts, design)
+    assert joined == join_alike(labels, points, opts)
+    assert claim_strays(joined, points, opts, design) == claim_strays(joined, points, opts)

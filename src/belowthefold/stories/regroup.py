@@ -149,8 +149,10 @@ def clusters(points: Sequence[StoryPoint], options: RegroupOptions) -> list[int]
     z = linkage(condensed, method="average")
     del condensed
     labels = [int(c) for c in fcluster(z, t=1.0 - options.min_cosine, criterion="distance")]
-    labels = join_alike(_split_small(labels, points, options), points, options)
-    return claim_strays(labels, points, options)
+    # The joins' and the claims' models are fitted on the same rows: one design for both.
+    design = _design(points) if options.join_bar > 0 or options.claim_bar > 0 else None
+    labels = join_alike(_split_small(labels, points, options), points, options, design)
+    return claim_strays(labels, points, options, design)
 
 
 def _split_small(
@@ -176,7 +178,10 @@ def _split_small(
 
 
 def join_alike(
-    labels: list[int], points: Sequence[StoryPoint], options: RegroupOptions
+    labels: list[int],
+    points: Sequence[StoryPoint],
+    options: RegroupOptions,
+    design: tuple[Any, Any] | None = None,
 ) -> list[int]:
     """Join a large group into a larger one that claims it as a whole and is as coherent with it.
 
@@ -191,6 +196,7 @@ def join_alike(
     average, as that share of the looser group's within), which keeps a topic's neighbours
     apart (Gaza aid with the Israel-Iran war: scored 0.18, cohesion 0.78). All pairs are fitted
     in one solve (the Gram matrix is shared); best pairs join first, each group once a day.
+    `design` is the points' `_design` when the caller has it (clusters shares it with the claims).
     """
     import numpy as np
 
@@ -202,7 +208,7 @@ def join_alike(
     )
     if len(large) < 2:
         return labels
-    x, gram = _design(points)
+    x, gram = design or _design(points)
     lab = np.asarray(labels)
     pairs = [(a, b) for i, a in enumerate(large) for b in large[i + 1 :]]
     w = np.linalg.solve(gram, x.T @ np.stack([_join_target(lab, a, b) for a, b in pairs], axis=1))
@@ -256,7 +262,10 @@ def _cohesion(sums: dict[int, Any], sizes: Counter[int], a: int, b: int) -> floa
 
 
 def claim_strays(
-    labels: list[int], points: Sequence[StoryPoint], options: RegroupOptions
+    labels: list[int],
+    points: Sequence[StoryPoint],
+    options: RegroupOptions,
+    design: tuple[Any, Any] | None = None,
 ) -> list[int]:
     """Let each large storyline claim the loose stories that look like it to a linear model.
 
@@ -271,11 +280,14 @@ def claim_strays(
     least-squares model per large storyline (targets +1 for its stories, -n_in/n_out for the
     rest, so both sides weigh the same; ridge 1.0, intercept not penalised); a story of a
     group smaller than `claim_min` joins the storyline scoring it highest, when that score is
-    at least `claim_bar`. Large storylines are never taken apart this way.
+    at least `claim_bar`. Large storylines are never taken apart this way. `design` as for
+    join_alike.
     """
     sizes = Counter(labels)
     strays = [i for i, c in enumerate(labels) if sizes[c] < options.claim_min]
-    model = _claim_model(labels, points, options) if options.claim_bar > 0 and strays else None
+    model = (
+        _claim_model(labels, points, options, design) if options.claim_bar > 0 and strays else None
+    )
     if model is None:
         return labels
     out = list(labels)
@@ -287,7 +299,10 @@ def claim_strays(
 
 
 def _claim_model(
-    labels: Sequence[int], points: Sequence[StoryPoint], options: RegroupOptions
+    labels: Sequence[int],
+    points: Sequence[StoryPoint],
+    options: RegroupOptions,
+    design: tuple[Any, Any] | None = None,
 ) -> tuple[list[int], Any] | None:
     """The claimants (groups of `claim_min`+ stories) and their least-squares weights, one
     column each (claim_strays says why); None when no group is that large."""
@@ -297,7 +312,7 @@ def _claim_model(
     claimants = sorted(c for c, n in sizes.items() if n >= options.claim_min)
     if not claimants or sizes[claimants[0]] == len(points):  # no negatives to tell it from
         return None
-    x, gram = _design(points)
+    x, gram = design or _design(points)
     inside = np.asarray(labels)[:, None] == np.asarray(claimants)[None, :]
     n_in = inside.sum(axis=0)
     y = np.where(inside, 1.0, -(n_in / np.maximum(len(points) - n_in, 1))[None, :])
