@@ -7,6 +7,7 @@ from dataclasses import replace
 from _placed import Builder
 from belowthefold.attention import dominant_storylines, headline_of, story_coverage
 from belowthefold.config import RankOptions
+from belowthefold.models import PlacedArticle
 from belowthefold.stories.naming import story_name, storyline_name
 
 
@@ -117,3 +118,119 @@ def test_packaging_headlines_never_name_a_group_that_has_a_report() -> None:
     only = Builder()
     only.add("Watch: Trump unveils tariffs", 0, "BBC News", "mainstream", "s1", "L")
     assert storyline_name(only.articles) == "Watch: Trump unveils tariffs"
+
+
+def _placed(b: Builder, positions: dict[str, int]) -> list[PlacedArticle]:
+    """The builder's articles with the page places front pages record (title -> best place)."""
+    return [replace(a, position=positions.get(a.title)) for a in b.articles]
+
+
+def test_a_side_story_with_the_most_variants_never_names_a_saga_its_pages_led_with() -> None:
+    """2024-W45 on the front pages: the markets story had the most distinct headlines (the
+    BBC rewrote it four times) but never stood above 11th; the win was the page's lead, its
+    reports spread over small stories. The lead names the saga."""
+    b = Builder()
+    for i, t in enumerate(
+        [
+            "Dollar and Bitcoin soar as Trump wins presidency",
+            "US shares and Bitcoin hit record high on Trump win",
+            "US shares and Bitcoin hit record highs on Trump win",
+            "Stocks rally as investors bet on Trump win",
+        ]
+    ):
+        b.add(t, 2, "BBC News", "mainstream", "markets", "election", hour=8 + i)
+    b.add(
+        "Donald Trump sweeps to victory in historic comeback",
+        2,
+        "BBC News",
+        "mainstream",
+        "win",
+        "election",
+        hour=12,
+    )
+    b.add(
+        "Kamala Harris yet to concede as Trump barrels towards victory",
+        2,
+        "BBC News",
+        "mainstream",
+        "win",
+        "election",
+        hour=13,
+    )
+    b.add(
+        "Trump or Harris? Millions head to polls", 1, "BBC News", "mainstream", "polls", "election"
+    )
+    b.add(
+        "Harris to concede to Trump after election loss",
+        2,
+        "BBC News",
+        "mainstream",
+        "concede",
+        "election",
+        hour=18,
+    )
+    places = {
+        "Dollar and Bitcoin soar as Trump wins presidency": 14,
+        "US shares and Bitcoin hit record high on Trump win": 11,
+        "US shares and Bitcoin hit record highs on Trump win": 23,
+        "Stocks rally as investors bet on Trump win": 12,
+        "Donald Trump sweeps to victory in historic comeback": 1,
+        "Kamala Harris yet to concede as Trump barrels towards victory": 2,
+        "Trump or Harris? Millions head to polls": 1,
+        "Harris to concede to Trump after election loss": 3,
+    }
+    arts = _placed(b, places)
+    assert storyline_name(arts) == "Donald Trump sweeps to victory in historic comeback"
+    # Without page places (feeds, files) the biggest story still names it, as before.
+    assert storyline_name(b.articles) == "US shares and Bitcoin hit record high on Trump win"
+    # A packaging lead or a pickup never names it: the next best-placed report does.
+    clip = Builder()
+    clip.add("Watch: Trump's victory speech", 2, "BBC News", "mainstream", "speech", "e")
+    clip.add("Trump wins the White House", 2, "BBC News", "mainstream", "win", "e")
+    named = _placed(clip, {"Watch: Trump's victory speech": 1, "Trump wins the White House": 2})
+    assert storyline_name(named) == "Trump wins the White House"
+
+
+def test_the_biggest_leading_story_names_a_saga_by_its_best_placed_report() -> None:
+    """Of the stories that led, the biggest; of its leads, the most central ("Pope Francis dies
+    aged 88" and "... died of stroke ..." both led the BBC on 21 April 2025)."""
+    b = _pope()
+    places = {
+        "Watch: Pope blesses crowd on Easter Sunday": 1,
+        "Pope Francis dies aged 88": 1,
+        "Vatican announces death of Pope Francis aged 88": 3,
+        "World mourns Pope Francis, who died aged 88": 1,
+        "Zelensky and Trump meet at the Vatican": 1,
+    }
+    assert storyline_name(_placed(b, places)) == "Pope Francis dies aged 88"
+
+
+def test_a_big_story_placed_second_beats_a_feature_that_led_once() -> None:
+    """Prominence divides, it does not filter: 2024-W50's charge (three reports, second on
+    the page) names the storyline, not the feature that led one snapshot."""
+    b = Builder()
+    for i, t in enumerate(
+        [
+            "Luigi Mangione charged with murdering healthcare CEO in New York",
+            "Suspect in healthcare CEO killing charged with murder",
+            "Healthcare CEO murder suspect fights extradition",
+        ]
+    ):
+        b.add(t, 1, "BBC News", "mainstream", "charge", "ceo", hour=8 + i)
+    b.add(
+        "The dark fandom behind healthcare CEO murder suspect",
+        2,
+        "BBC News",
+        "mainstream",
+        "fandom",
+        "ceo",
+    )
+    places = {
+        "Luigi Mangione charged with murdering healthcare CEO in New York": 2,
+        "Suspect in healthcare CEO killing charged with murder": 4,
+        "Healthcare CEO murder suspect fights extradition": 6,
+        "The dark fandom behind healthcare CEO murder suspect": 1,
+    }
+    assert storyline_name(_placed(b, places)) == (
+        "Luigi Mangione charged with murdering healthcare CEO in New York"
+    )

@@ -291,3 +291,31 @@ def test_search_needs_every_word_ranks_titles_first_and_counts_as_it_lists(store
     assert {h.article_id for h in store.search.search("ferry", where=only)} == {"t1", "t3"}
     assert store.search.count("ferry", only) == 2
     assert any(part for part, marked in hits[0].snippet if marked)  # the words highlighted
+
+
+def test_placed_articles_carry_their_best_page_place(store: Store) -> None:
+    """The naming rule reads where a headline stood: an imported snapshot's `best_position`, a
+    fetched front page's best place (the page time table), none for a feed item."""
+    from belowthefold.models import Assignment, FetchRecord
+
+    arts = [
+        Article(
+            id="imported",
+            title="Imported lead",
+            published=datetime(2025, 4, 1, 8, tzinfo=UTC),
+            extra={"best_position": 3, "category": "World"},
+        ),
+        _article(9, url="https://courier.example/9"),
+        _article(10, url="https://courier.example/10"),
+    ]
+    store.articles.insert_batch(arts, SourceIndex.build([]).resolve, 0)
+    at = datetime(2025, 4, 1, 12, tzinfo=UTC)
+    page = FetchRecord("Courier", "https://courier.example/", "frontpage", at, status=200)
+    store.feeds.save_frontpage(None, page, ["https://courier.example/9"], 6.0)
+    store.stories.save([(a, Assignment(a.id, "st-1", "sl-1")) for a in arts])
+    placed = store.articles.placed(
+        datetime(2025, 4, 1, tzinfo=UTC), datetime(2025, 4, 2, tzinfo=UTC)
+    )
+    by_story = store.articles.placed_by_story(["st-1"])
+    for got in (placed, by_story):
+        assert {a.id: a.position for a in got} == {"imported": 3, "a9": 1, "a10": None}

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from belowthefold.config import ClusterOptions, ImportOptions
+from belowthefold.attention import dominant_storylines
+from belowthefold.config import ClusterOptions, ImportOptions, RankOptions
 from belowthefold.evaluate.storylines import (
     FloodLabels,
     FloodReport,
+    placements_of,
     read_labels,
     score_flood,
     storylines_of,
 )
 from belowthefold.ingest import iter_file
-from belowthefold.models import Article
+from belowthefold.models import Article, PlacedArticle
 from belowthefold.stories import StoryClusterer
 from cli_support import SHARED
 from gates import GATES, assert_holds
@@ -113,10 +116,19 @@ def real_run() -> tuple[list[Article], dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def auto_reports() -> dict[str, FloodReport]:
-    """The same with the default representation, as `import` clusters on an install with USE."""
+def auto_run() -> tuple[list[Article], dict[str, tuple[str, str]]]:
+    """The same with the default representation, as `import` clusters on an install with USE:
+    articles, (story, storyline) per id."""
     stream = _real_stream()
-    line_of = storylines_of(stream, ClusterOptions(representation="auto"))
+    return stream, placements_of(stream, ClusterOptions(representation="auto"))
+
+
+@pytest.fixture(scope="module")
+def auto_reports(
+    auto_run: tuple[list[Article], dict[str, tuple[str, str]]],
+) -> dict[str, FloodReport]:
+    stream, placed = auto_run
+    line_of = {aid: line for aid, (_, line) in placed.items()}
     floods = [read_labels(p) for p in sorted(LABELS.glob("*.json"))]
     return {f.name: score_flood(f, stream, line_of) for f in floods}
 
@@ -182,3 +194,50 @@ def test_the_election_is_one_storyline_on_its_last_day_too() -> None:
     _holds_floors(
         "storyline-auto-us-election-2024-11-at-end", score_flood(election, stream, line_of)
     )
+
+
+def _week_placed(
+    run: tuple[list[Article], dict[str, tuple[str, str]]], start: date
+) -> list[PlacedArticle]:
+    """The ISO week from `start` as the brief reads it: one audience, page places kept."""
+    stream, placed = run
+    end = start + timedelta(days=7)
+    return [
+        PlacedArticle(
+            id=a.id,
+            title=a.title,
+            published=a.published,
+            url=a.url,
+            outlet=a.outlet,
+            source=a.outlet,
+            group="mainstream",
+            weight=a.weight,
+            story_id=placed[a.id][0],
+            storyline_id=placed[a.id][1],
+            position=a.extra.get("best_position"),
+        )
+        for a in stream
+        if start <= a.published.date() < end
+    ]
+
+
+# Each tuned flood week's dominant storyline is named for its event, never a side story:
+# 2024-W45 was "US shares and Bitcoin hit record high on Trump win" before the page-lead rule.
+NAMED_FOR = {
+    date(2024, 11, 4): (r"\b(wins?|won|victory|sweeps)\b", r"shares|stocks?|markets?|bitcoin"),
+    date(2025, 3, 31): (r"tariff", r"^$"),
+    date(2025, 4, 21): (r"\b(dies|died|death)\b", r"^$"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("monday", sorted(NAMED_FOR))
+def test_a_flood_week_names_its_dominant_storyline_for_the_event(
+    monday: date, auto_run: tuple[list[Article], dict[str, tuple[str, str]]]
+) -> None:
+    """The brief's name for the week's dominant storyline (stories/naming.py), on the replay."""
+    week = _week_placed(auto_run, monday)
+    (top,) = dominant_storylines(week, "mainstream", RankOptions(dominant_share=0.0, dominant_n=1))
+    about, side = NAMED_FOR[monday]
+    name = top.headline.lower()
+    assert re.search(about, name) and not re.search(side, name), top.headline

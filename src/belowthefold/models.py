@@ -160,6 +160,9 @@ class PlacedArticle:
     original_id: str | None = None
     text: str = ""
     lang: str | None = None
+    # The best place the headline held on a page it was seen on (1 = the lead), where the input
+    # says: front-page snapshots, imported or fetched. None for feeds and files without it.
+    position: int | None = None
 
     # `day` and `outlet_key` are read hundreds of thousands of times in a week's ranking: each
     # is computed once per article (a frozen dataclass's fields never change under it).

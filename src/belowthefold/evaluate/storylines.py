@@ -110,10 +110,21 @@ class FloodReport:
 
 def storylines_of(articles: Iterable[Article], options: ClusterOptions) -> dict[str, str]:
     """article id -> final storyline id, streaming in published order with merges applied."""
+    return {aid: line for aid, (_, line) in placements_of(articles, options).items()}
+
+
+def placements_of(
+    articles: Iterable[Article], options: ClusterOptions
+) -> dict[str, tuple[str, str]]:
+    """article id -> (final story id, final storyline id), as `storylines_of` streams them.
+
+    The story follows the story merges (`take_story_merges`), so a replay can name its
+    storylines by their stories as the brief does; the storyline is `storylines_of`'s."""
     clusterer = StoryClusterer(options)
     story_of: dict[str, str] = {}
     line_of_story: dict[str, str] = {}
     redirect: dict[str, str] = {}
+    story_to: dict[str, str] = {}
     ordered = sorted(articles, key=lambda a: (a.published, a.id))
     vectors: list[Any] = [None] * len(ordered)
     if clusterer.encoder is not None:  # one batched encoding, as the pipeline does
@@ -123,10 +134,14 @@ def storylines_of(articles: Iterable[Article], options: ClusterOptions) -> dict[
         story_of[article.id] = a.story_id
         line_of_story[a.story_id] = a.storyline_id
         line_of_story.update(clusterer.take_moves())
+        story_to.update(clusterer.take_story_merges())
         for old, new in clusterer.take_merges():
             redirect[old] = new
 
-    return {aid: follow(redirect, line_of_story[sid]) for aid, sid in story_of.items()}
+    return {
+        aid: (follow(story_to, sid), follow(redirect, line_of_story[sid]))
+        for aid, sid in story_of.items()
+    }
 
 
 def score_flood(

@@ -42,9 +42,14 @@ def row_to_article(r: Row) -> Article:
     )
 
 
+# A headline's best place on a fetched front page (the page time table; one row per source).
+_PAGE_POSITION = (
+    "(SELECT MIN(f.best_position) FROM frontpage_time f WHERE f.article_id = a.id) AS page_position"
+)
+
 _PLACED_SQL = (
     "SELECT a.id, a.title, a.published, a.url, a.outlet, a.source, a.grp, a.weight, a.text, a.lang, "
-    "s.story_id, s.storyline_id, d.original_id FROM articles a "
+    "a.extra, " + _PAGE_POSITION + ", s.story_id, s.storyline_id, d.original_id FROM articles a "
     "LEFT JOIN assignments s ON s.article_id = a.id "
     "LEFT JOIN duplicates d ON d.article_id = a.id "
 )
@@ -55,7 +60,7 @@ _PLACED_SQL = (
 # `story_id IN (...)`, so the inner join keeps the same rows.
 _BY_STORY_SQL = (
     "SELECT a.id, a.title, a.published, a.url, a.outlet, a.source, a.grp, a.weight, a.text, a.lang, "
-    "s.story_id, s.storyline_id, d.original_id FROM assignments s "
+    "a.extra, " + _PAGE_POSITION + ", s.story_id, s.storyline_id, d.original_id FROM assignments s "
     "JOIN articles a ON a.id = s.article_id "
     "LEFT JOIN duplicates d ON d.article_id = a.id "
 )
@@ -76,7 +81,22 @@ def row_to_placed(r: Row) -> PlacedArticle:
         original_id=r["original_id"],
         text=r["text"],
         lang=r["lang"],
+        position=_position(r),
     )
+
+
+def _position(r: Row) -> int | None:
+    """The best page place: a fetched front page's, else an imported snapshot's `best_position`.
+
+    The extra JSON is parsed only where it names one (feeds' rows never do), so a week of feed
+    articles pays nothing for it."""
+    if r["page_position"] is not None:
+        return int(r["page_position"])
+    extra = r["extra"] or ""
+    if "best_position" not in extra:
+        return None
+    value = json.loads(extra).get("best_position")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def insert_articles(

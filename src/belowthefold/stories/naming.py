@@ -62,25 +62,35 @@ def central_title(articles: Sequence[PlacedArticle]) -> str:
     galleries, guides, questions: `is_packaging`). An explainer ("How the next pope is chosen")
     loses to the title that names the event.
     """
-    originals = sorted(
+    originals = _originals(articles)
+    if not originals:
+        return ""
+    reports = [a for a in originals if not is_packaging(a.title)] or originals
+    return _most_central(reports, reports).title
+
+
+def _originals(articles: Sequence[PlacedArticle]) -> list[PlacedArticle]:
+    """The group's own reports, earliest first (pickups only when nothing else is there)."""
+    return sorted(
         [a for a in articles if not a.is_pickup] or list(articles),
         key=lambda a: (a.published, a.id),
     )
-    if not originals:
-        return ""
-    originals = [a for a in originals if not is_packaging(a.title)] or originals
-    words = [set(_WORD.findall(a.title.lower())) for a in originals]
+
+
+def _most_central(
+    candidates: Sequence[PlacedArticle], context: Sequence[PlacedArticle]
+) -> PlacedArticle:
+    """The candidate whose words the context's titles share most (see `central_title`)."""
     df: dict[str, int] = defaultdict(int)
-    for ws in words:
-        for w in ws:
+    for a in context:
+        for w in set(_WORD.findall(a.title.lower())):
             df[w] += 1
 
     def score(i: int) -> tuple[float, int]:
-        ws = words[i]
-        mean = sum(df[w] for w in ws) / (math.sqrt(len(ws)) * len(originals)) if ws else 0.0
-        return (mean, -i)
+        ws = set(_WORD.findall(candidates[i].title.lower()))
+        return (sum(df[w] for w in ws) / math.sqrt(len(ws)) if ws else 0.0, -i)
 
-    return originals[max(range(len(originals)), key=score)].title
+    return candidates[max(range(len(candidates)), key=score)]
 
 
 def story_name(articles: Sequence[PlacedArticle]) -> str:
@@ -89,13 +99,27 @@ def story_name(articles: Sequence[PlacedArticle]) -> str:
 
 
 def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -> str:
-    """A storyline's name: the most central headline of its biggest story.
+    """A storyline's name: the best-placed report of its most prominent story.
 
-    The biggest story is the one with the most original reports, packaging headlines left out
+    Where the input says where each headline stood on its page (`position`, 1 = the lead; front
+    pages), a story's prominence is its distinct report headlines over its best place, and the
+    most prominent story names the storyline by its best-placed report (ties: the one most
+    central in the story). Editors lead with the event, so a side story with many rewrites
+    loses to the lead even when the saga's reports are spread over many small stories:
+    2024-W45's biggest story by headline variants, "US shares and Bitcoin hit record high on
+    Trump win" (4 reports, never above 11th: 0.36), lost to "Donald Trump sweeps to victory in
+    historic comeback" (2 reports, the lead: 2). Dividing, not filtering to the leads, keeps a
+    big story that stood second ("Luigi Mangione charged with murdering healthcare CEO") above
+    a feature that led once ("The dark fandom behind healthcare CEO murder suspect"). Stories
+    without a place are not candidates then. Without any places (feeds, files), the biggest
+    story names it by its most central headline.
+
+    The biggest story is the one with the most distinct report headlines, packaging left out
     (then all originals, attention, the earliest): the event outlets wrote most about, not the
-    explainer that stayed longest on a front page ("Might the next pope come from Africa?" sat there all week; the pope's death had
-    more headlines). With `lang`, only articles in that language count where the storyline has
-    any, so an English brief names a multilingual saga in English.
+    explainer that stayed longest on a front page ("Might the next pope come from Africa?" sat
+    there all week; the pope's death had more headlines). With `lang`, only articles in that
+    language count where the storyline has any, so an English brief names a multilingual saga
+    in English.
     """
     pool = [a for a in articles if lang and a.lang == lang] or list(articles)
     if not pool:
@@ -103,11 +127,40 @@ def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -
     stories: dict[str, list[PlacedArticle]] = defaultdict(list)
     for a in pool:
         stories[a.story_id or f"article:{a.id}"].append(a)
+    placed = [s for s in stories.values() if _placed_reports(s)]
+    if not placed:
+        return central_title(max(stories.values(), key=_size))
+    return _lead_title(max(placed, key=_prominence))
 
-    def size(items: Sequence[PlacedArticle]) -> tuple[int, int, float, float]:
-        first = min(a.published for a in items).timestamp()
-        titles = {a.title.strip() for a in items if not a.is_pickup}
-        reports = len({t.lower() for t in titles if not is_packaging(t)})
-        return (reports, len(titles), sum(max(a.weight, 0.0) for a in items), -first)
 
-    return central_title(max(stories.values(), key=size))
+def _size(items: Sequence[PlacedArticle]) -> tuple[int, int, float, float]:
+    """How big a story is: distinct report headlines, then originals, attention, the earliest."""
+    first = min(a.published for a in items).timestamp()
+    titles = {a.title.strip() for a in items if not a.is_pickup}
+    reports = len({t.lower() for t in titles if not is_packaging(t)})
+    return (reports, len(titles), sum(max(a.weight, 0.0) for a in items), -first)
+
+
+def _prominence(items: Sequence[PlacedArticle]) -> tuple[float, tuple[int, int, float, float]]:
+    """A placed story's claim to name its storyline: reports over best place, then its size."""
+    size = _size(items)
+    return (size[0] / _best_place(_placed_reports(items)), size)
+
+
+def _placed_reports(items: Sequence[PlacedArticle]) -> list[PlacedArticle]:
+    """A story's original, non-packaging headlines that have a page place, earliest first."""
+    return [a for a in _originals(items) if a.position is not None and not is_packaging(a.title)]
+
+
+def _best_place(placed: Sequence[PlacedArticle]) -> int:
+    return min(a.position or 1 for a in placed)
+
+
+def _lead_title(items: Sequence[PlacedArticle]) -> str:
+    """A placed story's best-placed report; ties go to the most central in the story, then the
+    earliest ("Pope Francis dies aged 88" over "Pope Francis died of stroke and heart failure",
+    both leads on 21 April 2025)."""
+    placed = _placed_reports(items)
+    best = _best_place(placed)
+    leads = [a for a in placed if a.position == best]
+    return _most_central(leads, _originals(items)).title
