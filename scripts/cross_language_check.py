@@ -5,6 +5,11 @@ stories (sorted by the SHA-1 of the story key, alternating: "fit" and "report"),
 or more `[cluster]` settings given as JSON. Knobs are chosen on "fit"; "report" is the held-out
 figure. A predicted pair counts against a half's precision when either article is in it.
 
+`why`: per language pair and half, devweek's gold pairs across languages found, and for each
+missed one which rule kept the later article out of its partner's story (the story had left the
+window; the dense link alone, decayed or not, under its bar; the sparse average diluted by
+members in other languages; the sparse link decayed under the bar).
+
 `gdelt`: the GDELT ArtList week (no labels). Clusters it with the settings, prints how many
 articles joined a story mostly in another language, the share of pope headlines (a
 multilingual pattern, not labels) in the largest pope storyline per language, and a seeded
@@ -13,13 +18,13 @@ many were right).
 
 Usage:
   python scripts/cross_language_check.py split '[{}, {"dense_alone_threshold": 0.4}]'
+  python scripts/cross_language_check.py why '{}'
   python scripts/cross_language_check.py gdelt '{}' [SAMPLE [SEED]]
 Run from the repository root with PYTHONPATH=src; ../shared must sit beside the repository.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import re
@@ -30,7 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from belowthefold.config import ClusterOptions, ImportOptions
-from belowthefold.evaluate.clustering import GoldArticle, bcubed, follow, read_gold
+from belowthefold.evaluate.clustering import (
+    bcubed,
+    follow,
+    half_pair_counts,
+    read_gold,
+    story_halves,
+)
 from belowthefold.ingest import iter_file
 from belowthefold.models import Article
 from belowthefold.stories import StoryClusterer
@@ -46,12 +57,6 @@ POPE = re.compile(
 )
 
 
-def halves(gold: list[GoldArticle]) -> dict[str, str]:
-    """Story key -> "fit" or "report": alternate over the keys sorted by their SHA-1."""
-    keys = sorted({g.story for g in gold}, key=lambda k: hashlib.sha1(k.encode()).hexdigest())
-    return {k: ("fit" if i % 2 == 0 else "report") for i, k in enumerate(keys)}
-
-
 def cluster(articles: list[Article], options: ClusterOptions, vectors: Any, encoder: Any) -> Any:
     """Stream `articles` through one clusterer; (clusterer, assignments, story and line redirects)."""
     c = StoryClusterer(options, encoder=encoder)
@@ -65,30 +70,11 @@ def cluster(articles: list[Article], options: ClusterOptions, vectors: Any, enco
     return c, out, stories, lines
 
 
-def pair_counts(
-    gold: list[GoldArticle], predicted: list[str], part: dict[str, str], half: str | None
-) -> tuple[int, int, int]:
-    """(true, predicted, gold) cross-language pairs touching `half` (None: all)."""
-    tp = pp = gp = 0
-    for i, a in enumerate(gold):
-        for j in range(i + 1, len(gold)):
-            b = gold[j]
-            if a.article.lang == b.article.lang:
-                continue
-            ina = half is None or part[a.story] == half
-            inb = half is None or part[b.story] == half
-            together = predicted[i] == predicted[j]
-            if a.story == b.story and ina and inb:
-                gp += 1
-                tp += together
-            if together and (ina or inb):
-                pp += 1
-    return tp, pp, gp
-
-
 def split(grid: list[dict[str, Any]]) -> None:
     gold = read_gold(DEVWEEK)
-    part = halves(gold)
+    part = story_halves(g.story for g in gold)
+    labels = [g.story for g in gold]
+    langs = [g.article.lang or "" for g in gold]
     first = StoryClusterer(ClusterOptions())
     vectors = first.encode([g.article for g in gold])
     for kw in grid:
@@ -98,11 +84,77 @@ def split(grid: list[dict[str, Any]]) -> None:
         predicted = [follow(redirects, a.story_id) for a in assigned]
         cells = [json.dumps(kw)]
         for half in ("fit", "report", None):
-            tp, pp, gp = pair_counts(gold, predicted, part, half)
+            tp, pp, gp = half_pair_counts(predicted, labels, langs, part, half)
             p = tp / pp if pp else 1.0
             cells.append(f"{half or 'all'} P {p:.3f} R {tp / gp:.3f} ({tp}/{pp}/{gp})")
         cells.append(f"B3 F1 {bcubed(predicted, [g.story for g in gold]).f1:.3f}")
         print(" | ".join(cells), flush=True)
+
+
+def why(kw: dict[str, Any]) -> None:
+    """Per language pair and half: devweek's gold pairs across languages found, and for each
+    missed one why, judged when its later article was placed against the story holding the
+    earlier one (the article's own TF-IDF vector and dense row against that story's sums)."""
+    gold = read_gold(DEVWEEK)
+    part = story_halves(g.story for g in gold)
+    o = replace(ClusterOptions(), **kw)
+    first = StoryClusterer(o)
+    vectors = first.encode([g.article for g in gold])
+    c = StoryClusterer(o, encoder=first.encoder)
+    story_of: list[str] = []
+    found: Counter[tuple[str, str]] = Counter()
+    total: Counter[tuple[str, str]] = Counter()
+    reasons: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for i, g in enumerate(gold):
+        a = g.article
+        bars = (o.dense_story_threshold + c._crowding(), o.dense_alone_threshold + c._crowding())
+        before = {gid: _state(grp) for gid, grp in c.stories.groups.items()}
+        story_of.append(c.add(a, vectors[i]).story_id)
+        vec = c.tfidf.vector(c.tfidf.counts(a))
+        for j in range(i):
+            b = gold[j].article
+            if gold[j].story != g.story or b.lang == a.lang:
+                continue
+            key = (part[g.story], "-".join(sorted([a.lang or "?", b.lang or "?"])))
+            total[key] += 1
+            if story_of[i] == story_of[j]:
+                found[key] += 1
+            elif story_of[j] not in before:
+                reasons[key]["story gone from the window"] += 1
+            else:
+                reasons[key][_reason(o, bars, before[story_of[j]], a, vec, vectors[i])] += 1
+    for key in sorted(total):
+        missed = "; ".join(f"{w} {n}" for w, n in reasons[key].most_common())
+        print(f"{key[0]:6} {key[1]:6} {found[key]:2}/{total[key]:2}  {missed}")
+
+
+def _state(g: Any) -> tuple[int, float, dict[str, int], Any, dict[int, float]]:
+    return g.size, g.tsum, dict(g.langs), g.dense.copy(), dict(g.centroid)
+
+
+def _reason(
+    o: ClusterOptions, bars: tuple[float, float], state: Any, a: Article, vec: Any, dense: Any
+) -> str:
+    """Which rule kept an article out of the story holding its gold partner."""
+    size, tsum, langs, dsum, centroid = state
+    dot = sum(v * centroid.get(k, 0.0) for k, v in vec.items())
+    other = sum(n for lang, n in langs.items() if lang != a.lang)
+    within = dot / (size - other) if 0 < other < size else dot / size
+    gap = (a.published.timestamp() - tsum / size) / 86400
+    fast = 0.5 ** (gap / o.half_life_days)
+    slow = 0.5 ** (gap / o.dense_alone_half_life_days)
+    dn = float(dsum @ dense) / size
+    bar, dense_bar = bars
+    if 2 * langs.get(a.lang or "", 0) < size:  # the dense link alone may place it
+        if dn >= dense_bar > dn * slow:
+            return "foreign: dense link decayed under its bar"
+        if dn < dense_bar:
+            return "foreign: dense link under its bar"
+    if dot / size * fast < bar <= within * fast:
+        return "sparse average diluted by other-language members"
+    if within * fast < bar <= within:
+        return "sparse link decayed under the bar"
+    return "sparse link under the bar" if within < bar else "joined a closer story"
 
 
 def gdelt_articles() -> list[Article]:
@@ -167,6 +219,9 @@ def gdelt(kw: dict[str, Any], sample: int, seed: int = 0) -> None:
 def main(argv: list[str]) -> int:
     if len(argv) >= 1 and argv[0] == "split":
         split(json.loads(argv[1]) if len(argv) > 1 else [{}])
+        return 0
+    if len(argv) >= 1 and argv[0] == "why":
+        why(json.loads(argv[1]) if len(argv) > 1 else {})
         return 0
     if len(argv) >= 1 and argv[0] == "gdelt":
         kw = json.loads(argv[1]) if len(argv) > 1 else {}

@@ -320,6 +320,22 @@ def _foreign(g: _Group, lang: str | None) -> bool:
     return bool(lang) and 2 * g.langs.get(lang or "", 0) < g.size
 
 
+def _within_language(g: _Group, sim: float, lang: str | None) -> float:
+    """An average-link sparse score taken over the members an article in `lang` can share terms
+    with (its own language, or none known), not over all of them.
+
+    Members in another language share almost no term with it, so averaging over them penalised
+    every story the dense link had already made multilingual: an English report of a story of
+    four English and three French reports scored as if three of the seven were unrelated.
+    """
+    if not lang:
+        return sim
+    other = sum(n for key, n in g.langs.items() if key != lang)
+    if other <= 0 or other >= g.size:
+        return sim
+    return sim * g.size / (g.size - other)
+
+
 def _dense_link(g: _Group, dense: Any, alpha: float) -> float:
     """Dense similarity of a vector with a group, normalised like the sparse one (`alpha`).
 
@@ -971,6 +987,8 @@ class StoryClusterer:
         for gid in self._with_dense(index, found, dense):
             g = index.groups[gid]
             sim, shared = index.similarity(g, vec, alpha)
+            if dense is not None and alpha <= 0.0:
+                sim = _within_language(g, sim, lang)
             if link is not None and g.dense is not None:
                 sim = self._learned(link, g, (sim, shared), dense, when, threshold, n, lang)
                 if sim >= best_sim:

@@ -1,0 +1,80 @@
+"""Stories across languages (issue 11): a report joins a story whose other members are in other
+languages as it would join one of its own language (TF-IDF alone never averages that way)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from belowthefold.config import ClusterOptions
+from belowthefold.evaluate.clustering import (
+    cross_language_half,
+    story_halves,
+)
+from belowthefold.models import Article
+from belowthefold.stories import StoryClusterer
+from belowthefold.stories.clusterer import _Group, _within_language
+
+# One event in English, Japanese and Korean: the Japanese and Korean reports join the English
+# story on the dense link alone; the last English report shares terms with the English ones only.
+EVENT = [
+    ("North Korea launches its first 5,000-ton destroyer", "en", 9),
+    ("北朝鮮、初の5000トン級駆逐艦を進水", "ja", 10),
+    ("North Korea unveils new 5,000-ton destroyer Choe Hyon", "en", 11),
+    ("북한 5000t급 신형 구축함 진수식", "ko", 12),
+    ("Kim Jong Un watches North Korea's new destroyer launch", "en", 13),
+]
+
+
+def _articles(rows: list[tuple[str, str, int]]) -> list[Article]:
+    return [
+        Article(id=f"a{i}", title=t, lang=lang, published=datetime(2025, 4, 25, h, tzinfo=UTC))
+        for i, (t, lang, h) in enumerate(rows)
+    ]
+
+
+def test_a_report_joins_a_story_half_in_other_languages_as_one_of_its_own() -> None:
+    """Averaged over all four members, the Japanese and Korean ones (no shared term) halved the
+    last English report's score below the bar, and it started a story of its own."""
+    c = StoryClusterer(ClusterOptions())
+    got = [c.add(a) for a in _articles(EVENT)]
+    assert len({a.story_id for a in got}) == 1
+    # Its score is the average over the two English members, as TF-IDF alone gives it when
+    # the other-language reports are not in the story.
+    plain = StoryClusterer(ClusterOptions(representation="tfidf"))
+    alone = [plain.add(a) for a in _articles(EVENT)]
+    assert alone[4].story_id == alone[0].story_id != alone[1].story_id
+    assert got[4].similarity == pytest.approx(alone[4].similarity, abs=0.01)
+
+
+def test_the_average_is_over_the_members_of_the_reports_language_or_none_known() -> None:
+    g = _Group("st-x", "sl-x", 0.0, 0.0, size=5, langs={"en": 2, "ja": 1, "ko": 1})
+    # One member has no language: it may share terms, so it counts with the English two.
+    assert _within_language(g, 0.1, "en") == pytest.approx(0.1 * 5 / 3)
+    assert _within_language(g, 0.1, "ja") == pytest.approx(0.1 * 5 / 2)
+    assert _within_language(g, 0.1, None) == 0.1  # a report of unknown language: as before
+    assert _within_language(g, 0.1, "de") == pytest.approx(0.5)  # the unknown one alone
+    known = _Group("st-y", "sl-y", 0.0, 0.0, size=4, langs={"en": 2, "ja": 1, "ko": 1})
+    assert _within_language(known, 0.1, "de") == 0.1  # no member it could share terms with
+    one = _Group("st-z", "sl-z", 0.0, 0.0, size=3, langs={"en": 3})
+    assert _within_language(one, 0.1, "en") == 0.1
+
+
+def test_story_halves_alternate_over_hashed_keys() -> None:
+    halves = story_halves(["a", "b", "c", "d", "a"])
+    assert sorted(halves) == ["a", "b", "c", "d"]
+    assert sorted(halves.values()) == ["fit", "fit", "report", "report"]
+
+
+def test_cross_language_half_counts_a_wrong_join_against_both_halves() -> None:
+    gold = ["x", "x", "y", "y"]
+    langs = ["en", "ja", "en", "ko"]
+    halves = {"x": "fit", "y": "report"}
+    # x's pair found; y's Korean report joined x's story: a wrong pair for both halves.
+    predicted = ["s", "s", "t", "s"]
+    fit = cross_language_half(predicted, gold, langs, halves, "fit")
+    report = cross_language_half(predicted, gold, langs, halves, "report")
+    assert fit is not None and fit.recall == 1.0 and fit.precision == pytest.approx(1 / 3)
+    assert report is not None and report.recall == 0.0 and report.precision == 0.0
+    assert cross_language_half(predicted, gold, ["en"] * 4, halves, "fit") is None
