@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import filterfalse, repeat
-from operator import mul
+from operator import mul, truediv
 from typing import Any
 
 from belowthefold.config import ClusterOptions
@@ -86,32 +86,43 @@ class _Index:
         self._heads: dict[int, tuple[int, list[str]]] = {}
         # storyline id -> the ids of this index's groups in it (see `relabel`).
         self._lines: dict[str, set[str]] = {}
+        # group id -> its norm and its size, what `candidates` divides by (see `_place`).
+        self._norms: dict[str, float] = {}
+        self._sizes: dict[str, int] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled without what is rebuilt from the groups (their storylines) or as candidates
-        ask (the heads cache)."""
+        """Pickled without what is rebuilt from the groups (their storylines, norms and sizes)
+        or as candidates ask (the heads cache)."""
         state = dict(self.__dict__)
-        state.pop("_heads", None)
-        state.pop("_lines", None)
+        for name in ("_heads", "_lines", "_norms", "_sizes"):
+            state.pop(name, None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._heads = {}
         self._lines = {}
+        self._norms = {}
+        self._sizes = {}
         for g in self.groups.values():
             self._lines.setdefault(g.storyline_id, set()).add(g.id)
+            self._norms[g.id] = g.norm
+            self._sizes[g.id] = g.size
 
     def _place(self, g: _Group) -> None:
-        """`g` joins (or stays in) the index, filed under its storyline."""
+        """`g` joins (or stays in) the index, filed under its storyline, with its norm and size
+        as they are now (every change to them, `add` and `absorb`, ends here)."""
         if g.id not in self.groups:
             self.groups[g.id] = g
             self._lines.setdefault(g.storyline_id, set()).add(g.id)
+        self._norms[g.id] = g.norm
+        self._sizes[g.id] = g.size
 
     def _unplace(self, gid: str) -> _Group | None:
         g = self.groups.pop(gid, None)
         if g is not None:
             self._unfile(g)
+            del self._norms[gid], self._sizes[gid]
         return g
 
     def _unfile(self, g: _Group) -> None:
@@ -267,29 +278,44 @@ class _Index:
         in many storylines during its flood, and the saga's main storyline must stay findable.
         """
         acc: dict[str, float] = {}
+        get = acc.get
         for t, v in vec.items():
             p = self.postings.get(t)
             if not p:
                 continue
             if len(p) > cap:
                 for gid in self._top(t, p, heads) if heads else ():
-                    acc[gid] = acc.get(gid, 0.0) + v * p[gid]
+                    acc[gid] = get(gid, 0.0) + v * p[gid]
                 continue
             for gid, w in p.items():
-                acc[gid] = acc.get(gid, 0.0) + v * w
+                acc[gid] = get(gid, 0.0) + v * w
         if len(acc) <= k:
             return list(acc)
-        groups = self.groups
+        return self._best_scored(acc, k, alpha)
+
+    def _best_scored(self, acc: dict[str, float], k: int, alpha: float) -> list[str]:
+        """The `k` groups of `acc` (group -> dot product) with the highest normalised score, in
+        the order heapq.nlargest gave them (score descending, ties in `acc`'s order).
+
+        The scores were a dict built by reading each group's norm or size off its object, and
+        nlargest a Python loop over them: 0.7 s of a 2,000-article increment at 100k (acc holds
+        ~150 groups per look-up). The same divisions run over arrays of the cached norms or
+        sizes, and a stable sort of the negated scores keeps nlargest's order exactly.
+        """
+        import numpy as np
+
+        n = len(acc)
         if alpha >= 1.0:
-            score = {gid: d / groups[gid].norm for gid, d in acc.items()}
+            den: Iterable[float] = map(self._norms.__getitem__, acc)
         elif alpha <= 0.0:
-            score = {gid: d / groups[gid].size for gid, d in acc.items()}
+            den = map(self._sizes.__getitem__, acc)
         else:
-            score = {
-                gid: d / (groups[gid].norm ** alpha * groups[gid].size ** (1 - alpha))
-                for gid, d in acc.items()
-            }
-        return heapq.nlargest(k, score, key=score.__getitem__)
+            norms, sizes = self._norms, self._sizes
+            den = (norms[gid] ** alpha * sizes[gid] ** (1 - alpha) for gid in acc)
+        score = np.fromiter(map(truediv, acc.values(), den), dtype=np.float64, count=n)
+        order = np.argsort(-score, kind="stable")[:k]
+        ids = list(acc)
+        return [ids[i] for i in order.tolist()]
 
     def similarity(self, g: _Group, vec: SparseVec, alpha: float) -> tuple[float, int]:
         """Exact similarity of `vec` with group `g`, and how many terms they share.
