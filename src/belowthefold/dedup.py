@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from belowthefold.config import DedupOptions
@@ -44,10 +45,14 @@ def shingles(text: str, k: int) -> set[bytes]:
 
 @dataclass
 class _Entry:
+    """An article of the window: its signature's hash values (`MinHash.hashvalues`: all
+    signatures share the deduper's seed and permutations, so the values are all a comparison
+    needs), whether it was signed by text, and its shingle count."""
+
     article_id: str
     original_id: str
     when: float
-    sig: MinHash
+    values: Any
     by_text: bool
     size: int
 
@@ -67,40 +72,41 @@ class Deduper:
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (a run's checkpoint, the kept state) with the window's entries as columns and
-        their signatures as one array: 15,000 MinHash objects pickled one by one took most of
-        the 0.65 s a dump of the deduper took, and as long to load. The signatures share all
-        but their hash values (one seed and permutations); where one does not, the entries
-        are pickled as objects."""
-        import numpy as np
-
+        their signatures' hash values as one array: 15,000 MinHash objects pickled one by one
+        took most of the 0.65 s a dump of the deduper took, and as long to load."""
         entries = list(self._entries.values())
-        shared = _shared_fields([e.sig for e in entries])
         state = dict(self.__dict__)
-        if shared is None:
-            return state
         del state["_entries"]
+        width = len(self._perm.hashvalues)
+        values = (
+            np.stack([e.values for e in entries])
+            if entries
+            else np.empty((0, width), dtype=self._perm.hashvalues.dtype)
+        )
         state["_columns"] = (
-            shared,
             [e.article_id for e in entries],
             [e.original_id for e in entries],
             [e.when for e in entries],
             [e.by_text for e in entries],
             [e.size for e in entries],
-            np.stack([e.sig.hashvalues for e in entries]),
+            values,
         )
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restored with each entry's hash values a row of the pickled array, not a MinHash
+        object (building 15,000 of them was 0.1-0.3 s of each later import's load)."""
         columns = state.pop("_columns", None)
+        if columns is not None and len(columns) == 7:  # led by the MinHash fields (2af3dae)
+            columns = columns[1:]
+        if columns is None or len(columns) != 6:  # entries as objects: rebuilt, not read
+            raise ValueError("not a deduper state of this version")
         self.__dict__.update(state)
-        if columns is None:  # entries pickled as objects (or a state saved before the columns)
-            return
-        shared, ids, originals, whens, by_text, sizes, values = columns
-        self._entries = {}
-        for i, key in enumerate(ids):
-            sig = MinHash.__new__(MinHash)
-            sig.__setstate__({**shared, "hashvalues": values[i].copy()})
-            self._entries[key] = _Entry(key, originals[i], whens[i], sig, by_text[i], sizes[i])
+        ids, originals, whens, by_text, sizes, values = columns
+        self._entries = {
+            key: _Entry(key, originals[i], whens[i], values[i], by_text[i], sizes[i])
+            for i, key in enumerate(ids)
+        }
 
     def warm(self, articles: Sequence[Article], originals: Mapping[str, str]) -> None:
         """Index recent articles (already deduplicated earlier) so pickups across runs are found.
@@ -137,11 +143,8 @@ class Deduper:
             e = self._entries.get(key)
             if e is None:
                 continue
-            sim = (
-                _containment(float(sig.jaccard(e.sig)), size, e.size)
-                if by_text
-                else float(sig.jaccard(e.sig))
-            )
+            jaccard = _jaccard(sig.hashvalues, e.values)
+            sim = _containment(jaccard, size, e.size) if by_text else jaccard
             if sim >= best_sim and (best is None or sim > best_sim or e.when < best.when):
                 best, best_sim = e, sim
         original = best.original_id if best is not None else article.id
@@ -165,7 +168,9 @@ class Deduper:
         self, article: Article, when: float, original: str, sig: MinHash, by_text: bool, size: int
     ) -> None:
         """Index `article` in the window as a copy of `original` (itself when it is one)."""
-        self._entries[article.id] = _Entry(article.id, original, when, sig, by_text, size)
+        self._entries[article.id] = _Entry(
+            article.id, original, when, sig.hashvalues, by_text, size
+        )
         self._lsh[by_text].insert(article.id, sig)
         heapq.heappush(self._expiry, (when, article.id))
 
@@ -181,16 +186,10 @@ class Deduper:
         return len(self._entries)
 
 
-def _shared_fields(sigs: Sequence[MinHash]) -> dict[str, Any] | None:
-    """The pickled fields all `sigs` have alike but their hash values, or None if any differ."""
-    if not sigs:
-        return None
-    first = {k: v for k, v in sigs[0].__getstate__().items() if k != "hashvalues"}
-    for sig in sigs[1:]:
-        fields = sig.__getstate__()
-        if len(fields) != len(first) + 1 or any(fields.get(k) is not v for k, v in first.items()):
-            return None
-    return first
+def _jaccard(a: Any, b: Any) -> float:
+    """The Jaccard similarity two signatures' hash values estimate, as `MinHash.jaccard`
+    computes it (both made from the deduper's one seed and permutations)."""
+    return float(np.count_nonzero(a == b)) / float(len(a))
 
 
 def _containment(jaccard: float, a: int, b: int) -> float:
