@@ -183,16 +183,24 @@ def _coverage(key: str, articles: list[PlacedArticle], named: bool = True) -> St
     )
 
 
-def story_coverage(articles: Sequence[PlacedArticle], named: bool = True) -> list[StoryCoverage]:
+def story_coverage(
+    articles: Sequence[PlacedArticle], named: bool = True, beyond: str | None = None
+) -> list[StoryCoverage]:
     """Coverage per story by group, largest first (by distinct outlets, then articles).
 
     With `named` False the stories' headlines are left empty: naming one reads all its titles,
     and the ranking names only the few it lists (`headline_of(story.articles)` is the name).
+    With `beyond` a group, only the stories with an article outside it: the ranking looks at
+    no other, and half a week's stories are the audience's alone.
     """
     stories: dict[str, list[PlacedArticle]] = defaultdict(list)
     for a in articles:
         stories[story_key(a)].append(a)
-    out = [_coverage(k, v, named) for k, v in stories.items()]
+    out = [
+        _coverage(k, v, named)
+        for k, v in stories.items()
+        if beyond is None or any(a.group != beyond for a in v)
+    ]
     out.sort(key=lambda s: (-s.outlets, -len(s.articles), s.story_id))
     return out
 

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
 from typing import Any
 
 from belowthefold.attention import main_language, story_coverage
@@ -105,9 +106,8 @@ _COMMON = frozenset(
 
 def vocabulary(story: StoryCoverage) -> frozenset[str]:
     """A story's title words of four letters or more, without the filler every headline uses."""
-    return frozenset(
-        w for a in story.articles for w in _WORD.findall(a.title.lower()) if w not in _COMMON
-    )
+    find = _WORD.findall
+    return frozenset(chain.from_iterable(find(a.title.lower()) for a in story.articles)) - _COMMON
 
 
 def _joined(stories: Sequence[StoryCoverage], options: RankOptions) -> list[list[StoryCoverage]]:
@@ -152,26 +152,25 @@ def _same_event_pairs(
     from scipy import sparse
 
     vocab = [vocabulary(s) for s in stories]
-    index: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    for i, words in enumerate(vocab):
-        for w in words:
-            rows.append(i)
-            cols.append(index.setdefault(w, len(index)))
-    n = len(stories)
-    if not index:
+    flat = list(chain.from_iterable(vocab))
+    if not flat:
         return []
+    index = dict.fromkeys(flat)  # each word a column, in order of first sight
+    index = dict(zip(index, range(len(index)), strict=True))
+    n = len(stories)
+    sizes = np.fromiter(map(len, vocab), dtype=np.int64, count=n)
+    rows = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    cols = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
     has = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, len(index))
+        (np.ones(len(flat), dtype=np.int32), (rows, cols)), shape=(n, len(index))
     )
-    sizes = np.asarray([len(v) for v in vocab], dtype=np.int64)
+    has_t = has.T.tocsr()  # once, not per block
     spans = np.asarray([_span(s.days) for s in stories], dtype=np.int64).reshape(n, 2)
     lines: dict[str, int] = {}
     line = np.asarray([lines.setdefault(s.storyline_id, len(lines)) for s in stories])
     out: list[tuple[int, int]] = []
     for lo in range(0, n, 512):
-        block = (has[lo : lo + 512] @ has.T).tocoo()
+        block = (has[lo : lo + 512] @ has_t).tocoo()
         i, j, shared = block.row.astype(np.int64) + lo, block.col.astype(np.int64), block.data
         later = j > i
         i, j, shared = i[later], j[later], shared[later].astype(np.int64)
@@ -277,25 +276,29 @@ def _matches(
 
     from belowthefold.rank.numeric import Tfidf
 
-    vec = Tfidf()
+    # The audience's headline is its attention; a live blog's passing line is not. The fit is
+    # on the very documents transformed, so one pass gives both sides' rows.
     try:
-        vec.fit([a.title for a in audience] + [_doc(a) for a in outside])
+        both = Tfidf().fit_transform([a.title for a in audience] + [_doc(a) for a in outside])
     except ValueError:  # nothing but stop words
         return out
-    # The audience's headline is its attention; a live blog's passing line is not.
-    left = vec.transform([a.title for a in audience])
-    right = vec.transform([_doc(a) for a in outside])
+    left, right = both[: len(audience)], both[len(audience) :]
     sims = (left @ right.T).tocsr()
-    shared = ((left > 0).astype(float) @ (right > 0).astype(float).T).tocsr()
     owner = [e for e, items in enumerate(events) for _ in items]
     slack = timedelta(days=1)
-    # The bars are applied to all pairs at once: one element lookup of `shared` per pair in
-    # Python was most of a week's brief (every audience headline shares a word with thousands).
+    # The bars are applied to all pairs at once: one element lookup per pair in Python was
+    # most of a week's brief (every audience headline shares a word with thousands). The shared
+    # terms are counted for the close pairs only (a few per cent of the nonzero similarities):
+    # each pair's two rows, as 0/1, multiplied entry by entry and summed, an exact count.
     coo = sims.tocoo()
     close = coo.data >= options.match_similarity
     rows, cols = coo.row[close], coo.col[close]
     if len(rows):
-        enough = np.asarray(shared[rows, cols]).ravel() >= options.match_terms
+        mine, theirs = left[rows], right[cols]
+        mine.data[:] = 1.0
+        theirs.data[:] = 1.0
+        shared = np.asarray(mine.multiply(theirs).sum(axis=1)).ravel()
+        enough = shared >= options.match_terms
         rows, cols = rows[enough], cols[enough]
     for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
         if abs(audience[i].day - outside[j].day) <= slack:
@@ -316,9 +319,7 @@ def events_of(
     join by shared title words only. Callers drop the dominant storylines' events afterwards, so
     that a Japanese report of the pope's death first joins the flood, then goes with it.
     """
-    stories = [
-        s for s in story_coverage(articles, named=False) if any(g != audience for g in s.by_group)
-    ]
+    stories = story_coverage(articles, named=False, beyond=audience)
     joined = _joined(stories, options)
     if vectors:
         joined = _join_languages(joined, vectors, options)

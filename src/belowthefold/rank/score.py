@@ -119,7 +119,7 @@ def rank_missed(
     scored.sort(key=lambda t: (-t.score, t.event.lead_story.story_id))
     lang = main_language(own)
     missed = tuple(
-        _entry(i + 1, item, inputs, own_pressure, dominant, lang)
+        _entry(i + 1, item, inputs, own, own_pressure, dominant, lang)
         for i, item in enumerate(scored[: options.top_n])
     )
     return Ranking(missed, model, variety, len(scored))
@@ -173,13 +173,16 @@ def _entry(
     rank: int,
     item: _Scored,
     inputs: BriefInputs,
+    own: Sequence[PlacedArticle],
     own_pressure: Mapping[date, PressurePoint],
     dominant: Sequence[DominantStoryline],
     lang: str | None,
 ) -> MissedHeadline:
     event, r = item.event, item.reach
     story = event.lead_story
-    crowd = crowded_out_by(event.days, inputs.articles, inputs.audience, dominant)
+    # The audience's items (the window's, in order): the dominant storyline's share among them
+    # on the event's days, without filtering the whole window again for each listed event.
+    crowd = crowded_out_by(event.days, own, inputs.audience, dominant)
     weeks = max(inputs.history.get(s, 0) for s in event.story_ids) + 1
     reasons = missed_reasons(
         event, r, item.expectation, inputs.audience, own_pressure, crowd, weeks
