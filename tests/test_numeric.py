@@ -55,8 +55,15 @@ def test_tfidf_rows_equal_scikit_learns_bit_for_bit() -> None:
     assert np.array_equal(ours.idf, theirs.idf_)
     for part in (titles, docs):
         _same(ours.transform(part), theirs.transform(part))
+    # The brief's one pass: fitted on the documents it transforms, the same numbers.
+    both = Tfidf()
+    _same(both.fit_transform(titles + docs), theirs.transform(titles + docs))
+    assert both.vocabulary == theirs.vocabulary_
+    assert np.array_equal(both.idf, theirs.idf_)
     with pytest.raises(ValueError):
         Tfidf().fit(["the and", "of"])
+    with pytest.raises(ValueError):
+        Tfidf().fit_transform(["the and", "of"])
 
 
 def test_isotonic_knots_equal_scikit_learns_bit_for_bit() -> None:
