@@ -110,3 +110,16 @@ def test_a_single_article_never_dominates() -> None:
     b.add("Lone story", 2, "BBC", "mainstream", "lone")
     assert dominant_storylines(b.articles, "mainstream", RankOptions()) == []
     assert dominant_storylines(b.articles, "nobody", RankOptions()) == []
+
+
+def test_story_coverage_beyond_a_group_keeps_only_stories_with_outside_articles() -> None:
+    b = Builder()
+    b.add("Quake hits", 2, "Reuters", "wire", "quake")
+    b.add("Quake hits", 2, "BBC", "mainstream", "quake")
+    b.add("Local fair opens", 2, "BBC", "mainstream", "fair")
+    b.add("Local fair opens", 3, "CNN", "mainstream", "fair")
+    b.add("Port strike", 3, "Al Jazeera", "foreign", "strike")
+    every = story_coverage(b.articles, named=False)
+    beyond = story_coverage(b.articles, named=False, beyond="mainstream")
+    assert beyond == [s for s in every if any(g != "mainstream" for g in s.by_group)]
+    assert {s.story_id for s in beyond} == {"quake", "strike"}
