@@ -151,12 +151,13 @@ def _same_event_pairs(
     import numpy as np
     from scipy import sparse
 
+    from belowthefold.rank.numeric import first_seen
+
     vocab = [vocabulary(s) for s in stories]
     flat = list(chain.from_iterable(vocab))
     if not flat:
         return []
-    index = dict.fromkeys(flat)  # each word a column, in order of first sight
-    index = dict(zip(index, range(len(index)), strict=True))
+    index = first_seen(flat)  # each word a column
     n = len(stories)
     sizes = np.fromiter(map(len, vocab), dtype=np.int64, count=n)
     rows = np.repeat(np.arange(n, dtype=np.int64), sizes)

@@ -12,7 +12,7 @@ them with scikit-learn's exactly).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import Any
 
@@ -378,12 +378,7 @@ class Tfidf:
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
         terms = sorted(df)
         self.vocabulary = {w: i for i, w in enumerate(terms)}
-        counts = np.asarray([df[w] for w in terms], dtype=np.float64) + 1.0
-        idf = np.full_like(counts, fill_value=len(docs) + 1, dtype=np.float64)
-        idf /= counts
-        np.log(idf, out=idf)
-        idf += 1.0
-        self.idf = idf
+        self.idf = _idf(np.asarray([df[w] for w in terms], dtype=np.float64), len(docs))
         return self
 
     def fit_transform(self, docs: Sequence[str]) -> Any:
@@ -398,14 +393,12 @@ class Tfidf:
         `transform` lays them out, so every entry is the same float.
         """
         import numpy as np
-        from scipy import sparse
 
         find = self._find
         found = [find(doc.lower()) for doc in docs]
         flat = list(chain.from_iterable(found))
-        where = dict.fromkeys(flat)  # each distinct word, in order of first sight
+        where = first_seen(flat)
         words = list(where)
-        where = dict(zip(words, range(len(words)), strict=True))
         kept = np.fromiter(
             (w not in ENGLISH_STOP_WORDS for w in words), dtype=bool, count=len(words)
         )
@@ -425,25 +418,14 @@ class Tfidf:
         keys = rows[term] * size + column[ids[term]]
         pairs, counts = np.unique(keys, return_counts=True)  # sorted: by row, then by term
         row, cols = np.divmod(pairs, size)
-        df = np.bincount(cols, minlength=size).astype(np.float64) + 1.0
-        idf = np.full_like(df, fill_value=n + 1, dtype=np.float64)
-        idf /= df
-        np.log(idf, out=idf)
-        idf += 1.0
-        self.idf = idf
-        data = counts.astype(np.float64)
-        np.log(data, data)
-        data += 1.0
-        data *= idf[cols]
+        self.idf = _idf(np.bincount(cols, minlength=size).astype(np.float64), n)
         ptr = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(np.bincount(row, minlength=n), out=ptr[1:])
-        _normalise_rows(data, ptr)
-        return sparse.csr_matrix((data, cols.astype(np.int32), ptr), shape=(n, size))
+        return self._rows(counts, cols.astype(np.int32), ptr)
 
     def transform(self, docs: Sequence[str]) -> Any:
         """The documents' rows as a CSR matrix (terms outside the vocabulary are left out)."""
         import numpy as np
-        from scipy import sparse
 
         vocab = self.vocabulary
         indptr = [0]
@@ -459,14 +441,41 @@ class Tfidf:
                 indices.append(j)
                 counts.append(row[j])
             indptr.append(len(indices))
-        cols = np.asarray(indices, dtype=np.int32)
-        data = np.asarray(counts, dtype=np.float64)
+        return self._rows(
+            np.asarray(counts),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(indptr, dtype=np.int32),
+        )
+
+    def _rows(self, counts: Any, cols: Any, ptr: Any) -> Any:
+        """The CSR matrix of rows laid out by `ptr` over `cols` with these term counts: each
+        weight (1 + ln count) * idf, each row divided by its norm."""
+        import numpy as np
+        from scipy import sparse
+
+        data = counts.astype(np.float64)
         np.log(data, data)
         data += 1.0
         data *= self.idf[cols]
-        ptr = np.asarray(indptr, dtype=np.int32)
         _normalise_rows(data, ptr)
-        return sparse.csr_matrix((data, cols, ptr), shape=(len(docs), len(vocab)))
+        return sparse.csr_matrix((data, cols, ptr), shape=(len(ptr) - 1, len(self.vocabulary)))
+
+
+def first_seen(items: Iterable[str]) -> dict[str, int]:
+    """Each distinct item's index in order of first sight (a column per word, built in C)."""
+    order = dict.fromkeys(items)
+    return dict(zip(order, range(len(order)), strict=True))
+
+
+def _idf(df: Any, n: int) -> Any:
+    """ln((1 + n) / (1 + df)) + 1 per term, in scikit-learn's order of operations."""
+    import numpy as np
+
+    idf = np.full_like(df, fill_value=n + 1, dtype=np.float64)
+    idf /= df + 1.0
+    np.log(idf, out=idf)
+    idf += 1.0
+    return idf
 
 
 def _normalise_rows(data: Any, indptr: Any) -> None:
