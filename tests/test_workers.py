@@ -9,6 +9,7 @@ had in flight, and no host ever serving two requests at once.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from belowthefold import pipeline
+from belowthefold.config import ClusterOptions, Settings
 from belowthefold.fetch import Fetcher
 from belowthefold.models import Source
 from belowthefold.store import Store
@@ -256,6 +258,61 @@ def test_a_worker_fetches_every_source_so_source_is_a_usage_error(db_target: Pat
     assert res.returncode == 2 and "drop --source" in res.stderr
 
 
+# -- workers cluster what they fetched when no other process is clustering ------------------
+
+TFIDF = Settings(cluster=ClusterOptions(representation="tfidf"))
+
+
+def _unassigned(db: Path | str) -> int:
+    with Store(db) as s:
+        return s.articles.count_unassigned()
+
+
+def test_a_worker_clusters_when_the_claim_is_free_and_leaves_it_to_the_holder(
+    store: Store, db_target: Path | str
+) -> None:
+    routes: dict[str, Route] = {f"/f{i}.xml": _static(_feed(f"f{i}")) for i in range(3)}
+    with serve(routes) as srv:
+        pipeline.save_sources(
+            store, [Source(f"S{i}", "wire", (), (srv.url(f"/f{i}.xml"),)) for i in range(3)]
+        )
+        with Fetcher(FAST) as fetcher:
+            work_round(store, FAST, WorkerOptions("a", poll_s=0.01), fetcher)
+    assert store.articles.count_unassigned() == 6
+    with Store(db_target) as other, other.claims.hold("cluster"):
+        busy = pipeline.cluster_if_free(store, TFIDF)
+        # Left to the holder at once, naming it; nothing assigned, nothing waited for.
+        assert busy.clustered == 0 and busy.held_by is not None and "pid" in busy.held_by
+        assert store.articles.count_unassigned() == 6
+    free = pipeline.cluster_if_free(store, TFIDF)
+    assert free == pipeline.ClusterTurn(6) and store.articles.count_unassigned() == 0
+    assert store.claims.holder("cluster") is None  # given back
+    assert pipeline.cluster_if_free(store, TFIDF) == pipeline.ClusterTurn(0)
+
+
+def test_fetch_as_a_worker_clusters_unless_told_not_to(db_target: Path | str) -> None:
+    db = str(db_target)
+    env = {"HF_HUB_OFFLINE": "1", "BELOWTHEFOLD_CLUSTER__REPRESENTATION": "tfidf"}
+    fast = {
+        f"BELOWTHEFOLD_FETCH__{k}": v
+        for k, v in [("PER_HOST_DELAY_S", "0"), ("ALLOW_PRIVATE_ADDRESSES", "1"), ("RETRIES", "0")]
+    }
+    with serve({"/f.xml": _static(_feed("f"))}) as srv, Store(db) as s:
+        pipeline.save_sources(s, [Source("S", "wire", (), (srv.url("/f.xml"),))])
+        plain = run_cli("--db", db, "fetch", env={**env, **fast}, timeout=300)
+        assert plain.returncode == 0, plain.stderr
+        assert _unassigned(db) == 2 and "clustered" not in plain.stdout  # off without --worker
+        off = run_cli(
+            "--db", db, "fetch", "--worker", "--no-cluster", env={**env, **fast}, timeout=300
+        )
+        assert off.returncode == 0, off.stderr
+        assert _unassigned(db) == 2 and "clustered" not in off.stdout
+        srv.routes["/f.xml"] = _static(_feed("g"))
+        on = run_cli("--db", db, "fetch", "--worker", env={**env, **fast}, timeout=300)
+        assert on.returncode == 0, on.stderr
+        assert "clustered 4 new articles" in on.stdout and _unassigned(db) == 0
+
+
 # -- three worker processes, one killed -----------------------------------------------------
 
 HOSTS = 10
@@ -329,6 +386,7 @@ def _env() -> dict[str, str]:
         **os.environ,
         "PYTHONPATH": f"{src}{os.pathsep}{path}" if path else src,
         "HF_HUB_OFFLINE": "1",
+        "BELOWTHEFOLD_CLUSTER__REPRESENTATION": "tfidf",  # the workers cluster after the round
         **{f"BELOWTHEFOLD_FETCH__{k}": v for k, v in fetch.items()},
     }
 
@@ -347,6 +405,16 @@ def _articles(db: str) -> list[tuple[str, str, str, str]]:
     with Store(db) as s:
         rows = s.conn.execute("SELECT id, url, title, source FROM articles ORDER BY id").fetchall()
     return [tuple(r) for r in rows]
+
+
+def _stories(db: str) -> set[frozenset[str]]:
+    """The archive's stories as sets of article ids: ids may differ, the grouping may not."""
+    with Store(db) as s:
+        rows = s.conn.execute("SELECT story_id, article_id FROM assignments").fetchall()
+    by: dict[str, set[str]] = {}
+    for story, article in rows:
+        by.setdefault(str(story), set()).add(str(article))
+    return {frozenset(v) for v in by.values()}
 
 
 def _feed_records(db: str) -> Counter[str]:
@@ -405,6 +473,12 @@ def test_three_workers_one_killed_fetch_what_one_fetch_does(new_db: object) -> N
     assert {u.split("/feed")[0] for u in again} <= dead
     assert len(again) <= len(dead) * 2
     assert max(log.most for log in logs) == 1
+    # Whoever found the clustering claim free clustered the round, once: the same stories as
+    # one `stories` over the single fetch's archive.
+    clustered = [re.findall(r"clustered (\d+) new articles", out) for out, _ in outputs]
+    assert sum(int(n) for found in clustered for n in found) == total * 2
+    assert run_cli("--db", single, "stories", "--format", "json", env=_env()).returncode == 0
+    assert _unassigned(shared) == 0 and _stories(shared) == _stories(single)
     print(
         f"\n{total} feeds on {HOSTS} hosts, 3 workers, one killed holding {len(dead)} hosts: "
         f"{len(again)} feeds fetched twice, {elapsed:.1f}s; the single fetch's articles: "

@@ -377,6 +377,28 @@ def update_stories(store: Store, settings: Settings, progress: Progress = NO_PRO
         return _cluster_pending(store, settings, progress, claim.beat)
 
 
+@dataclass(frozen=True)
+class ClusterTurn:
+    """What `cluster_if_free` did: how many articles it assigned, or who held the claim."""
+
+    clustered: int
+    held_by: str | None = None
+
+
+def cluster_if_free(store: Store, settings: Settings) -> ClusterTurn:
+    """Assign the new articles unless another process is clustering now (then leave them to it).
+
+    Fetch workers call this after each round: whichever finds the claim free clusters what
+    every worker stored, so stories keep up without one of them waiting behind another.
+    """
+    if store.articles.count_unassigned() == 0:
+        return ClusterTurn(0)
+    with store.claims.take("cluster") as claim:
+        if claim is None:
+            return ClusterTurn(0, store.claims.holder("cluster") or "another process")
+        return ClusterTurn(_cluster_pending(store, settings, NO_PROGRESS, claim.beat))
+
+
 def _cluster_pending(
     store: Store, settings: Settings, progress: Progress, beat: Callable[[], None]
 ) -> int:

@@ -120,6 +120,26 @@ WorkerOpt = Annotated[
 ]
 
 
+ClusterOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--cluster/--no-cluster",
+        help="After each round, assign the new articles to stories, unless another process "
+        "is clustering now (then it is left to that one). Default: on with --worker (workers on "
+        "many machines keep the stories up to date between them), off without.",
+    ),
+]
+
+
+def cluster_after_round(c: Context, store: Store, prefix: str = "") -> None:
+    """Cluster what the round stored when the clustering claim is free; one line either way."""
+    turn = pipeline.cluster_if_free(store, c.settings)
+    if turn.held_by is not None:
+        c.out.print(f"{prefix}clustering left to {turn.held_by}, who holds it", highlight=False)
+    elif turn.clustered:
+        c.out.print(f"{prefix}clustered {turn.clustered} new articles", highlight=False)
+
+
 def worker_round(c: Context, store: Store, every_s: float, *, prefix: str = "") -> FetchReport:
     """One round as a fetch worker (belowthefold/workers.py), reported as `fetch` reports."""
     from belowthefold.fetch import Fetcher
@@ -149,7 +169,12 @@ def _no_source_with_worker(worker: bool, only: Sequence[str]) -> None:
 
 
 @app.command("fetch")
-def fetch(ctx: typer.Context, only: SourceOpt = None, worker: WorkerOpt = False) -> None:
+def fetch(
+    ctx: typer.Context,
+    only: SourceOpt = None,
+    worker: WorkerOpt = False,
+    cluster: ClusterOpt = None,
+) -> None:
     """Fetch every source's feeds (and front pages) once; exits non-zero if any source failed.
 
     With --worker: one round shared with the other workers (it joins the round under way, or
@@ -158,6 +183,8 @@ def fetch(ctx: typer.Context, only: SourceOpt = None, worker: WorkerOpt = False)
     _no_source_with_worker(worker, only or ())
     with c.store() as store:
         report = worker_round(c, store, 0.0) if worker else fetch_and_report(c, store, only or ())
+        if worker if cluster is None else cluster:
+            cluster_after_round(c, store)
     fail_if_any_failed(report)
 
 
@@ -176,6 +203,7 @@ def watch(
         bool, typer.Option("--quiet", "-q", help="Only failures; no summaries, no waiting line.")
     ] = False,
     worker: WorkerOpt = False,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Fetch again and again; one source's failure never stops it; Ctrl-C stops cleanly.
 
@@ -190,8 +218,9 @@ def watch(
     interval = parse_duration(every)
     if interval <= 0:
         raise UsageError(f"--every {every}: the time between fetches must be above zero")
+    clusters = worker if cluster is None else cluster
     if worker:
-        _watch_as_worker(c, interval, times, quiet)
+        _watch_as_worker(c, interval, times, quiet, clusters)
         return
     done = 0
     try:
@@ -202,6 +231,8 @@ def watch(
                     fetch_and_report(
                         c, store, only or (), prefix=_stamp() + " ", verbosity=verbosity
                     )
+                    if clusters:
+                        cluster_after_round(c, store, _stamp() + " ")
             except BelowTheFoldError as exc:  # CommandFailed included
                 c.err.print(f"{_stamp()} [red]error:[/red] {exc} (watch goes on)", highlight=False)
             done += 1
@@ -216,9 +247,12 @@ def watch(
         c.err.print(f"{_stamp()} stopped after {done} fetches")
 
 
-def _watch_as_worker(c: Context, interval: float, times: int | None, quiet: bool) -> None:
-    """Rounds as a worker: each joined (or opened) round is worked until done, then the worker
-    waits for the next round's start (the current one's start + `interval`)."""
+def _watch_as_worker(
+    c: Context, interval: float, times: int | None, quiet: bool, clusters: bool
+) -> None:
+    """Rounds as a worker: each joined (or opened) round is worked until done (then clustered
+    when `clusters` and no other process is clustering), then the worker waits for the next
+    round's start (the current one's start + `interval`)."""
     done = 0
     try:
         while times is None or done < times:
@@ -226,6 +260,8 @@ def _watch_as_worker(c: Context, interval: float, times: int | None, quiet: bool
             try:
                 with c.store() as store:
                     worker_round(c, store, interval, prefix=_stamp() + " ")
+                    if clusters:
+                        cluster_after_round(c, store, _stamp() + " ")
                     current = store.leases.current()
                 if current is not None:
                     next_at = current.started + interval

@@ -92,6 +92,22 @@ class ClaimRepo:
             self.conn.execute("DELETE FROM claims WHERE name=? AND token=?", (name, token))
 
     @contextmanager
+    def take(self, name: str, stale_s: float = ClaimOptions.stale_s) -> Iterator[Claim | None]:
+        """Hold the claim for the block if it is free now, else yield None at once.
+
+        For work any holder may do (a fetch worker clustering after its round): a busy claim
+        means another process is doing it, so waiting would only queue the same work twice.
+        """
+        token = uuid.uuid4().hex
+        if self._try_take(name, token, stale_s) is not None:
+            yield None
+            return
+        try:
+            yield Claim(name, lambda: self._beat(name, token))
+        finally:
+            self._release(name, token)
+
+    @contextmanager
     def hold(self, name: str, options: ClaimOptions | None = None) -> Iterator[Claim]:
         """Wait until the claim is ours, hold it for the block, release it after.
 
