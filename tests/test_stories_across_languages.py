@@ -15,6 +15,8 @@ from belowthefold.evaluate.clustering import (
 from belowthefold.models import Article
 from belowthefold.stories import StoryClusterer
 from belowthefold.stories.clusterer import _Group, _within_language
+from belowthefold.stories.represent import DENSE_TEXT_VERSION, vector_key
+from belowthefold.stories.text import strip_packaging
 
 # One event in English, Japanese and Korean: the Japanese and Korean reports join the English
 # story on the dense link alone; the last English report shares terms with the English ones only.
@@ -78,3 +80,64 @@ def test_cross_language_half_counts_a_wrong_join_against_both_halves() -> None:
     assert fit is not None and fit.recall == 1.0 and fit.precision == pytest.approx(1 / 3)
     assert report is not None and report.recall == 0.0 and report.precision == 0.0
     assert cross_language_half(predicted, gold, ["en"] * 4, halves, "fit") is None
+
+
+@pytest.mark.parametrize(
+    ("title", "outlets", "clean"),
+    [
+        (
+            "جريدة الرياض | كوريا الجنوبية تطلق رابع قمر اصطناعي",
+            ("alriyadh.com",),
+            "كوريا الجنوبية تطلق رابع قمر اصطناعي",
+        ),
+        (
+            "[ 속보 ] 이재명 에너지고속도로 구축해 경제도약",
+            (),
+            "이재명 에너지고속도로 구축해 경제도약",
+        ),
+        (
+            "[단독] 장우혁 46년만 첫 소개팅날 재판에 증인 출석",
+            (),
+            "장우혁 46년만 첫 소개팅날 재판에 증인 출석",
+        ),
+        (
+            "Security firm links Iran port blast to missile fuel - Reuters",
+            (),
+            "Security firm links Iran port blast to missile fuel",
+        ),
+        (
+            "日銀、追加利上げを見送り 物価見通しを下方修正 | 日本経済新聞",
+            (),
+            "日銀、追加利上げを見送り 物価見通しを下方修正",
+        ),
+        (
+            "日銀、追加利上げを見送り物価見通しを下方修正｜日本経済新聞",
+            (),
+            "日銀、追加利上げを見送り物価見通しを下方修正",
+        ),
+        ("ローマ教皇の葬儀に各国首脳が参列（共同）", (), "ローマ教皇の葬儀に各国首脳が参列"),
+        (
+            "Bangkok Post - Thailand invites Korea to invest",
+            ("bangkokpost.com",),
+            "Thailand invites Korea to invest",
+        ),
+        # Kept: a leading segment that names no outlet, a quoted work, a headline too short.
+        (
+            "Escalation India - Pakistan dopo attentato",
+            ("meteoweb.eu",),
+            "Escalation India - Pakistan dopo attentato",
+        ),
+        ("《 中国审判 》 栏目播出反腐专题片", (), "《 中国审判 》 栏目播出反腐专题片"),
+        ("[速報] 地震", (), "[速報] 地震"),
+    ],
+)
+def test_outlet_packaging_is_stripped_for_the_encoder(
+    title: str, outlets: tuple[str, ...], clean: str
+) -> None:
+    assert strip_packaging(title, *outlets) == clean
+
+
+def test_the_stored_vectors_key_names_the_text_cleaning() -> None:
+    """Vectors encoded from titles with their packaging are not reused for the cleaned text."""
+    assert vector_key(ClusterOptions()) == f"usem3:300:t{DENSE_TEXT_VERSION}"
+    assert DENSE_TEXT_VERSION >= 2

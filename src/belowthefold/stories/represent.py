@@ -20,7 +20,7 @@ from belowthefold.stories.text import (
     capitalised,
     char_ngrams,
     feature,
-    strip_suffixes,
+    strip_packaging,
     tokens,
 )
 
@@ -90,7 +90,7 @@ Encoder = Callable[[list[str]], Any]
 
 def dense_text(article: Article, chars: int) -> str:
     """What the encoder reads: the title and the first `chars` characters of text."""
-    title = strip_suffixes(article.title)
+    title = strip_packaging(article.title, article.domain, article.outlet)
     text = article.text[:chars].strip() if chars > 0 else ""
     return f"{title}. {text}" if text else title
 
@@ -112,10 +112,16 @@ def vector_name(options: ClusterOptions) -> str | None:
     return vector_key(options)
 
 
+# The version of what `dense_text` feeds the encoder, in the stored vectors' key: vectors read
+# from text cleaned another way are not reused. 2: outlet packaging stripped (strip_packaging).
+DENSE_TEXT_VERSION = 2
+
+
 def vector_key(options: ClusterOptions) -> str:
-    """The stored vectors' key for an encoder that is on: its name and how much text it read."""
+    """The stored vectors' key for an encoder that is on: its name, how much text it read, and
+    how that text was cleaned (`DENSE_TEXT_VERSION`; version 1 carried no suffix)."""
     rep = options.representation
-    return f"{'usem3' if rep == 'auto' else rep}:{options.dense_chars}"
+    return f"{'usem3' if rep == 'auto' else rep}:{options.dense_chars}:t{DENSE_TEXT_VERSION}"
 
 
 def dense_encoder(options: ClusterOptions) -> Encoder:

@@ -396,17 +396,73 @@ class SiteSuffixes:
         return title
 
 
-def strip_suffixes(title: str) -> str:
-    """`title` without trailing "| Site" / "- Section" segments, learnt or not.
+# What the encoder should not read (issue 11): outlet packaging around the headline.
+# A trailing segment after a separator; a pipe ("|", "｜", the Chinese "丨") needs no spaces.
+_TRAIL = re.compile(r"(?:\s[\-–—·»]\s|\s*[|｜丨]\s*)([^|\-–—·»｜丨]{1,80})$")
+# A leading segment before a pipe, or before any separator when it names the outlet.
+_LEAD_PIPE = re.compile(r"^([^|｜丨]{1,40}?)\s*[|｜丨]\s*")
+_LEAD_SEP = re.compile(r"^([^|\-–—·»:｜丨]{1,40}?)\s*(?:\s[|\-–—·»:]\s|[｜丨])\s*")
+# A short rubric or credit in brackets at either end: "[속보]", "【速報】", "〈社説〉",
+# "(LEAD)", "（共同）", "( فيديو )". Not 《》 or 「」: those quote a work's or a person's words.
+_OPEN = "[【〔〖〈(（<"
+_CLOSE = "]】〕〗〉)）>"
+_LEAD_TAG = re.compile(
+    rf"^\s*[{re.escape(_OPEN)}][^{re.escape(_OPEN + _CLOSE)}]{{1,24}}[{re.escape(_CLOSE)}]\s*"
+)
+_TRAIL_TAG = re.compile(
+    rf"\s*[{re.escape(_OPEN)}][^{re.escape(_OPEN + _CLOSE)}]{{1,24}}[{re.escape(_CLOSE)}]\s*$"
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
 
-    For the dense encoder, which reads a batch before `SiteSuffixes` has seen the outlet twice:
-    a shared suffix alone made two unrelated headlines of one outlet look alike.
+
+def _substantial(text: str) -> bool:
+    """Enough headline left to stand alone: three words, or six characters of a script without
+    spaces (a Japanese or Chinese headline is one "word" to `split`)."""
+    return len(text.split()) >= 3 or len(_NO_SPACE.findall(text)) >= 6
+
+
+def _names_outlet(segment: str, outlets: tuple[str, ...]) -> bool:
+    """Whether `segment` spells an outlet's name or domain ("Bangkok Post" / bangkokpost.com)."""
+    seg = "".join(_LETTERS.findall(segment.lower()))
+    if len(seg) < 4:
+        return False
+    for outlet in outlets:
+        host = outlet.lower().removeprefix("www.")
+        forms = {"".join(_LETTERS.findall(host)), "".join(_LETTERS.findall(host.split(".")[0]))}
+        if seg in forms:
+            return True
+    return False
+
+
+def strip_packaging(title: str, *outlets: str) -> str:
+    """`title` without what outlets wrap every headline in, for the dense encoder only.
+
+    Trailing "| Site" / "- Section" segments, a leading "Site |" segment shorter than the rest
+    ("جريدة الرياض | …"), a leading segment before any separator that names one of `outlets` (a
+    name or domain: "Bangkok Post - …"), and short bracketed rubrics and credits at either end
+    ("[ 속보 ]", "[단독]", "（共同）"). Shared packaging alone made two unrelated headlines of one
+    outlet look alike to the encoder, and it reads a batch before `SiteSuffixes` has seen the
+    outlet twice, so this needs no history: the same title always gives the same text (vectors
+    are kept, keyed by `represent.vector_key`, which names this cleaning's version).
+    Nothing is stripped that would leave less than `_substantial` text. TF-IDF keeps its own,
+    learnt, suffix rule (`SiteSuffixes`).
     """
-    for _ in range(3):
-        m = _SUFFIX.search(title)
-        if not m or len(title[: m.start()].split()) < 3:
+    for _ in range(3):  # "Title | Section | Site"
+        m = _TRAIL.search(title)
+        if not m or not _substantial(title[: m.start()]):
             break
         title = title[: m.start()].rstrip()
+    m = _LEAD_PIPE.match(title)
+    rest = title[m.end() :] if m else ""
+    if m and _substantial(rest) and len(m[1]) < len(rest):
+        title = rest
+    m = _LEAD_SEP.match(title)
+    if m and _names_outlet(m[1], outlets) and _substantial(title[m.end() :]):
+        title = title[m.end() :]
+    for tag in (_LEAD_TAG, _TRAIL_TAG, _LEAD_TAG):  # "[속보] [단독] …": two rubrics at most
+        m = tag.search(title)
+        if m and _substantial(title[: m.start()] + title[m.end() :]):
+            title = (title[: m.start()] + " " + title[m.end() :]).strip()
     return title
 
 
