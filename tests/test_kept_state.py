@@ -131,3 +131,60 @@ def test_a_backfill_or_a_changed_archive_warms_from_the_store(
             "DELETE FROM assignments WHERE rowid = (SELECT MAX(rowid) FROM assignments)"
         )
         assert store.stories.kept_state() is None
+
+
+def test_a_process_goes_on_from_the_state_it_holds_in_memory(
+    new_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`watch` keeps its clusterer between rounds: the rounds neither unpickle the kept state
+    nor re-warm, and end as one single pass does."""
+    articles = _articles(1500)
+    parts = [articles[:600], articles[600:1100], articles[1100:1101], articles[1101:]]
+    with Store(new_db("single")) as single:
+        _import(single, articles)
+        pipeline.update_stories(single, _settings(single.path))
+        expected = _clustering(single)
+    memory = pipeline.ClusterMemory()
+    with Store(new_db("rounds")) as rounds:
+        settings = _settings(rounds.path)
+        held: list[object] = []
+        for i, part in enumerate(parts):
+            _import(rounds, part)
+            with monkeypatch.context() as m:
+                if i:
+                    m.setattr(rounds.stories, "recent", _refuse)
+                    m.setattr(rounds.stories, "kept_state", _refuse)
+                assert pipeline.cluster_if_free(rounds, settings, memory).clustered == len(part)
+            assert memory.state is not None
+            held.append(memory.state[0])
+        assert all(c is held[0] for c in held)  # one clusterer all along
+        assert _clustering(rounds) == expected
+
+
+def test_memory_is_set_aside_once_another_process_clustered_or_for_a_backfill(
+    new_db: Callable[[str], str],
+) -> None:
+    articles = _articles(900)
+    with Store(new_db("single")) as single:
+        _import(single, articles)
+        pipeline.update_stories(single, _settings(single.path))
+        expected = _clustering(single)
+    memory = pipeline.ClusterMemory()
+    db = new_db("shared")
+    with Store(db) as mine, Store(db) as other:
+        settings = _settings(mine.path)
+        _import(mine, articles[:400])
+        pipeline.update_stories(mine, settings, memory=memory)
+        first = memory.state
+        assert first is not None
+        # Another process clusters the next part: the state in memory is behind the store's.
+        _import(other, articles[400:700])
+        pipeline.update_stories(other, settings)
+        _import(mine, articles[700:])
+        pipeline.update_stories(mine, settings, memory=memory)
+        assert memory.state is not None and memory.state[0] is not first[0]
+        assert _clustering(mine) == expected
+        # Older articles than the state's newest: warmed from the store, memory forgotten.
+        _import(mine, _articles(20, offset_days=-3))
+        pipeline.update_stories(mine, settings, memory=memory)
+        assert memory.state is None and mine.articles.count_unassigned() == 0

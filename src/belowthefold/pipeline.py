@@ -363,7 +363,46 @@ def import_paths(
 # --- dedup + stories -------------------------------------------------------------------------
 
 
-def update_stories(store: Store, settings: Settings, progress: Progress = NO_PROGRESS) -> int:
+@dataclass
+class ClusterMemory:
+    """The clusterer and deduper a long-running process (`watch`) keeps between its rounds.
+
+    After a run they equal the state it kept in the store; while the store's kept state is
+    still that one (its marker: no assignment written since, by this process or another) the
+    next run goes on from them instead of unpickling it and loading the encoder again (~2-3 s a
+    round with the encoder on). Mutable on purpose: it is the caller's cache, passed in, never
+    module state; a run that fails forgets it.
+    """
+
+    key: tuple[str, str | None] | None = None  # (settings fingerprint, kept-state marker)
+    state: tuple[StoryClusterer, Deduper] | None = None
+
+    def take(
+        self, store: Store, print_: str, first: datetime
+    ) -> tuple[StoryClusterer, Deduper] | None:
+        """The kept objects if the store's kept state is still theirs and every pending article
+        (from `first`) is newer than its newest, as `_kept` asks; forgotten either way (a run
+        changes them, and one that fails must not leave them half-changed here)."""
+        key, state = self.key, self.state
+        self.key, self.state = None, None
+        found = store.stories.kept_marker()
+        if state is None or key != (print_, None if found is None else found[0]):
+            return None
+        assert found is not None
+        return state if first > found[1] else None
+
+    def keep(self, store: Store, print_: str, state: tuple[StoryClusterer, Deduper]) -> None:
+        """Remember the state a run just kept in the store (nothing when it kept none)."""
+        found = store.stories.kept_marker()
+        self.key, self.state = (None, None) if found is None else ((print_, found[0]), state)
+
+
+def update_stories(
+    store: Store,
+    settings: Settings,
+    progress: Progress = NO_PROGRESS,
+    memory: ClusterMemory | None = None,
+) -> int:
     """Assign every new article to a story and storyline, online, in published order.
 
     The clusterer is warmed with the stored assignments of the recent window first, so ids
@@ -374,7 +413,7 @@ def update_stories(store: Store, settings: Settings, progress: Progress = NO_PRO
     # One clusterer per database across processes: a second `stories`/`brief` waits here, then
     # finds the articles assigned. Two at once assigned the same articles twice.
     with store.claims.hold("cluster") as claim:
-        return _cluster_pending(store, settings, progress, claim.beat)
+        return _cluster_pending(store, settings, progress, claim.beat, memory)
 
 
 @dataclass(frozen=True)
@@ -385,7 +424,9 @@ class ClusterTurn:
     held_by: str | None = None
 
 
-def cluster_if_free(store: Store, settings: Settings) -> ClusterTurn:
+def cluster_if_free(
+    store: Store, settings: Settings, memory: ClusterMemory | None = None
+) -> ClusterTurn:
     """Assign the new articles unless another process is clustering now (then leave them to it).
 
     Fetch workers call this after each round: whichever finds the claim free clusters what
@@ -396,42 +437,84 @@ def cluster_if_free(store: Store, settings: Settings) -> ClusterTurn:
     with store.claims.take("cluster") as claim:
         if claim is None:
             return ClusterTurn(0, store.claims.holder("cluster") or "another process")
-        return ClusterTurn(_cluster_pending(store, settings, NO_PROGRESS, claim.beat))
+        return ClusterTurn(_cluster_pending(store, settings, NO_PROGRESS, claim.beat, memory))
 
 
 def _cluster_pending(
-    store: Store, settings: Settings, progress: Progress, beat: Callable[[], None]
+    store: Store,
+    settings: Settings,
+    progress: Progress,
+    beat: Callable[[], None],
+    memory: ClusterMemory | None = None,
 ) -> int:
-    from belowthefold.dedup import Deduper
-    from belowthefold.stories import StoryClusterer
-
     pending = store.articles.count_unassigned()
     if pending == 0:
         return 0
     span = store.articles.unassigned_span()
     assert span is not None
     first, last = span
-    lookback = timedelta(
-        days=max(settings.cluster.storyline_window_days, settings.dedup.window_days)
-    )
+    print_ = fingerprint(settings.cluster, settings.dedup)
+    remembered = None if memory is None else memory.take(store, print_, first)
+    if remembered is not None:  # this process's last run, and nothing written since
+        (clusterer, deduper), resumed = remembered, False
+    else:
+        (clusterer, deduper), resumed = _start(store, settings, print_, first, last)
+    done = _assign(store, settings, progress, beat, (clusterer, deduper), first, pending)
+    if memory is not None:
+        memory.keep(store, print_, (clusterer, deduper))
+    # Every storyline this run could change was active in it, so last fed after first - lookback
+    # (a kept state's too: its active storylines were fed within the look-back of its newest);
+    # a resumed run's earlier part may reach further back, so it recounts them all.
+    store.stories.refresh_storyline_counts(None if resumed else first - _lookback(settings))
+    return done
+
+
+def _lookback(settings: Settings) -> timedelta:
+    """How far back a run's clusterer and deduper reach: the longer of their windows."""
+    return timedelta(days=max(settings.cluster.storyline_window_days, settings.dedup.window_days))
+
+
+def _start(
+    store: Store, settings: Settings, print_: str, first: datetime, last: datetime
+) -> tuple[tuple[StoryClusterer, Deduper], bool]:
+    """Where a run goes on from, and whether it resumes a killed one: that run's checkpoint,
+    else the last finished run's kept state, else the stored assignments of the window."""
+    from belowthefold.dedup import Deduper
+    from belowthefold.stories import StoryClusterer
+
     clusterer = StoryClusterer(settings.cluster)
     deduper = Deduper(settings.dedup)
-    print_ = fingerprint(settings.cluster, settings.dedup)
     resumed = _resumed(store, print_, clusterer)
-    kept = None if resumed is not None else _kept(store, print_, clusterer, first)
     if resumed is not None:  # a run killed mid-way: go on from the state its last batch committed
-        clusterer, deduper = resumed
-    elif kept is not None:  # newer articles than the last run's: go on from its final state
-        clusterer, deduper = kept
-    else:
-        # Bounded on both sides: a backfill before the archive warms from its own weeks only.
-        recent = store.stories.recent(first - lookback, last + lookback)
-        warm = [a for a, _ in recent]
-        clusterer.warm(recent, _vectors(store, clusterer, warm))
-        if warm:
-            newest = warm[-1].published
-            since = newest - timedelta(days=settings.dedup.window_days)
-            deduper.warm(warm, store.stories.originals(since, newest))
+        return resumed, True
+    kept = _kept(store, print_, clusterer, first)
+    if kept is not None:  # newer articles than the last run's: go on from its final state
+        return kept, False
+    # Bounded on both sides: a backfill before the archive warms from its own weeks only.
+    lookback = _lookback(settings)
+    recent = store.stories.recent(first - lookback, last + lookback)
+    warm = [a for a, _ in recent]
+    clusterer.warm(recent, _vectors(store, clusterer, warm))
+    if warm:
+        newest = warm[-1].published
+        since = newest - timedelta(days=settings.dedup.window_days)
+        deduper.warm(warm, store.stories.originals(since, newest))
+    return (clusterer, deduper), False
+
+
+def _assign(
+    store: Store,
+    settings: Settings,
+    progress: Progress,
+    beat: Callable[[], None],
+    engines: tuple[StoryClusterer, Deduper],
+    first: datetime,
+    pending: int,
+) -> int:
+    """Cluster the unassigned articles from `first` on, committing batch by batch with the
+    state after each (a killed run resumes from it); the last batch keeps the final state."""
+    clusterer, deduper = engines
+    print_ = fingerprint(settings.cluster, settings.dedup)
     progress.total("stories", pending)
     done = 0
     pairs: list[tuple[Article, Assignment]] = []
@@ -482,10 +565,6 @@ def _cluster_pending(
     )
     done += len(pairs)
     progress.advance("stories", len(pairs))
-    # Every storyline this run could change was active in it, so last fed after first - lookback
-    # (a kept state's too: its active storylines were fed within the look-back of its newest);
-    # a resumed run's earlier part may reach further back, so it recounts them all.
-    store.stories.refresh_storyline_counts(None if resumed is not None else first - lookback)
     return done
 
 

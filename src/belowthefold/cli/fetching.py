@@ -131,9 +131,12 @@ ClusterOpt = Annotated[
 ]
 
 
-def cluster_after_round(c: Context, store: Store, prefix: str = "") -> None:
-    """Cluster what the round stored when the clustering claim is free; one line either way."""
-    turn = pipeline.cluster_if_free(store, c.settings)
+def cluster_after_round(
+    c: Context, store: Store, prefix: str = "", memory: pipeline.ClusterMemory | None = None
+) -> None:
+    """Cluster what the round stored when the clustering claim is free; one line either way.
+    `watch` passes the clusterer it keeps between rounds (`memory`)."""
+    turn = pipeline.cluster_if_free(store, c.settings, memory)
     if turn.held_by is not None:
         c.out.print(f"{prefix}clustering left to {turn.held_by}, who holds it", highlight=False)
     elif turn.clustered:
@@ -223,6 +226,7 @@ def watch(
         _watch_as_worker(c, interval, times, quiet, clusters)
         return
     done = 0
+    memory = pipeline.ClusterMemory()
     try:
         while times is None or done < times:
             started = time.monotonic()
@@ -232,7 +236,7 @@ def watch(
                         c, store, only or (), prefix=_stamp() + " ", verbosity=verbosity
                     )
                     if clusters:
-                        cluster_after_round(c, store, _stamp() + " ")
+                        cluster_after_round(c, store, _stamp() + " ", memory)
             except BelowTheFoldError as exc:  # CommandFailed included
                 c.err.print(f"{_stamp()} [red]error:[/red] {exc} (watch goes on)", highlight=False)
             done += 1
@@ -254,6 +258,7 @@ def _watch_as_worker(
     when `clusters` and no other process is clustering), then the worker waits for the next
     round's start (the current one's start + `interval`)."""
     done = 0
+    memory = pipeline.ClusterMemory()  # the clusterer kept between rounds
     try:
         while times is None or done < times:
             next_at = time.time() + interval
@@ -261,7 +266,7 @@ def _watch_as_worker(
                 with c.store() as store:
                     worker_round(c, store, interval, prefix=_stamp() + " ")
                     if clusters:
-                        cluster_after_round(c, store, _stamp() + " ")
+                        cluster_after_round(c, store, _stamp() + " ", memory)
                     current = store.leases.current()
                 if current is not None:
                     next_at = current.started + interval

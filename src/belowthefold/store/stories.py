@@ -113,15 +113,22 @@ class StoryRepo:
             (f"{self._marker()}|{iso(newest)}",),
         )
 
+    def kept_marker(self) -> tuple[str, datetime] | None:
+        """What names the kept state while it is valid (`kept_state` would return it), and its
+        newest article, read without its tens of megabytes: a process holding that state in
+        memory goes on from it."""
+        marker = self._settings("cluster_state_marker").get("cluster_state_marker")
+        if not isinstance(marker, str) or "|" not in marker:
+            return None
+        written, newest = marker.split("|", 1)
+        return (marker, parse_iso(newest)) if written == self._marker() else None
+
     def kept_state(self) -> tuple[bytes, datetime] | None:
         """The last finished run's state and its newest article, while no assignment has been
         written since; a later run goes on from it instead of re-warming from the archive."""
-        rows = self._settings("cluster_state", "cluster_state_marker")
-        state, marker = rows.get("cluster_state"), rows.get("cluster_state_marker")
-        if not isinstance(state, bytes) or not isinstance(marker, str) or "|" not in marker:
-            return None
-        written, newest = marker.split("|", 1)
-        return (state, parse_iso(newest)) if written == self._marker() else None
+        found = self.kept_marker()
+        state = None if found is None else self._settings("cluster_state").get("cluster_state")
+        return None if found is None or not isinstance(state, bytes) else (state, found[1])
 
     def _stories_of(self, article_ids: Sequence[str]) -> set[str]:
         """The stories these articles are in now (a re-assignment leaves them one fewer)."""
