@@ -24,6 +24,7 @@ from belowthefold.models import Article, Assignment
 from belowthefold.store import Store
 from belowthefold.store.checkpoint import FORMAT, dump_state, fingerprint, load_state
 from belowthefold.store.claims import ClaimOptions
+from belowthefold.store.core_tx import transaction
 from cli_support import run_cli
 
 pytestmark = pytest.mark.both_backends
@@ -73,6 +74,40 @@ def test_a_claim_left_by_a_killed_process_is_free(db_target: Path | str) -> None
         with store.claims.hold("cluster", ClaimOptions(wait_s=0.5)):
             assert f"pid {os.getpid()}" in (store.claims.holder("cluster") or "")
         assert store.claims.holder("cluster") is None
+
+
+def test_a_holder_killed_on_another_machine_frees_the_claim_at_once_on_postgresql(
+    db_target: Path | str,
+) -> None:
+    """Its pid cannot be checked from here: SQLite waits for its heartbeat to age (`stale_s`),
+    PostgreSQL frees the claim's advisory lock when the holder's connection ends."""
+    Store(db_target).close()
+    proc = _holder(db_target, 60)
+    with Store(db_target) as store:
+        with transaction(store.conn):  # as if it ran elsewhere
+            store.conn.execute("UPDATE claims SET host='elsewhere.example' WHERE name='cluster'")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        if store.conn.dialect == "postgresql":
+            with store.claims.hold("cluster", ClaimOptions(wait_s=5)):
+                assert f"pid {os.getpid()}" in (store.claims.holder("cluster") or "")
+        else:
+            with (
+                pytest.raises(StoreError, match=r"elsewhere\.example"),
+                store.claims.hold("cluster", ClaimOptions(wait_s=0.3)),
+            ):
+                pass
+            with store.claims.hold("cluster", ClaimOptions(wait_s=5, stale_s=0.5)):
+                pass
+        assert store.claims.holder("cluster") is None
+
+
+def test_threads_sharing_one_connection_still_take_turns(store: Store) -> None:
+    """A session advisory lock is re-entrant on one connection: the row keeps them apart."""
+    with store.claims.hold("cluster"), store.claims.take("cluster") as second:
+        assert second is None
+    with store.claims.take("cluster") as again:
+        assert again is not None
 
 
 def test_story_counts_stay_derived_when_an_article_is_assigned_twice(store: Store) -> None:

@@ -13,12 +13,17 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from belowthefold.errors import StoreError
 from belowthefold.store.core_tx import Connection, Row, transaction
+
+# A claim's advisory lock on PostgreSQL: this constant ("btc"), and the schema and claim names
+# hashed, as the writers' lock keys each schema (store/pg.py).
+CLAIM_LOCK = 0x627463
+_LOCK_SQL = "?, hashtext(current_schema() || ':' || CAST(? AS text))"
 
 
 @dataclass(frozen=True)
@@ -57,16 +62,39 @@ class ClaimRepo:
         self.host = socket.gethostname()
 
     def _try_take(self, name: str, token: str, stale_s: float) -> Row | None:
-        """Take the claim if free or abandoned; return the current holder's row if not."""
+        """Take the claim if free or abandoned; return the current holder's row if not.
+
+        On PostgreSQL the claim is a session advisory lock too: the server frees it the moment
+        its holder's connection ends, so a holder killed on another machine is not waited for
+        `stale_s` (its row is then only what it left behind). The row stays: it names the
+        holder for people, and keeps threads sharing one connection (for which an advisory
+        lock is re-entrant) apart.
+        """
+        locked = self.conn.dialect == "postgresql"
+        if locked and not self._lock(name):
+            return self._row(name) or self._placeholder(name)
+        try:
+            row = self._take_row(name, token, stale_s, locked)
+        except BaseException:
+            if locked:
+                with suppress(StoreError):
+                    self._unlock(name)
+            raise
+        if row is not None and locked:  # this process's other holder: not ours to take
+            self._unlock(name)
+        return row
+
+    def _take_row(self, name: str, token: str, stale_s: float, locked: bool) -> Row | None:
+        """Write our row unless a live holder's is there (with the lock held, only this
+        process's own other holder can be alive); return that holder's row if so."""
         now = datetime.now(UTC)
         with transaction(self.conn):
-            row: Row | None = self.conn.execute(
-                "SELECT * FROM claims WHERE name=?", (name,)
-            ).fetchone()
+            row = self._row(name)
             if row is not None:
                 age = (now - datetime.fromisoformat(row["heartbeat"])).total_seconds()
+                ours = row["host"] == self.host and int(row["pid"]) == os.getpid()
                 gone = row["host"] == self.host and not alive(int(row["pid"]))
-                if not gone and age < stale_s:
+                if (ours or not locked) and not gone and age < stale_s:
                     return row
             self.conn.execute(
                 "INSERT OR REPLACE INTO claims(name, token, host, pid, since, heartbeat) "
@@ -74,6 +102,24 @@ class ClaimRepo:
                 (name, token, self.host, os.getpid(), now.isoformat(), now.isoformat()),
             )
         return None
+
+    def _row(self, name: str) -> Row | None:
+        row: Row | None = self.conn.execute("SELECT * FROM claims WHERE name=?", (name,)).fetchone()
+        return row
+
+    def _placeholder(self, name: str) -> Row:
+        """The row for a lock held by a holder that has not written its row yet."""
+        now = datetime.now(UTC).isoformat()
+        return {"name": name, "host": "another host", "pid": "?", "since": now, "heartbeat": now}
+
+    def _lock(self, name: str) -> bool:
+        found = self.conn.execute(
+            f"SELECT pg_try_advisory_lock({_LOCK_SQL})", (CLAIM_LOCK, name)
+        ).fetchone()
+        return bool(found[0])
+
+    def _unlock(self, name: str) -> None:
+        self.conn.execute(f"SELECT pg_advisory_unlock({_LOCK_SQL})", (CLAIM_LOCK, name))
 
     def holder(self, name: str) -> str | None:
         """Who holds a claim, for people ('pid 123 on host since ...'), or None."""
@@ -90,6 +136,8 @@ class ClaimRepo:
     def _release(self, name: str, token: str) -> None:
         with transaction(self.conn):
             self.conn.execute("DELETE FROM claims WHERE name=? AND token=?", (name, token))
+        if self.conn.dialect == "postgresql":
+            self._unlock(name)
 
     @contextmanager
     def take(self, name: str, stale_s: float = ClaimOptions.stale_s) -> Iterator[Claim | None]:
