@@ -229,17 +229,16 @@ def test_json_is_plain_off_a_terminal_and_highlighted_on_one(
 
     from rich.console import Console
 
-    from belowthefold.cli.app import Context
-    from belowthefold.cli.core import _print_json
+    from belowthefold.cli.app import Context, print_json
     from belowthefold.config import Settings
 
     data = {"window": "2025-W15", "stories": [{"headline": "Zürich – “quoted”", "n": 1}]}
     plain = Context(Settings(db=tmp_path / "x.db"), Console(soft_wrap=True), Console())
-    _print_json(plain, data)
+    print_json(plain, data)
     written = capsys.readouterr().out
     assert written == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     screen = io.StringIO()
     tty = Console(file=screen, force_terminal=True, soft_wrap=True, color_system="standard")
-    _print_json(Context(plain.settings, tty, Console()), data)
+    print_json(Context(plain.settings, tty, Console()), data)
     assert "\x1b[" in screen.getvalue()
     assert json.loads(re.sub(r"\x1b\[[0-9;]*m", "", screen.getvalue())) == data

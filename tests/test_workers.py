@@ -8,6 +8,7 @@ had in flight, and no host ever serving two requests at once.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -256,6 +257,33 @@ def test_a_worker_fetches_every_source_so_source_is_a_usage_error(db_target: Pat
     Store(db_target).close()
     res = run_cli("--db", str(db_target), "watch", "--worker", "--source", "x", timeout=120)
     assert res.returncode == 2 and "drop --source" in res.stderr
+
+
+def test_workers_shows_the_round_the_hosts_each_worker_holds_and_who_clusters(
+    store: Store, db_target: Path | str
+) -> None:
+    db = str(db_target)
+    empty = run_cli("--db", db, "workers", timeout=120)
+    assert empty.returncode == 0 and "no round yet" in empty.stdout
+    now = time.time()
+    r = store.leases.open_round(TASKS, 0.0, now=now)
+    held = store.leases.take("box-a:41:aa", r.number, 1, lease_s=60.0, now=now)
+    with transaction(store.conn):
+        store.conn.execute(
+            "UPDATE fetch_tasks SET done_round=? WHERE url=?", (r.number, TASKS[0].url)
+        )
+    with store.claims.hold("cluster"):
+        out = run_cli("--db", db, "workers", "--format", "json", timeout=120)
+        table = run_cli("--db", db, "workers", timeout=120)
+    assert out.returncode == 0, out.stderr
+    view = json.loads(out.stdout)
+    assert (view["round"], view["tasks"], view["due"]) == (1, 4, 3)
+    assert [(w["worker"], w["hosts"]) for w in view["workers"]] == [("box-a:41:aa", [held[0].host])]
+    assert 50 < view["workers"][0]["lease_left_s"] <= 60
+    assert f"pid {os.getpid()}" in view["clustering"]
+    assert "round 1" in table.stdout and "1 of 4 tasks done, 3 due" in table.stdout
+    assert "box-a:41:aa" in table.stdout and f"pid {os.getpid()}" in table.stdout
+    assert store.leases.view().leases == {"box-a:41:aa": [(held[0].host, now + 60.0)]}  # read only
 
 
 # -- workers cluster what they fetched when no other process is clustering ------------------

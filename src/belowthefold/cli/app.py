@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -263,3 +264,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
         raise
     return int(result) if isinstance(result, int) else 0
+
+
+def print_json(c: Context, data: object) -> None:
+    """JSON as rich prints it (indent 2, non-ASCII kept), highlighted only on a terminal: the
+    highlighter took longer than the rest of `pressure` over four weeks, and 14 of the 16 s of
+    a week's `stories --format json` at 100k articles."""
+    if c.out.is_terminal:
+        c.out.print_json(json.dumps(data))
+    else:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

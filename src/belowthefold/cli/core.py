@@ -26,6 +26,7 @@ from belowthefold.cli.app import (
     get,
     output_file,
     partial_or_failed,
+    print_json,
     write_text,
 )
 from belowthefold.cli.progress import progress_bars
@@ -49,16 +50,6 @@ CLI_WINDOW = pipeline.WindowNames(week="--week", start="--from", end="--to")
 
 def _window(week: str | None, start: str | None, end: str | None) -> Window:
     return pipeline.parse_window(week, start, end, names=CLI_WINDOW)
-
-
-def _print_json(c: Context, data: object) -> None:
-    """JSON as rich prints it (indent 2, non-ASCII kept), highlighted only on a terminal: the
-    highlighter took longer than the rest of `pressure` over four weeks, and 14 of the 16 s of
-    a week's `stories --format json` at 100k articles."""
-    if c.out.is_terminal:
-        c.out.print_json(json.dumps(data))
-    else:
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _placed(c: Context, window: Window) -> list[PlacedArticle]:
@@ -195,7 +186,7 @@ def sources_list(ctx: typer.Context, fmt: TableFormatOpt = "table") -> None:
                     "last_error": h.last_error if h else None,
                 }
             )
-        _print_json(c, data)
+        print_json(c, data)
         return
     table = Table(
         "source",
@@ -333,7 +324,7 @@ def stories(
             }
             for s, t in ranked
         ]
-        _print_json(c, {"window": window.label, "stories": stories_json, "storylines": sagas})
+        print_json(c, {"window": window.label, "stories": stories_json, "storylines": sagas})
         return
     saga_table = Table(
         "storyline", "articles", "stories", "headline", title=f"Storylines {window.label}"
@@ -378,7 +369,7 @@ def pressure(
         # Per-day points kept by data stamp: only days changed since the last reading are read.
         points = aggregates.pressure(store, window.days(), [group] if group else None)
     if fmt == "json":
-        _print_json(c, [pressure_dict(p) for p in points])
+        print_json(c, [pressure_dict(p) for p in points])
         return
     if fmt == "csv":
         rows = [pressure_dict(p) for p in points]

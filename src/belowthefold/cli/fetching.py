@@ -6,12 +6,22 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.table import Table
 
 from belowthefold import pipeline
-from belowthefold.cli.app import CommandFailed, Context, UsageError, app, get, partial_or_failed
+from belowthefold.cli.app import (
+    CommandFailed,
+    Context,
+    TableFormatOpt,
+    UsageError,
+    app,
+    get,
+    partial_or_failed,
+    print_json,
+)
 from belowthefold.cli.progress import progress_bars
 from belowthefold.errors import BelowTheFoldError
 from belowthefold.store import Store
@@ -287,3 +297,73 @@ def _watch_as_worker(
 
 def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@app.command("workers")
+def workers(ctx: typer.Context, fmt: TableFormatOpt = "table") -> None:
+    """What the fetch workers on this database are doing: the round under way, its tasks done
+    and due, the hosts each worker holds and until when, and who is clustering. Reads only."""
+    c = get(ctx)
+    with c.store() as store:
+        view = store.leases.view()
+        clustering = store.claims.holder("cluster")
+        runs = [r for r in store.runs.recent(200) if str(r["detail"]).startswith("worker ")][:10]
+    now = time.time()
+    data = {
+        "round": None if view.round is None else view.round.number,
+        "started": None if view.round is None else _iso(view.round.started),
+        "tasks": view.tasks,
+        "due": view.due,
+        "workers": [
+            {
+                "worker": holder,
+                "hosts": [h for h, _ in hosts],
+                "lease_left_s": round(max(0.0, min(e for _, e in hosts) - now), 1),
+            }
+            for holder, hosts in sorted(view.leases.items())
+        ],
+        "clustering": clustering,
+        "recent_rounds": [
+            {
+                "run": int(r["id"]),
+                "detail": str(r["detail"]),
+                "started": str(r["started_at"]),
+                "finished": r["finished_at"],
+                "new_articles": int(r["inserted"]),
+                "errors": int(r["errors"]),
+            }
+            for r in runs
+        ],
+    }
+    if fmt == "json":
+        print_json(c, data)
+        return
+    _print_workers(c, data)
+
+
+def _print_workers(c: Context, data: dict[str, Any]) -> None:
+    """The `workers` view as lines and a table, for a terminal."""
+    if data["round"] is None:
+        c.out.print("no round yet: start workers with `belowthefold watch --worker`")
+        return
+    done = data["tasks"] - data["due"]
+    c.out.print(
+        f"round {data['round']}, started {data['started']}: {done} of {data['tasks']} tasks done, "
+        f"{data['due']} due",
+        highlight=False,
+    )
+    if data["workers"]:
+        table = Table("worker", "hosts held", "lease left (s)")
+        for w in data["workers"]:
+            table.add_row(w["worker"], ", ".join(w["hosts"]), f"{w['lease_left_s']:.0f}")
+        c.out.print(table)
+    else:
+        c.out.print("no worker holds a host now")
+    c.out.print(f"clustering: {data['clustering'] or 'nobody now'}", highlight=False)
+    for r in data["recent_rounds"]:
+        state = "running" if r["finished"] is None else f"{r['new_articles']} new articles"
+        c.out.print(f"  run {r['run']}: {r['detail']} ({r['started']}): {state}", highlight=False)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

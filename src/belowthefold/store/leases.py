@@ -90,6 +90,17 @@ def mark_done(conn: Connection, mark: LeaseMark) -> None:
     )
 
 
+@dataclass(frozen=True)
+class RoundView:
+    """The fetch workers seen from the store, for people (`belowthefold workers`): the round
+    under way, its tasks done and due, and each worker's hosts with their lease's end."""
+
+    round: Round | None
+    tasks: int
+    due: int
+    leases: dict[str, list[tuple[str, float]]]  # holder -> [(host, expires)], by host
+
+
 class LeaseRepo:
     """Rounds, tasks and host leases; `take` is the only way to a host."""
 
@@ -237,6 +248,18 @@ class LeaseRepo:
                 "DELETE FROM fetch_tasks WHERE source=? AND kind=? AND url=?",
                 (task.source, task.kind, task.url),
             )
+
+    def view(self) -> RoundView:
+        """What the workers are doing now; reads only."""
+        current = self.current()
+        total = self.conn.execute("SELECT COUNT(*) FROM fetch_tasks").fetchone()[0]
+        due = 0 if current is None else self._due(current.number)
+        leases: dict[str, list[tuple[str, float]]] = {}
+        for r in self.conn.execute(
+            "SELECT host, holder, expires FROM fetch_hosts WHERE holder IS NOT NULL ORDER BY host"
+        ).fetchall():
+            leases.setdefault(str(r[1]), []).append((str(r[0]), float(r[2])))
+        return RoundView(current, int(total), due, leases)
 
     def holders(self) -> dict[str, str]:
         """Host -> holder of every lease not given back (for tests and people)."""
