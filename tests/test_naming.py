@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from starlette.testclient import TestClient
 
 from _placed import Builder
-from belowthefold.attention import dominant_storylines, headline_of, story_coverage
-from belowthefold.config import RankOptions
-from belowthefold.models import PlacedArticle
+from belowthefold.attention import (
+    audience_language,
+    dominant_storylines,
+    headline_of,
+    story_coverage,
+)
+from belowthefold.config import RankOptions, Settings
+from belowthefold.models import Article, Assignment, PlacedArticle
+from belowthefold.sources import SourceIndex
+from belowthefold.store import Store
 from belowthefold.stories.naming import story_name, storyline_name
+from belowthefold.web import create_app
+from cli_support import run_cli
 
 
 def _pope() -> Builder:
@@ -58,7 +72,7 @@ def test_brief_and_story_tables_use_the_same_names() -> None:
     (line,) = dominant_storylines(arts, "mainstream", RankOptions(dominant_share=0.0, dominant_n=1))
     assert line.headline == storyline_name(arts)
     for cov in story_coverage(arts):
-        assert cov.headline == headline_of(list(cov.articles)) == story_name(cov.articles)
+        assert cov.headline == headline_of(list(cov.articles), None) == story_name(cov.articles)
 
 
 def test_packaging_headlines_never_name_a_group_that_has_a_report() -> None:
@@ -234,3 +248,120 @@ def test_a_big_story_placed_second_beats_a_feature_that_led_once() -> None:
     assert storyline_name(_placed(b, places)) == (
         "Luigi Mangione charged with murdering healthcare CEO in New York"
     )
+
+
+# A saga reported mostly in Japanese (designed): the Japanese press's story has the most
+# reports, so without the audience's language it names the storyline; the English audience
+# (BBC) ran the English story, and one Japanese-language outlet sits in the audience group too.
+# (title, outlet, group, lang, story)
+QUAKE = [
+    ("能登半島地震 死者12人に", "NHK", "mainstream", "ja", "quake-ja"),
+    ("能登半島地震 死者12人 救助続く", "Asahi", "foreign", "ja", "quake-ja"),
+    ("能登半島地震 12人死亡 余震警戒", "Yomiuri", "foreign", "ja", "quake-ja"),
+    ("能登半島地震 被害拡大 死者12人", "Kyodo", "foreign", "ja", "quake-ja"),
+    ("Japan quake: Noto death toll reaches 12, Kyodo says", "Reuters", "wire", "en", "quake-ja"),
+    ("Earthquake kills 12 on Japan's Noto peninsula", "BBC News", "mainstream", "en", "quake-en"),
+    ("Noto earthquake kills 12 as rescuers dig", "The Guardian", "mainstream", "en", "quake-en"),
+    ("UK inflation falls to 2.1%", "BBC News", "mainstream", "en", "inflation"),
+    ("Bank of England holds rates", "BBC News", "mainstream", "en", "rates"),
+]
+QUAKE_EN = "Earthquake kills 12 on Japan's Noto peninsula"
+
+
+def _quake() -> list[PlacedArticle]:
+    b = Builder()
+    for i, (title, outlet, group, _, story) in enumerate(QUAKE):
+        line = "quake" if story.startswith("quake") else story
+        b.add(title, 2, outlet, group, story, line, hour=6 + i)
+    return [replace(a, lang=q[3]) for a, q in zip(b.articles, QUAKE, strict=True)]
+
+
+def test_a_japanese_and_english_saga_is_named_in_english_for_an_english_audience() -> None:
+    arts = _quake()
+    line = [a for a in arts if a.storyline_id == "quake"]
+    assert audience_language(arts, "mainstream") == "en"  # 4 English items, 1 Japanese
+    assert audience_language(arts, "foreign") == "ja"
+    # Without the language the biggest story (Japanese) names it: what every caller did.
+    assert storyline_name(line).startswith("能登")
+    assert storyline_name(line, "en") == QUAKE_EN
+    assert storyline_name(line, "ja").startswith("能登")  # a Japanese audience reads Japanese
+    # A story with reports in both languages is named in the audience's; one without any in
+    # it keeps its own.
+    mixed = [a for a in arts if a.story_id == "quake-ja"]
+    assert story_name(mixed, "en") == "Japan quake: Noto death toll reaches 12, Kyodo says"
+    assert story_name(mixed, "ko") == story_name(mixed)
+    named = {c.story_id: c.headline for c in story_coverage(arts, lang="en")}
+    assert named["quake-ja"] == "Japan quake: Noto death toll reaches 12, Kyodo says"
+    # The brief's dominant storylines are named from the audience's items, in its language.
+    options = RankOptions(dominant_share=0.0, dominant_n=1)
+    (top,) = dominant_storylines(arts, "mainstream", options)
+    assert top.storyline_id == "quake" and top.headline == QUAKE_EN
+    (theirs,) = dominant_storylines(arts, "foreign", options)
+    assert theirs.headline.startswith("能登")
+
+
+def _quake_db(path: Path) -> Settings:
+    arts = [
+        Article(
+            id=f"q{i}",
+            title=title,
+            outlet=outlet,
+            url=f"https://o{i}.example/{i}",
+            published=datetime(2025, 4, 2, 6 + i, tzinfo=UTC),
+            lang=lang,
+            group=group,
+        )
+        for i, (title, outlet, group, lang, _) in enumerate(QUAKE)
+    ]
+    stories = {a.id: q[4] for a, q in zip(arts, QUAKE, strict=True)}
+    with Store(path) as store:
+        store.articles.insert_batch(arts, SourceIndex.build([]).resolve, 0)
+        store.stories.save(
+            [
+                (
+                    a,
+                    Assignment(
+                        a.id, stories[a.id], "quake" if "quake" in stories[a.id] else stories[a.id]
+                    ),
+                )
+                for a in arts
+            ]
+        )
+    return Settings(db=path)
+
+
+def test_every_surface_names_the_saga_in_the_audience_language(tmp_path: Path) -> None:
+    """`stories`, the web pages, the API and the exports pass the audience's language."""
+    settings = _quake_db(tmp_path / "q.db")
+    out = run_cli("--db", str(settings.db), "stories", "--week", "2025-W14", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    lines = {x["storyline_id"]: x["headline"] for x in doc["storylines"]}
+    assert lines["quake"] == QUAKE_EN
+    told = {x["story_id"]: x["headline"] for x in doc["stories"]}
+    assert told["quake-ja"] == "Japan quake: Noto death toll reaches 12, Kyodo says"
+    foreign = run_cli(
+        "--db",
+        str(settings.db),
+        "stories",
+        "--week",
+        "2025-W14",
+        "--format",
+        "json",
+        "--audience",
+        "foreign",
+    )
+    assert json.loads(foreign.stdout)["storylines"][0]["headline"].startswith("能登")
+    with TestClient(create_app(settings)) as client:
+        body = client.get("/api/stories/quake-ja").json()
+        assert body["storyline_headline"] == QUAKE_EN
+        assert body["headline"] == "Japan quake: Noto death toll reaches 12, Kyodo says"
+        page = client.get("/storylines/quake").text
+        assert f'<h1 id="storyline-headline">{QUAKE_EN}</h1>'.replace("'", "&#39;") in page
+        brief = client.get("/api/weeks/2025-W14/brief").json()
+        assert brief["dominant"][0]["headline"] == QUAKE_EN
+        rows = client.get("/weeks/2025-W14/export/stories.json").json()
+        listed = rows["rows"] if isinstance(rows, dict) else rows
+        assert any(
+            r["headline"] == "Japan quake: Noto death toll reaches 12, Kyodo says" for r in listed
+        )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from belowthefold.config import RankOptions
@@ -43,8 +43,28 @@ def attention_of(articles: Iterable[PlacedArticle]) -> float:
 
 def main_language(articles: Iterable[PlacedArticle]) -> str | None:
     """The items' most common language: the one a group's column is read in."""
-    langs = Counter(a.lang for a in articles if a.lang)
-    return langs.most_common(1)[0][0] if langs else None
+    return language_of(Counter(a.lang for a in articles if a.lang))
+
+
+def language_of(counts: Mapping[str, int]) -> str | None:
+    """The most common language of per-language item counts (ties: the first code in order),
+    so a count the store makes and one made here pick the same language."""
+    found = [(n, lang) for lang, n in counts.items() if lang and n > 0]
+    return min(found, key=lambda c: (-c[0], c[1]))[1] if found else None
+
+
+def audience_language(articles: Sequence[PlacedArticle], audience: str) -> str | None:
+    """The audience's language: the most common language of its group's items in the window.
+
+    Every surface names stories and storylines in it (`stories.naming`): the brief, `stories`,
+    the web pages and the API, so a saga reported in Japanese and English is named in English
+    for an English audience. Where the audience has no items (a file imported without a
+    sources file), the brief measures what dominated across all outlets, and their most common
+    language is the one read. The web counts the same items in the store
+    (`ArticleRepo.languages`) and picks by `language_of`.
+    """
+    own = [a for a in articles if a.group == audience]
+    return main_language(own or articles)
 
 
 def attention_by_storyline(articles: Iterable[PlacedArticle]) -> dict[str, float]:
@@ -159,12 +179,15 @@ def _group_coverage(articles: Sequence[PlacedArticle]) -> GroupCoverage:
     )
 
 
-def headline_of(articles: Sequence[PlacedArticle]) -> str:
-    """A story's name, by the one rule every view uses (stories/naming.py)."""
-    return story_name(articles)
+def headline_of(articles: Sequence[PlacedArticle], lang: str | None) -> str:
+    """A story's name in `lang` (the audience's: `audience_language`), by the one rule every
+    view uses (stories/naming.py)."""
+    return story_name(articles, lang)
 
 
-def _coverage(key: str, articles: list[PlacedArticle], named: bool = True) -> StoryCoverage:
+def _coverage(
+    key: str, articles: list[PlacedArticle], named: bool = True, lang: str | None = None
+) -> StoryCoverage:
     articles.sort(key=lambda a: (a.published, a.id))
     by_group: dict[str, list[PlacedArticle]] = defaultdict(list)
     for a in articles:
@@ -173,7 +196,7 @@ def _coverage(key: str, articles: list[PlacedArticle], named: bool = True) -> St
     return StoryCoverage(
         story_id=key,
         storyline_id=storyline_key(articles[0]),
-        headline=headline_of(articles) if named else "",
+        headline=headline_of(articles, lang) if named else "",
         by_group={g: _group_coverage(items) for g, items in sorted(by_group.items())},
         days=tuple(sorted({a.day for a in articles})),
         outlets=len({a.outlet_key for a in articles}),
@@ -184,12 +207,17 @@ def _coverage(key: str, articles: list[PlacedArticle], named: bool = True) -> St
 
 
 def story_coverage(
-    articles: Sequence[PlacedArticle], named: bool = True, beyond: str | None = None
+    articles: Sequence[PlacedArticle],
+    named: bool = True,
+    beyond: str | None = None,
+    lang: str | None = None,
 ) -> list[StoryCoverage]:
     """Coverage per story by group, largest first (by distinct outlets, then articles).
 
-    With `named` False the stories' headlines are left empty: naming one reads all its titles,
-    and the ranking names only the few it lists (`headline_of(story.articles)` is the name).
+    Stories are named in `lang`, the audience's language (`audience_language`), where they have
+    reports in it. With `named` False the stories' headlines are left empty: naming one reads
+    all its titles, and the ranking names only the few it lists (`headline_of(story.articles,
+    lang)` is the name).
     With `beyond` a group, only the stories with an article outside it: the ranking looks at
     no other, and half a week's stories are the audience's alone.
     """
@@ -197,7 +225,7 @@ def story_coverage(
     for a in articles:
         stories[story_key(a)].append(a)
     out = [
-        _coverage(k, v, named)
+        _coverage(k, v, named, lang)
         for k, v in stories.items()
         if beyond is None or any(a.group != beyond for a in v)
     ]
@@ -226,9 +254,11 @@ def dominant_storylines(
     """The storylines with the largest shares of the audience's attention over the window.
 
     At most `options.dominant_n`, each holding at least `options.dominant_share`; a storyline seen
-    in a single audience article is never dominant (one article is not a news cycle).
+    in a single audience article is never dominant (one article is not a news cycle). Each is
+    named from the audience's items, in the audience's language (`audience_language`).
     """
     own = [a for a in articles if a.group == audience]
+    lang = audience_language(own, audience)
     totals = attention_by_storyline(own)
     total = sum(totals.values())
     if total <= 0:
@@ -247,7 +277,7 @@ def dominant_storylines(
         out.append(
             DominantStoryline(
                 storyline_id=key,
-                headline=storyline_headline(items),
+                headline=storyline_headline(items, lang),
                 share=share,
                 articles=tuple(items),
                 peak_day=peak_day,
@@ -257,6 +287,8 @@ def dominant_storylines(
     return out
 
 
-def storyline_headline(items: Sequence[PlacedArticle]) -> str:
-    """A storyline's name, by the one rule every view uses (stories/naming.py)."""
-    return storyline_name(items)
+def storyline_headline(items: Sequence[PlacedArticle], lang: str | None) -> str:
+    """A storyline's name in `lang` (the audience's: `audience_language`), by the one rule every
+    view uses (stories/naming.py). `lang` has no default: a caller that forgot it would name a
+    multilingual saga by whichever language had the biggest story."""
+    return storyline_name(items, lang)

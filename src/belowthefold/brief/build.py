@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from belowthefold.attention import daily_pressure, dominant_storylines, main_language
+from belowthefold.attention import audience_language, daily_pressure, dominant_storylines
 from belowthefold.brief.column import audience_name, dominated_lead, missed_summary
 from belowthefold.brief.entities import Entities, entities
 from belowthefold.brief.facts import extract_facts, lead_of
@@ -103,7 +103,8 @@ def _groups(inputs: BriefInputs) -> list[str]:
 
 
 def _language(inputs: BriefInputs, group: str) -> str | None:
-    return main_language(a for a in inputs.articles if a.group == group)
+    """The group's language: its leads and facts are quoted in it, as its names are chosen."""
+    return audience_language(inputs.articles, group)
 
 
 def _with_facts(

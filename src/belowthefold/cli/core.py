@@ -272,13 +272,21 @@ def stories(
     end: ToOpt = None,
     fmt: TableFormatOpt = "table",
     limit: Annotated[int, typer.Option(help="Rows to show.", min=1)] = 40,
+    audience: Annotated[
+        str | None,
+        typer.Option("--audience", help="The audience's group: names are in its language."),
+    ] = None,
 ) -> None:
-    """Stories and storylines in the window, largest first."""
+    """Stories and storylines in the window, largest first, named in the audience's language."""
+    from belowthefold.attention import audience_language
     from belowthefold.stories.naming import story_name, storyline_name
 
     c = get(ctx)
     window = _window(week, start, end)
+    with c.store() as store:
+        chosen = audience_of(c, store, audience)
     items = _placed(c, window)
+    lang = audience_language(items, chosen)
     by_story: dict[str, list[str]] = {}
     story_line: dict[str, str] = {}
     lines: Counter[str] = Counter()
@@ -300,10 +308,10 @@ def stories(
 
     def line_headline(line: str) -> str:
         """A storyline's name in the window, by the rule the brief and web use too."""
-        return storyline_name(line_items[line])
+        return storyline_name(line_items[line], lang)
 
     def story_headline(sid: str) -> str:
-        return story_name(story_items[sid])
+        return story_name(story_items[sid], lang)
 
     sagas = [
         {

@@ -30,7 +30,7 @@ class Event:
     """One event: its stories (largest first), the outside reports and the audience's items.
 
     The stories are unnamed (`headline` ""): a week has thousands of events and lists ten, so
-    the ranking names a listed one's lead story by `attention.headline_of(story.articles)`.
+    the ranking names a listed one's lead story by `attention.headline_of(story.articles, lang)`.
     """
 
     stories: tuple[StoryCoverage, ...]

@@ -18,8 +18,8 @@ from datetime import date
 from belowthefold.attention import (
     attention_by_storyline,
     attention_of,
+    audience_language,
     headline_of,
-    main_language,
     measured,
 )
 from belowthefold.config import RankOptions
@@ -117,7 +117,7 @@ def rank_missed(
         score = 100.0 * e.shortfall * importance(r) * factor
         scored.append(_Scored(score, event, r, e))
     scored.sort(key=lambda t: (-t.score, t.event.lead_story.story_id))
-    lang = main_language(own)
+    lang = audience_language(own, audience)
     missed = tuple(
         _entry(i + 1, item, inputs, own, own_pressure, dominant, lang)
         for i, item in enumerate(scored[: options.top_n])
@@ -150,17 +150,19 @@ def _held(r: Reach, typical: float, options: RankOptions) -> bool:
 
 
 def _headline(event: Event, lang: str | None) -> str:
-    """The lead story's headline, unless it is in another language than the audience reads.
+    """The lead story's name in the audience's language (`headline_of`), else the event's.
 
     An English column names the Iran port blast by an English report, not the earliest Spanish
-    one; without a report in the audience's language the lead story's headline stands.
+    one: where the lead story has no report in the audience's language, the event's reports
+    outside the audience in it name it by the same rule; without any, the lead story's
+    headline stands.
     """
-    headline = headline_of(event.lead_story.articles)  # events' stories are unnamed
+    headline = headline_of(event.lead_story.articles, lang)  # events' stories are unnamed
     first = next((a for a in event.lead_story.articles if a.title == headline), None)
     if lang is None or first is None or first.lang in (None, lang):
         return headline
     ours = [a for a in event.outside if a.lang == lang and not a.is_pickup]
-    return min(ours, key=lambda a: (a.published, a.id)).title if ours else headline
+    return headline_of(ours, lang) if ours else headline
 
 
 def _mean_pressure(days: Sequence[date], own: Mapping[date, PressurePoint]) -> float:

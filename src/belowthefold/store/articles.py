@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from belowthefold.models import Article, PlacedArticle
 from belowthefold.store.core_tx import Connection, Row, transaction
@@ -265,3 +265,18 @@ class ArticleRepo:
 
     def groups(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT grp FROM articles ORDER BY grp")]
+
+    def languages(self, start: date, end: date, group: str | None = None) -> dict[str, int]:
+        """Articles per language code over the days [start, end], of one group or of all: what
+        `attention.language_of` picks the audience's language from where a page has no window's
+        articles loaded (a story's page). The (day, grp) index answers it."""
+        sql = (
+            "SELECT lang, COUNT(*) AS n FROM articles WHERE day >= ? AND day <= ? "
+            "AND lang IS NOT NULL AND lang <> ''"
+        )
+        params: tuple[str, ...] = (start.isoformat(), end.isoformat())
+        if group is not None:
+            sql += " AND grp = ?"
+            params += (group,)
+        rows = self.conn.execute(sql + " GROUP BY lang ORDER BY lang", params).fetchall()
+        return {str(r["lang"]): int(r["n"]) for r in rows}

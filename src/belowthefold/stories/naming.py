@@ -93,9 +93,28 @@ def _most_central(
     return candidates[max(range(len(candidates)), key=score)]
 
 
-def story_name(articles: Sequence[PlacedArticle]) -> str:
-    """A story's name: its most central original headline."""
-    return central_title(articles)
+def story_name(articles: Sequence[PlacedArticle], lang: str | None = None) -> str:
+    """A story's name: its most central original headline, in `lang` where the story has any
+    (a report of one event in Japanese and English is named in English for an English
+    audience, by `in_language`)."""
+    return central_title(in_language(articles, lang))
+
+
+def in_language(articles: Sequence[PlacedArticle], lang: str | None) -> list[PlacedArticle]:
+    """The articles not known to be in another language than `lang`, where there are any, else
+    all: the pool a name is chosen from.
+
+    A group in the audience's language names it when the group has one (the audience reads
+    that language); otherwise the group is named in its own language rather than not at all.
+    A headline whose language was not recognised (`lang` None: short titles the detector is
+    unsure of, mostly the audience's own) stays in: on devweek-2025w17, leaving them out
+    renamed BBC stories by a side headline ("China sends Boeing planes back to US over
+    tariffs" -> "UK could lower US car tariffs in push for trade deal").
+    """
+    if not lang:
+        return list(articles)
+    ours = [a for a in articles if a.lang in (None, "", lang)]
+    return ours or list(articles)
 
 
 def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -> str:
@@ -121,7 +140,7 @@ def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -
     language count where the storyline has any, so an English brief names a multilingual saga
     in English.
     """
-    pool = [a for a in articles if lang and a.lang == lang] or list(articles)
+    pool = in_language(articles, lang)
     if not pool:
         return ""
     stories: dict[str, list[PlacedArticle]] = defaultdict(list)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from belowthefold.attention import story_coverage
+from belowthefold.attention import audience_language, story_coverage
 from belowthefold.brief.points import pressure_dict
 from belowthefold.models import Brief, PlacedArticle
 
@@ -66,8 +66,10 @@ def missed_table(brief: Brief) -> Table:
     return Table("missed", columns, rows)
 
 
-def stories_table(articles: Sequence[PlacedArticle], groups: Sequence[str]) -> Table:
-    """The window's stories, largest first, with articles per group."""
+def stories_table(articles: Sequence[PlacedArticle], groups: Sequence[str], audience: str) -> Table:
+    """The window's stories, largest first, with articles per group, named in the audience's
+    language (`audience_language`)."""
+    lang = audience_language(articles, audience)
     rows = tuple(
         (
             s.story_id,
@@ -81,7 +83,7 @@ def stories_table(articles: Sequence[PlacedArticle], groups: Sequence[str]) -> T
             s.days[-1].isoformat() if s.days else None,
             *(s.by_group[g].articles if g in s.by_group else 0 for g in groups),
         )
-        for s in story_coverage(articles)
+        for s in story_coverage(articles, lang=lang)
     )
     columns = (
         "story_id",

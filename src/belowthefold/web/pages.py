@@ -172,7 +172,7 @@ def export_list(request: Request) -> Response:
             if kind == "pressure":
                 return exports.pressure_table(brief)
             return exports.stories_table(
-                store.articles.placed(*window_bounds(brief.window)), brief.groups
+                store.articles.placed(*window_bounds(brief.window)), brief.groups, brief.audience
             )
 
         def download() -> str:
@@ -219,7 +219,8 @@ class Merged(Generic[T]):
     param: str
     prefix: str
     resolve: Callable[[Store], Callable[[str], str]]
-    build: Callable[[Store, str, GroupPalette], T | None]
+    # (store, id, palette, audience): named in the configured audience's language.
+    build: Callable[[Store, str, GroupPalette, str], T | None]
     what: str
 
 
@@ -243,7 +244,10 @@ def follow_merges(request: Request, kind: Merged[T], prefix: str = "") -> T | Re
             where = f"{prefix or kind.prefix}/{quote(current, safe='')}"
             return RedirectResponse(where, status_code=301)
         palette = palette_of(state, store)
-        view = state.view(store, (kind.what, asked), lambda: kind.build(store, asked, palette))
+        audience = state.settings.rank.audience
+        view = state.view(
+            store, (kind.what, asked), lambda: kind.build(store, asked, palette, audience)
+        )
     if view is None:
         raise HTTPException(404, f"no {kind.what} {asked[:200]!r}")
     return view

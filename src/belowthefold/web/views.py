@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from belowthefold.attention import headline_of, measured, storyline_headline
+from belowthefold.attention import headline_of, language_of, measured, storyline_headline
 from belowthefold.brief.column import coverage_shares
 from belowthefold.brief.jsondoc import article_dict
 from belowthefold.brief.palette import GroupPalette
@@ -214,15 +214,33 @@ class StoryView:
     missed: tuple[tuple[str, str, int, float], ...]
 
 
-def story_view(store: Store, story_id: str, palette: GroupPalette) -> StoryView | None:
-    """A story with its timeline per group, outlets, originals vs pickups and weeks it ran."""
+def audience_language_of(
+    store: Store, audience: str, articles: Sequence[PlacedArticle]
+) -> str | None:
+    """The audience's language over the days the page's articles span: the brief's and the
+    CLI's definition (`attention.audience_language`: its group's most common language in the
+    window, all outlets' where it has no items there), counted in the store, since a story's
+    page loads its own articles, not the window's."""
+    if not articles:
+        return None
+    first, last = min(a.day for a in articles), max(a.day for a in articles)
+    counts = store.articles.languages(first, last, audience)
+    return language_of(counts or store.articles.languages(first, last))
+
+
+def story_view(
+    store: Store, story_id: str, palette: GroupPalette, audience: str
+) -> StoryView | None:
+    """A story with its timeline per group, outlets, originals vs pickups and weeks it ran.
+    It and its storyline are named in the audience's language (`audience_language_of`)."""
     row = store.overview.story(story_id)
     if row is None:
         return None
     articles = tuple(store.articles.placed_by_story([story_id]))
-    headline = headline_of(articles) or row.headline
     stories = store.overview.storyline_stories(row.storyline_id)
     line = store.articles.placed_by_story([s.id for s in stories])
+    lang = audience_language_of(store, audience, line or articles)
+    headline = headline_of(articles, lang) or row.headline
     c = coverage_of(
         articles,
         row.first_published.date(),
@@ -232,7 +250,7 @@ def story_view(store: Store, story_id: str, palette: GroupPalette) -> StoryView 
     return StoryView(
         story=row,
         headline=headline,
-        storyline_headline=storyline_headline(line) or row.storyline_headline,
+        storyline_headline=storyline_headline(line, lang) or row.storyline_headline,
         articles=articles,
         days=c.days,
         timeline=c.timeline,
@@ -264,8 +282,11 @@ class StorylineView:
     coverage: Coverage
 
 
-def storyline_view(store: Store, storyline_id: str, palette: GroupPalette) -> StorylineView | None:
-    """A storyline (a flood is many stories): its stories, timeline per group, outlets, weeks."""
+def storyline_view(
+    store: Store, storyline_id: str, palette: GroupPalette, audience: str
+) -> StorylineView | None:
+    """A storyline (a flood is many stories): its stories, timeline per group, outlets, weeks.
+    It and its stories are named in the audience's language (`audience_language_of`)."""
     overview = store.overview
     row = overview.storyline(storyline_id)
     if row is None:
@@ -277,7 +298,8 @@ def storyline_view(store: Store, storyline_id: str, palette: GroupPalette) -> St
             key=lambda a: (a.published, a.id),
         )
     )
-    headline = storyline_headline(articles) or row.headline
+    lang = audience_language_of(store, audience, articles)
+    headline = storyline_headline(articles, lang) or row.headline
     per_story: dict[str, Counter[str]] = defaultdict(Counter)
     members: dict[str, list[PlacedArticle]] = defaultdict(list)
     for a in articles:
@@ -289,7 +311,7 @@ def storyline_view(store: Store, storyline_id: str, palette: GroupPalette) -> St
             s,
             sum(per_story[s.id].values()),
             tuple(sorted(per_story[s.id].items())),
-            headline_of(members[s.id]) or s.headline,
+            headline_of(members[s.id], lang) or s.headline,
         )
         for s in stories
     )
