@@ -134,6 +134,82 @@ def test_packaging_headlines_never_name_a_group_that_has_a_report() -> None:
     assert storyline_name(only.articles) == "Watch: Trump unveils tariffs"
 
 
+def test_packaging_after_the_topic_is_packaging_too() -> None:
+    """Explainers, live pages, clips and features that put the topic first (real BBC/NYT
+    front-page headlines; the first named a held-out week's storyline)."""
+    from belowthefold.stories.naming import is_packaging
+
+    for title in (
+        "Ann Widdecombe murder probe: What we know so far",
+        "Suspect in custody and named as Tyler Robinson - what we know so far",
+        "Bolsonaro sentenced to 27 years in jail - what you need to know",
+        "Three things to know about Trump's tariffs announcement",
+        "Russia and Ukraine Hold U.S.-Mediated Talks: What to Know",
+        "Belgium says a Canadian intern is suspected of spying at Nato. Here's what we know",
+        "Your questions answered on the Israel-Iran conflict",
+        "FA Cup final: Chelsea v Man City - follow live",
+        "Donald Trump welcomed to Windsor Castle by King Charles and senior royals - watch and "
+        "follow live",
+        "Wimbledon: Excellent Djokovic wins second set 6-0 - watch, listen & follow",
+        "FA Cup third round: Watch live as Macclesfield host Crystal Palace, plus three more ties",
+        "Punches and slaps: Watch as Mexican Senate debate ends in brawl",
+        "BBC Verify Live: Tracking Israel's strikes on Iran using verified video",
+        "Israel-Iran conflict: live updates",
+        "India save fourth Test to set up Oval decider - as it happened",
+        "Recap: Canada beat Australia 46-5 to reach World Cup semi-finals",
+        "Chelsea win Conference League to complete European set - reaction & analysis",
+        "Actor Awards: The red carpet in pictures",
+        "Sports Personality contender Bellingham's year in photos",
+        "Trump's first 100 days - in numbers",
+        "Five takeaways from Pete Hegseth's confirmation hearing",
+        "Deals, handshakes and Musk - Key moments in Trump's Saudi visit",
+        "Harry and Meghan's Break With Britain and Planned Return: a Timeline",
+        "US President Jimmy Carter's state funeral explained",
+        "Magic spells, innuendo and riddles: Your guide to all 37 Eurovision songs",
+        "GB start skeleton bid as Kim targets history - Thursday's guide",
+        "Oscars 2026: What to expect and who will win",
+        "World Cup quiz: Name every Golden Boot winner",
+        "Would you make a good Traitor? Take our quiz",
+        "Booze, oil and orange juice: How Canada could fight Trump tariffs",
+        "'A footballing architect' - how Enrique led PSG to brink of glory",
+        "Watch: Trump signs executive order",
+        "Listen: The moment the verdict was read",
+        "Listen to emergency call of Australian boy who swam for hours to save family",
+    ):
+        assert is_packaging(title), title
+    for title in (  # reports that use the same words
+        "Judge quizzes jurors on knowledge of Diddy in sex-trafficking trial",
+        "Sudan army recaptures presidential palace after two years of war",
+        "Berlin power outage highlights German vulnerability to sabotage",
+        "Inquiry reveals timeline of Bondi mass stabbing",
+        "Oldest cave painting of red claw hand could rewrite human creativity timeline",
+        "UK cyclist Chris Hoy says he has two to four years to live",
+        "Kamala Harris makes surprise appearance on Saturday Night Live",
+        "I own 20 axolotls - people need to know they're not easy to look after",
+        "Everest guide survived six-day ordeal by eating chocolate and 'chewing ice'",
+        "Crowds watch for Vatican chimney smoke as cardinals hold first vote for next pope",
+        "Steven Spielberg makes surprise appearance at London pub quiz",
+        "Man's pop-up urinal death may never be explained, family fears",
+        "Silicon Valley know-how lures Gulf investors",
+        "Fans gather to watch Ozzy's cortege travel through Birmingham, UK",
+        "'They live in big fear': The BBC visits displaced Alawites in Lebanon",
+        "Democrats release latest batch of Epstein photos as justice department deadline looms",
+    ):
+        assert not is_packaging(title), title
+    b = Builder()  # 2026-W28: the explainer had more rewrites than the report
+    for i, t in enumerate(
+        [
+            "Ann Widdecombe murder probe: What we know so far",
+            "Ann Widdecombe murder probe: What we know",
+            "Ann Widdecombe was attacked 24 hours before she was found dead",
+        ]
+    ):
+        b.add(t, 0, "BBC News", "mainstream", "s1", "L", hour=8 + i)
+    assert storyline_name(b.articles) == (
+        "Ann Widdecombe was attacked 24 hours before she was found dead"
+    )
+
+
 def _placed(b: Builder, positions: dict[str, int]) -> list[PlacedArticle]:
     """The builder's articles with the page places front pages record (title -> best place)."""
     return [replace(a, position=positions.get(a.title)) for a in b.articles]

