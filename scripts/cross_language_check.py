@@ -12,7 +12,8 @@ members in other languages; the sparse link decayed under the bar).
 
 `gdelt`: the GDELT ArtList week (no labels). Clusters it with the settings, prints how many
 articles joined a story mostly in another language, the share of pope headlines (a
-multilingual pattern, not labels) in the largest pope storyline per language, and a seeded
+multilingual pattern, not labels) in the largest pope storyline per language, how many
+stories hold both traditional and simplified Chinese titles, and a seeded
 random sample of those cross-language joins, to be judged by hand (docs/clustering.md says how
 many were right).
 
@@ -45,6 +46,7 @@ from belowthefold.evaluate.clustering import (
 from belowthefold.ingest import iter_file
 from belowthefold.models import Article
 from belowthefold.stories import StoryClusterer
+from belowthefold.stories.text import ChineseFold
 
 SHARED = Path("../shared")
 DEVWEEK = SHARED / "data" / "devweek-2025w17"
@@ -210,6 +212,10 @@ def gdelt(kw: dict[str, Any], sample: int, seed: int = 0) -> None:
         f"({inside / len(pope):.2f}), over {len({storyline[i] for i in pope})} storylines"
     )
     print("  " + " ".join(f"{k}:{v[0]}/{v[1]}" for k, v in sorted(per.items())))
+    fold = ChineseFold()  # a Chinese title that folding changes is in traditional characters
+    trad = {i: fold(a.title, "zh") != a.title for i, a in enumerate(articles) if a.lang == "zh"}
+    mixed = [m for m in members.values() if len({trad[i] for i in m if i in trad}) == 2]
+    print(f"stories holding traditional and simplified Chinese: {len(mixed)}")
     for i, prior in random.Random(seed).sample(joins, min(sample, len(joins))):
         print(f"== [{articles[i].lang}] {articles[i].title[:110]}")
         for j in prior[:4]:

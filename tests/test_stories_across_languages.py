@@ -3,6 +3,7 @@ languages as it would join one of its own language (TF-IDF alone never averages 
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime
 
 import pytest
@@ -15,8 +16,8 @@ from belowthefold.evaluate.clustering import (
 from belowthefold.models import Article
 from belowthefold.stories import StoryClusterer
 from belowthefold.stories.clusterer import _Group, _within_language
-from belowthefold.stories.represent import DENSE_TEXT_VERSION, vector_key
-from belowthefold.stories.text import strip_packaging
+from belowthefold.stories.represent import DENSE_TEXT_VERSION, dense_text, vector_key
+from belowthefold.stories.text import ChineseFold, strip_packaging
 
 # One event in English, Japanese and Korean: the Japanese and Korean reports join the English
 # story on the dense link alone; the last English report shares terms with the English ones only.
@@ -141,3 +142,21 @@ def test_the_stored_vectors_key_names_the_text_cleaning() -> None:
     """Vectors encoded from titles with their packaging are not reused for the cleaned text."""
     assert vector_key(ClusterOptions()) == f"usem3:300:t{DENSE_TEXT_VERSION}"
     assert DENSE_TEXT_VERSION >= 2
+
+
+def test_traditional_and_simplified_chinese_are_matched_as_one_script() -> None:
+    """With the encoder on, 神舟二十號 and 神舟二十号 give the same terms; Japanese kanji and the
+    TF-IDF-only mode are read as written."""
+    fold = ChineseFold()
+    assert fold("神舟二十號載人飛船發射成功", "zh") == "神舟二十号载人飞船发射成功"
+    assert fold("新型駆逐艦の進水式", "ja") == "新型駆逐艦の進水式"
+    trad, simp = _articles(
+        [("神舟二十號載人飛船發射成功", "zh", 9), ("神舟二十号载人飞船发射成功", "zh", 10)]
+    )
+    on = StoryClusterer(ClusterOptions())
+    assert on.encoder is not None and on.tfidf.fold is not None
+    assert on.tfidf.counts(trad) == on.tfidf.counts(simp)
+    assert dense_text(trad, 300, on.tfidf.fold) == dense_text(simp, 300, on.tfidf.fold)
+    off = StoryClusterer(ClusterOptions(representation="tfidf"))
+    assert off.tfidf.fold is None and off.tfidf.counts(trad) != off.tfidf.counts(simp)
+    assert pickle.loads(pickle.dumps(fold))("發射", "zh") == "发射"

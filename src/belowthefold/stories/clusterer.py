@@ -37,7 +37,7 @@ from belowthefold.stories.represent import (
     dense_text,
     vector_key,
 )
-from belowthefold.stories.text import feature, tokens
+from belowthefold.stories.text import ChineseFold, feature, tokens
 
 DAY = 86400.0
 _BATCH = 128  # texts per encoder call: batching is several times faster than one at a time
@@ -485,6 +485,10 @@ class StoryClusterer:
             self.encoder = dense_encoder(options)
         elif encoder is None and options.representation == "auto":
             self.encoder = default_encoder(options)
+        if self.encoder is not None:
+            # Traditional and simplified Chinese compared as one script, by terms and by the
+            # encoder; the TF-IDF-only mode reads text as written, as it was measured.
+            self.tfidf.fold = ChineseFold()
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (a run's checkpoint) without the encoder: a model, rebuilt on resume."""
@@ -515,7 +519,7 @@ class StoryClusterer:
             return None
         import numpy as np
 
-        texts = [dense_text(a, self.options.dense_chars) for a in articles]
+        texts = [dense_text(a, self.options.dense_chars, self.tfidf.fold) for a in articles]
         parts = [self.encoder(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
         return np.vstack(parts)
 

@@ -16,6 +16,7 @@ from belowthefold.config import ClusterOptions
 from belowthefold.errors import ConfigError
 from belowthefold.models import Article
 from belowthefold.stories.text import (
+    ChineseFold,
     SiteSuffixes,
     capitalised,
     char_ngrams,
@@ -34,12 +35,14 @@ REPRESENTATIONS = ("auto", *SPARSE, *DENSE)
 class OnlineTfidf:
     """Hashed TF-IDF whose document frequencies grow with the stream (no look-ahead)."""
 
-    def __init__(self, options: ClusterOptions) -> None:
+    def __init__(self, options: ClusterOptions, fold: ChineseFold | None = None) -> None:
         self.options = options
         self.df: dict[int, int] = {}
         self.n = 0
         self.char = options.representation == "tfidf-char" or options.char_ngrams > 0
         self.suffixes = SiteSuffixes()
+        # Traditional Chinese read as simplified (None: text as written, the TF-IDF-only mode).
+        self.fold = fold
 
     def counts(self, article: Article) -> SparseVec:
         """Raw weighted term counts: title words count more than lead words, names more still."""
@@ -53,9 +56,12 @@ class OnlineTfidf:
                 out[k] = out.get(k, 0.0) + w
 
         title = self.suffixes.clean(article.title, article.domain or article.outlet)
+        lead = article.text[: o.lead_chars] if article.text else ""
+        if self.fold is not None:
+            title, lead = self.fold(title, article.lang), self.fold(lead, article.lang)
         put(tokens(title, o.prefix_chars), o.title_weight)
-        if article.text:
-            put(tokens(article.text[: o.lead_chars], o.prefix_chars), 1.0)
+        if lead:
+            put(tokens(lead, o.prefix_chars), 1.0)
         if o.entity_weight > 0:
             # Names weigh more, on the word's own feature: no extra postings to walk.
             put(tokens(" ".join(capitalised(title)), o.prefix_chars), o.entity_weight)
@@ -88,11 +94,13 @@ class OnlineTfidf:
 Encoder = Callable[[list[str]], Any]
 
 
-def dense_text(article: Article, chars: int) -> str:
-    """What the encoder reads: the title and the first `chars` characters of text."""
+def dense_text(article: Article, chars: int, fold: ChineseFold | None = None) -> str:
+    """What the encoder reads: the title and the first `chars` characters of text, without the
+    outlet's packaging, Chinese folded to simplified when `fold` is given."""
     title = strip_packaging(article.title, article.domain, article.outlet)
     text = article.text[:chars].strip() if chars > 0 else ""
-    return f"{title}. {text}" if text else title
+    out = f"{title}. {text}" if text else title
+    return fold(out, article.lang) if fold is not None else out
 
 
 def default_encoder(options: ClusterOptions) -> Encoder | None:
@@ -113,8 +121,9 @@ def vector_name(options: ClusterOptions) -> str | None:
 
 
 # The version of what `dense_text` feeds the encoder, in the stored vectors' key: vectors read
-# from text cleaned another way are not reused. 2: outlet packaging stripped (strip_packaging).
-DENSE_TEXT_VERSION = 2
+# from text cleaned another way are not reused. 2: outlet packaging stripped (strip_packaging);
+# 3: traditional Chinese folded to simplified (ChineseFold).
+DENSE_TEXT_VERSION = 3
 
 
 def vector_key(options: ClusterOptions) -> str:
