@@ -12,6 +12,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from operator import attrgetter
 
 from belowthefold.config import RankOptions
 from belowthefold.models import (
@@ -169,7 +170,7 @@ def peak_point(points: Sequence[PressurePoint]) -> PressurePoint | None:
 
 
 def _group_coverage(articles: Sequence[PlacedArticle]) -> GroupCoverage:
-    pickups = sum(1 for a in articles if a.is_pickup)
+    pickups = sum(1 for a in articles if a.original_id is not None)  # `is_pickup`, unwrapped
     return GroupCoverage(
         articles=len(articles),
         outlets=len({a.outlet_key for a in articles}),
@@ -185,21 +186,34 @@ def headline_of(articles: Sequence[PlacedArticle], lang: str | None) -> str:
     return story_name(articles, lang)
 
 
+_BY_TIME = attrgetter("published", "id")
+
+
 def _coverage(
     key: str, articles: list[PlacedArticle], named: bool = True, lang: str | None = None
 ) -> StoryCoverage:
-    articles.sort(key=lambda a: (a.published, a.id))
-    by_group: dict[str, list[PlacedArticle]] = defaultdict(list)
+    articles.sort(key=_BY_TIME)
+    by_group: dict[str, list[PlacedArticle]] = {}
+    days: set[date] = set()
+    outlets: set[str] = set()
+    pickups = 0
     for a in articles:
-        by_group[a.group].append(a)
-    pickups = sum(1 for a in articles if a.is_pickup)
+        items = by_group.get(a.group)
+        if items is None:
+            by_group[a.group] = [a]
+        else:
+            items.append(a)
+        days.add(a.day)
+        outlets.add(a.outlet_key)
+        if a.original_id is not None:
+            pickups += 1
     return StoryCoverage(
         story_id=key,
         storyline_id=storyline_key(articles[0]),
         headline=headline_of(articles, lang) if named else "",
-        by_group={g: _group_coverage(items) for g, items in sorted(by_group.items())},
-        days=tuple(sorted({a.day for a in articles})),
-        outlets=len({a.outlet_key for a in articles}),
+        by_group={g: _group_coverage(by_group[g]) for g in sorted(by_group)},
+        days=tuple(sorted(days)),
+        outlets=len(outlets),
         originals=len(articles) - pickups,
         pickups=pickups,
         articles=tuple(articles),
@@ -221,13 +235,19 @@ def story_coverage(
     With `beyond` a group, only the stories with an article outside it: the ranking looks at
     no other, and half a week's stories are the audience's alone.
     """
-    stories: dict[str, list[PlacedArticle]] = defaultdict(list)
+    stories: dict[str, list[PlacedArticle]] = {}
+    outside: set[str] = set()  # the stories with an article beyond `beyond`
     for a in articles:
-        stories[story_key(a)].append(a)
+        key = story_key(a)
+        found = stories.get(key)
+        if found is None:
+            stories[key] = [a]
+        else:
+            found.append(a)
+        if beyond is not None and a.group != beyond:
+            outside.add(key)
     out = [
-        _coverage(k, v, named, lang)
-        for k, v in stories.items()
-        if beyond is None or any(a.group != beyond for a in v)
+        _coverage(k, v, named, lang) for k, v in stories.items() if beyond is None or k in outside
     ]
     out.sort(key=lambda s: (-s.outlets, -len(s.articles), s.story_id))
     return out

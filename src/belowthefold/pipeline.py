@@ -841,10 +841,14 @@ def make_brief(
         brief = kept.refreshed(store, found, now)
     else:  # the ranking (numpy, scipy.sparse) loads only when a brief is built
         from belowthefold.brief import build_brief
+        from belowthefold.store.checkpoint import collector_paused
 
-        inputs = brief_inputs(store, settings, window, audience, versus, now)
-        brief = build_brief(inputs, settings.rank)
-        kept.keep(store, window, audience, versus, brief, stamp)
+        # Reading and ranking a window makes ~10^6 containers and no garbage cycles worth
+        # collecting on the way: the collector would walk them again every few hundred.
+        with collector_paused():
+            inputs = brief_inputs(store, settings, window, audience, versus, now)
+            brief = build_brief(inputs, settings.rank)
+            kept.keep(store, window, audience, versus, brief, stamp)
     if record:
         store.briefs.record(brief)
     return brief

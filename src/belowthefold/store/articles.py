@@ -67,32 +67,53 @@ _BY_STORY_SQL = (
 
 
 def row_to_placed(r: Row) -> PlacedArticle:
+    """A row of `_PLACED_SQL` or `_BY_STORY_SQL` (the same columns, in this order).
+
+    Read by position, not by name: a week's brief reads 35,000 rows, and fifteen lookups by
+    column name per row were half the cost of making its articles (0.26 -> 0.14 s at 100k)."""
+    (
+        id_,
+        title,
+        published,
+        url,
+        outlet,
+        source,
+        group,
+        weight,
+        text,
+        lang,
+        extra,
+        page_position,
+        story_id,
+        storyline_id,
+        original_id,
+    ) = r
     return PlacedArticle(
-        id=r["id"],
-        title=r["title"],
-        published=parse_iso(r["published"]),
-        url=r["url"],
-        outlet=r["outlet"],
-        source=r["source"],
-        group=r["grp"],
-        weight=float(r["weight"]),
-        story_id=r["story_id"],
-        storyline_id=r["storyline_id"],
-        original_id=r["original_id"],
-        text=r["text"],
-        lang=r["lang"],
-        position=_position(r),
+        id=id_,
+        title=title,
+        published=parse_iso(published),
+        url=url,
+        outlet=outlet,
+        source=source,
+        group=group,
+        weight=float(weight),
+        story_id=story_id,
+        storyline_id=storyline_id,
+        original_id=original_id,
+        text=text,
+        lang=lang,
+        position=_position(page_position, extra),
     )
 
 
-def _position(r: Row) -> int | None:
+def _position(page_position: int | None, extra: str | None) -> int | None:
     """The best page place: a fetched front page's, else an imported snapshot's `best_position`.
 
     The extra JSON is parsed only where it names one (feeds' rows never do), so a week of feed
     articles pays nothing for it."""
-    if r["page_position"] is not None:
-        return int(r["page_position"])
-    extra = r["extra"] or ""
+    if page_position is not None:
+        return int(page_position)
+    extra = extra or ""
     if "best_position" not in extra:
         return None
     value = json.loads(extra).get("best_position")
