@@ -253,14 +253,21 @@ def story_coverage(
     return out
 
 
-def _peak(articles: Sequence[PlacedArticle], storyline: str) -> tuple[date | None, float]:
-    """The day the storyline held the largest share of the audience's attention, and that share."""
+def _daily_totals(articles: Sequence[PlacedArticle]) -> list[tuple[date, dict[str, float]]]:
+    """Per day (in order), the summed weight per storyline: what `_peak` reads for each listed
+    storyline, computed once for all of them."""
     per_day: dict[date, list[PlacedArticle]] = defaultdict(list)
     for a in articles:
         per_day[a.day].append(a)
+    return [(day, attention_by_storyline(per_day[day])) for day in sorted(per_day)]
+
+
+def _peak(
+    daily: Sequence[tuple[date, dict[str, float]]], storyline: str
+) -> tuple[date | None, float]:
+    """The day the storyline held the largest share of the audience's attention, and that share."""
     best: tuple[date | None, float] = (None, 0.0)
-    for day in sorted(per_day):
-        totals = attention_by_storyline(per_day[day])
+    for day, totals in daily:
         total = sum(totals.values())
         share = totals.get(storyline, 0.0) / total if total > 0 else 0.0
         if share > best[1]:
@@ -269,13 +276,15 @@ def _peak(articles: Sequence[PlacedArticle], storyline: str) -> tuple[date | Non
 
 
 def dominant_storylines(
-    articles: Sequence[PlacedArticle], audience: str, options: RankOptions
+    articles: Sequence[PlacedArticle], audience: str, options: RankOptions, named: bool = True
 ) -> list[DominantStoryline]:
     """The storylines with the largest shares of the audience's attention over the window.
 
     At most `options.dominant_n`, each holding at least `options.dominant_share`; a storyline seen
     in a single audience article is never dominant (one article is not a news cycle). Each is
-    named from the audience's items, in the audience's language (`audience_language`).
+    named from the audience's items, in the audience's language (`audience_language`). With
+    `named` False their headlines are left empty: the coverage model's archive weeks only leave
+    the dominant storylines out, and naming one reads all its titles.
     """
     own = [a for a in articles if a.group == audience]
     lang = audience_language(own, audience)
@@ -288,16 +297,18 @@ def dominant_storylines(
         members[storyline_key(a)].append(a)
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     out: list[DominantStoryline] = []
+    daily: list[tuple[date, dict[str, float]]] | None = None
     for key, value in ranked[: options.dominant_n]:
         share = value / total
         if share < options.dominant_share or len(members[key]) < 2:
             break
         items = sorted(members[key], key=lambda a: (a.published, a.id))
-        peak_day, peak_share = _peak(own, key)
+        daily = _daily_totals(own) if daily is None else daily
+        peak_day, peak_share = _peak(daily, key)
         out.append(
             DominantStoryline(
                 storyline_id=key,
-                headline=storyline_headline(items, lang),
+                headline=storyline_headline(items, lang) if named else "",
                 share=share,
                 articles=tuple(items),
                 peak_day=peak_day,

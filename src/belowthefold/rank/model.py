@@ -157,7 +157,7 @@ def archive_week(
     total = _attention(block, audience)
     if total <= 0:
         return ArchiveWeek(total, ())  # no shares to learn from (and `_rows` would give none)
-    floods = {d.storyline_id for d in dominant_storylines(block, audience, options)}
+    floods = {d.storyline_id for d in dominant_storylines(block, audience, options, named=False)}
     rows = _rows(events_of(block, audience, options), total, options, floods)[0]
     return ArchiveWeek(total, tuple((r.reach, r.share) for r in rows))
 
