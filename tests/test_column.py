@@ -122,10 +122,12 @@ def test_headlines_link_to_their_web_pages_only_for_the_web() -> None:
     (m,) = brief.missed
     d = brief.dominant[0]
     page = render(brief, "html", web_root="")
-    assert f'href="/stories/{quote(m.story_id, safe="")}"' in page
-    assert f'href="/storylines/{quote(d.storyline_id, safe="")}"' in page
+    # With the brief's week: the page names the storyline from that week's items, as the brief.
+    week = f"?week={brief.window.label}"
+    assert f'href="/stories/{quote(m.story_id, safe="")}{week}"' in page
+    assert f'href="/storylines/{quote(d.storyline_id, safe="")}{week}"' in page
     md = render(brief, "md", web_root="http://127.0.0.1:8000/")
-    assert f"[{m.headline}](<http://127.0.0.1:8000/stories/{m.story_id}>)" in md
+    assert f"[{m.headline}](<http://127.0.0.1:8000/stories/{m.story_id}{week}>)" in md
     assert "/stories/" not in render(brief, "html") and "/stories/" not in render(brief, "md")
 
 

@@ -368,7 +368,7 @@ def test_a_japanese_and_english_saga_is_named_in_english_for_an_english_audience
     assert story_name(mixed, "ko") == story_name(mixed)
     named = {c.story_id: c.headline for c in story_coverage(arts, lang="en")}
     assert named["quake-ja"] == "Japan quake: Noto death toll reaches 12, Kyodo says"
-    # The brief's dominant storylines are named from the audience's items, in its language.
+    # The brief's dominant storylines are named from all their items, in the audience's language.
     options = RankOptions(dominant_share=0.0, dominant_n=1)
     (top,) = dominant_storylines(arts, "mainstream", options)
     assert top.storyline_id == "quake" and top.headline == QUAKE_EN

@@ -127,7 +127,7 @@ def _tariff_storyline(client: TestClient) -> str:
 def test_storyline_page_lists_its_stories_with_one_timeline(client: TestClient) -> None:
     storyline = _tariff_storyline(client)
     week = client.get(f"/weeks/{WEEK}").text
-    assert f'href="/storylines/{storyline}"' in week
+    assert f'href="/storylines/{storyline}?week={WEEK}"' in week  # named as the brief names it
     r = client.get(f"/storylines/{storyline}")
     assert r.status_code == 200
     rows = re.findall(r'<tr class="story-row" data-story-id="([^"]+)"', r.text)

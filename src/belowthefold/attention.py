@@ -282,9 +282,11 @@ def dominant_storylines(
 
     At most `options.dominant_n`, each holding at least `options.dominant_share`; a storyline seen
     in a single audience article is never dominant (one article is not a news cycle). Each is
-    named from the audience's items, in the audience's language (`audience_language`). With
-    `named` False their headlines are left empty: the coverage model's archive weeks only leave
-    the dominant storylines out, and naming one reads all its titles.
+    measured on the audience's items (`articles` of the result) but named as every other
+    surface names it: from all the window's items of the storyline, every group's, in the
+    audience's language (`storyline_headline`). With `named` False their headlines are left
+    empty: the coverage model's archive weeks only leave the dominant storylines out, and
+    naming one reads all its titles.
     """
     own = [a for a in articles if a.group == audience]
     lang = audience_language(own, audience)
@@ -295,6 +297,7 @@ def dominant_storylines(
     members: dict[str, list[PlacedArticle]] = defaultdict(list)
     for a in own:
         members[storyline_key(a)].append(a)
+    pools: dict[str, list[PlacedArticle]] | None = None
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     out: list[DominantStoryline] = []
     daily: list[tuple[date, dict[str, float]]] | None = None
@@ -305,10 +308,14 @@ def dominant_storylines(
         items = sorted(members[key], key=lambda a: (a.published, a.id))
         daily = _daily_totals(own) if daily is None else daily
         peak_day, peak_share = _peak(daily, key)
+        headline = ""
+        if named:
+            pools = storyline_pools(articles) if pools is None else pools
+            headline = storyline_headline(pools[key], lang)
         out.append(
             DominantStoryline(
                 storyline_id=key,
-                headline=storyline_headline(items, lang) if named else "",
+                headline=headline,
                 share=share,
                 articles=tuple(items),
                 peak_day=peak_day,
@@ -318,8 +325,33 @@ def dominant_storylines(
     return out
 
 
+def storyline_pools(articles: Iterable[PlacedArticle]) -> dict[str, list[PlacedArticle]]:
+    """The window's items per storyline, every group's, in the order given (the store's, as
+    `stories` reads them): the pool each storyline is named from (`storyline_headline`)."""
+    pools: dict[str, list[PlacedArticle]] = defaultdict(list)
+    for a in articles:
+        pools[storyline_key(a)].append(a)
+    return dict(pools)
+
+
 def storyline_headline(items: Sequence[PlacedArticle], lang: str | None) -> str:
     """A storyline's name in `lang` (the audience's: `audience_language`), by the one rule every
-    view uses (stories/naming.py). `lang` has no default: a caller that forgot it would name a
+    view uses (stories/naming.py), from one pool on every surface: `items` are all the placed
+    articles of the storyline in the window, every group's (`storyline_pools`), not only the
+    audience's.
+
+    The brief, `stories`, the web pages and the API then give one storyline one name in one
+    window; the web's story and storyline pages, which have no week, name it over its whole
+    span, which is the brief's pool when the storyline lies within the week. All groups rather
+    than the audience's: the name says which saga it is, and the saga is the same whoever
+    reads it, so it is its most representative headline overall (the biggest story, or on
+    front pages the most prominent placed one); the audience is already preferred by its
+    language (`in_language`), and a storyline the audience never ran (most of those `stories`
+    and the web list) has no audience items to be named from. Named from the audience's
+    items only, a designed saga (tests/test_naming_surfaces.py) was named in the brief by the
+    audience's side story and in `stories` by the story every outlet ran. On the real weeks
+    (devweek-2025w17, the front pages' 2024-W45, 2025-W14, 2025-W17) the two pools give the
+    same names: the audience's front pages carry the page places, and only placed stories name
+    a storyline that has any. `lang` has no default: a caller that forgot it would name a
     multilingual saga by whichever language had the biggest story."""
     return storyline_name(items, lang)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from belowthefold.attention import audience_language, daily_pressure, dominant_storylines
+from belowthefold.attention import (
+    audience_language,
+    daily_pressure,
+    dominant_storylines,
+    storyline_pools,
+)
 from belowthefold.brief.column import audience_name, dominated_lead, missed_summary
 from belowthefold.brief.entities import Entities, entities
 from belowthefold.brief.facts import extract_facts, lead_of
@@ -32,7 +38,8 @@ def build_brief(inputs: BriefInputs, options: RankOptions, names: Entities | Non
     groups = _groups(inputs)
     pressure = daily_pressure(inputs.articles, inputs.window.days(), groups)
     lang = _language(inputs, audience)
-    dominant = _with_facts_dominant(_dominant(inputs, audience, options), lang, names)
+    pools = storyline_pools(inputs.articles)
+    dominant = _with_facts_dominant(_dominant(inputs, audience, options), lang, names, pools)
     ranking = rank_missed(inputs, pressure, dominant, options)
     outlets = _outlets(inputs, audience)
     name = audience_name(outlets, audience) if outlets else "all outlets"
@@ -45,7 +52,10 @@ def build_brief(inputs: BriefInputs, options: RankOptions, names: Entities | Non
         vs_lang = _language(inputs, inputs.versus)
         versus_dominant = tuple(
             _with_facts_dominant(
-                dominant_storylines(inputs.articles, inputs.versus, options), vs_lang, names
+                dominant_storylines(inputs.articles, inputs.versus, options),
+                vs_lang,
+                names,
+                pools,
             )
         )
         vs_ranking = rank_missed(vs_inputs, pressure, versus_dominant, options)
@@ -119,13 +129,17 @@ def _with_facts(
 
 
 def _with_facts_dominant(
-    items: list[DominantStoryline], lang: str | None, names: Entities
+    items: list[DominantStoryline],
+    lang: str | None,
+    names: Entities,
+    pools: dict[str, list[PlacedArticle]],
 ) -> list[DominantStoryline]:
     """A storyline's lead is quoted from the story it is named after, not its earliest item (an
-    Easter blessing before the pope's death); its facts are those two of its stories state."""
+    Easter blessing before the pope's death); its facts are those two of its stories state.
+    `pools` are the window's items per storyline (`storyline_pools`), which name it."""
     out = []
     for d in items:
-        core = named_story(d)
+        core = named_story(d, pools.get(d.storyline_id, ()))
         out.append(
             replace(
                 d,
@@ -138,11 +152,15 @@ def _with_facts_dominant(
     return out
 
 
-def named_story(d: DominantStoryline) -> list[PlacedArticle]:
-    """The articles of the story whose headline names the storyline (all of them if none does)."""
-    story = next((a.story_id for a in d.articles if a.title == d.headline), None)
-    found = [a for a in d.articles if story is not None and a.story_id == story]
-    return found or list(d.articles)
+def named_story(d: DominantStoryline, pool: Sequence[PlacedArticle] = ()) -> list[PlacedArticle]:
+    """The articles of the story whose headline names the storyline: the audience's where it
+    ran the story, else all of the window's (`pool`, what the storyline is named from: every
+    group's items), else the audience's items of the storyline."""
+    story = next((a.story_id for a in (*d.articles, *pool) if a.title == d.headline), None)
+    if story is None:
+        return list(d.articles)
+    found = [a for a in d.articles if a.story_id == story]
+    return found or [a for a in pool if a.story_id == story] or list(d.articles)
 
 
 def _notes(inputs: BriefInputs, ranking: Ranking, dominant: list[DominantStoryline]) -> list[str]:

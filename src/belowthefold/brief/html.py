@@ -63,6 +63,6 @@ def render_html(brief: Brief, chart: bool = True, web_root: str | None = None) -
             palette=group_palette(brief.groups),
             health=health_summary(brief),
             facts_heading=facts_heading(brief),
-            href=lambda kind, key: page_href(web_root, kind, key),
+            href=lambda kind, key: page_href(web_root, kind, key, brief.window.label),
         )
     )

@@ -57,7 +57,9 @@ def _dominant_section(brief: Brief, web_root: str | None) -> list[str]:
     if not brief.dominant and not brief.lead:
         out += [f"No storyline dominated {esc(brief.audience)} coverage this window.", ""]
     for d in brief.dominant:
-        out += _dominant(d, brief.audience, page_href(web_root, "storylines", d.storyline_id))
+        out += _dominant(
+            d, brief.audience, page_href(web_root, "storylines", d.storyline_id, brief.window.label)
+        )
     peak = peak_of(brief, brief.audience)
     if peak is not None:
         out += [
@@ -112,7 +114,7 @@ def _missed_section(
         note = brief.missed_note if audience == brief.audience else ""
         out += [esc(note or "No story met the thresholds for a missed headline this window."), ""]
     for m in missed:
-        out += _missed(m, brief, page_href(web_root, "stories", m.story_id))
+        out += _missed(m, brief, page_href(web_root, "stories", m.story_id, brief.window.label))
     return out
 
 

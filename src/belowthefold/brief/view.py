@@ -32,14 +32,19 @@ def safe_url(url: str | None) -> str | None:
     return quote(stripped, safe=":/?#[]@!$&'*+,;=%~-._")
 
 
-def page_href(web_root: str | None, kind: str, key: str | None) -> str | None:
+def page_href(
+    web_root: str | None, kind: str, key: str | None, week: str | None = None
+) -> str | None:
     """The web UI's page of a story ("stories") or storyline ("storylines"), under `web_root`
     ("" for links relative to the server the brief is served from, as the web's brief page
     does); None where the brief is not for the web (a file opened from disk has no such page)
     or the item has no page (a storyline of one article, "article:ID")."""
     if web_root is None or not key or key.startswith("article:"):
         return None
-    return f"{web_root.rstrip('/')}/{kind}/{quote(key, safe='')}"
+    href = f"{web_root.rstrip('/')}/{kind}/{quote(key, safe='')}"
+    # With the brief's week the page names the storyline from that week's items, as the brief
+    # does (`web.views.story_view`).
+    return f"{href}?week={quote(week, safe='')}" if week else href
 
 
 def quote_after(summary: str, lead: str) -> str:

@@ -278,8 +278,8 @@ def stories(
     ] = None,
 ) -> None:
     """Stories and storylines in the window, largest first, named in the audience's language."""
-    from belowthefold.attention import audience_language
-    from belowthefold.stories.naming import story_name, storyline_name
+    from belowthefold.attention import audience_language, storyline_headline
+    from belowthefold.stories.naming import story_name
 
     c = get(ctx)
     window = _window(week, start, end)
@@ -307,8 +307,9 @@ def stories(
         story_items.setdefault(a.story_id or a.id, []).append(a)
 
     def line_headline(line: str) -> str:
-        """A storyline's name in the window, by the rule the brief and web use too."""
-        return storyline_name(line_items[line], lang)
+        """A storyline's name in the window, by the rule and from the pool (all the window's
+        items of the storyline) the brief and web use too."""
+        return storyline_headline(line_items[line], lang)
 
     def story_headline(sid: str) -> str:
         return story_name(story_items[sid], lang)

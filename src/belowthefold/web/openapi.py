@@ -95,7 +95,14 @@ def schema() -> dict[str, Any]:
                 "get": {
                     "summary": "One story: timeline per group, outlets, originals vs pickups, articles. "
                     "A merged story answers 301 to its current id.",
-                    "parameters": [_p("id", "Story id.")],
+                    "parameters": [
+                        _p("id", "Story id."),
+                        _q(
+                            "week",
+                            "ISO week, e.g. 2025-W14: the storyline is named from its items "
+                            "that week, as that week's brief names it (default: its whole span).",
+                        ),
+                    ],
                     "responses": _ok("The story", "#/components/schemas/Story"),
                 }
             },

@@ -219,8 +219,9 @@ class Merged(Generic[T]):
     param: str
     prefix: str
     resolve: Callable[[Store], Callable[[str], str]]
-    # (store, id, palette, audience): named in the configured audience's language.
-    build: Callable[[Store, str, GroupPalette, str], T | None]
+    # (store, id, palette, audience, window): named in the configured audience's language,
+    # the storyline from its items in the window (`?week=`) where one is asked for.
+    build: Callable[[Store, str, GroupPalette, str, Window | None], T | None]
     what: str
 
 
@@ -235,18 +236,26 @@ STORYLINE = Merged(
 
 
 def follow_merges(request: Request, kind: Merged[T], prefix: str = "") -> T | Response:
-    """The view of a story or storyline, a 301 to where a merged one went, or a 404."""
+    """The view of a story or storyline, a 301 to where a merged one went, or a 404. With
+    `?week=W` its storyline is named from its items in that week, as the brief of W names it
+    (the brief's links carry it)."""
     state = state_of(request)
     asked = request.path_params[kind.param]
+    week = request.query_params.get("week", "").strip()
+    window = window_or_404(week) if week else None
     with state.store() as store:
         current = kind.resolve(store)(asked)
         if current != asked:
             where = f"{prefix or kind.prefix}/{quote(current, safe='')}"
+            if week:
+                where += "?" + urlencode({"week": week})
             return RedirectResponse(where, status_code=301)
         palette = palette_of(state, store)
         audience = state.settings.rank.audience
         view = state.view(
-            store, (kind.what, asked), lambda: kind.build(store, asked, palette, audience)
+            store,
+            (kind.what, asked, window.label if window else ""),
+            lambda: kind.build(store, asked, palette, audience, window),
         )
     if view is None:
         raise HTTPException(404, f"no {kind.what} {asked[:200]!r}")

@@ -212,34 +212,61 @@ class StoryView:
     weeks: tuple[WeekRow, ...]
     titles: dict[str, str]
     missed: tuple[tuple[str, str, int, float], ...]
+    # The week the storyline was named in (`?week=`), which its link passes on ("" for none).
+    week: str = ""
 
 
 def audience_language_of(
-    store: Store, audience: str, articles: Sequence[PlacedArticle]
+    store: Store,
+    audience: str,
+    articles: Sequence[PlacedArticle],
+    window: Window | None = None,
 ) -> str | None:
-    """The audience's language over the days the page's articles span: the brief's and the
-    CLI's definition (`attention.audience_language`: its group's most common language in the
-    window, all outlets' where it has no items there), counted in the store, since a story's
-    page loads its own articles, not the window's."""
-    if not articles:
+    """The audience's language over `window`, or the days the page's articles span: the
+    brief's and the CLI's definition (`attention.audience_language`: its group's most common
+    language in the window, all outlets' where it has no items there), counted in the store,
+    since a story's page loads its own articles, not the window's."""
+    if window is not None:
+        first, last = window.start, window.end
+    elif articles:
+        first, last = min(a.day for a in articles), max(a.day for a in articles)
+    else:
         return None
-    first, last = min(a.day for a in articles), max(a.day for a in articles)
     counts = store.articles.languages(first, last, audience)
     return language_of(counts or store.articles.languages(first, last))
 
 
+def in_window(articles: Sequence[PlacedArticle], window: Window | None) -> list[PlacedArticle]:
+    """The articles published in `window` (all of them without one): the pool a page names a
+    storyline from when it is asked for a week, as the brief and `stories` name it."""
+    if window is None:
+        return list(articles)
+    return [a for a in articles if window.start <= a.day <= window.end]
+
+
 def story_view(
-    store: Store, story_id: str, palette: GroupPalette, audience: str
+    store: Store,
+    story_id: str,
+    palette: GroupPalette,
+    audience: str,
+    window: Window | None = None,
 ) -> StoryView | None:
     """A story with its timeline per group, outlets, originals vs pickups and weeks it ran.
-    It and its storyline are named in the audience's language (`audience_language_of`)."""
+    It and its storyline are named in the audience's language (`audience_language_of`).
+
+    The storyline's name comes from one pool on every surface (`attention.storyline_headline`):
+    all its items in a window, every group's. With `window` (`?week=`, which the brief's links
+    carry) that is the brief's week, so the page names it as the brief and `stories` do;
+    without one, the storyline's whole span (a saga of months is named by its biggest story
+    over them). A week in which the storyline has no item names it over its whole span."""
     row = store.overview.story(story_id)
     if row is None:
         return None
     articles = tuple(store.articles.placed_by_story([story_id]))
     stories = store.overview.storyline_stories(row.storyline_id)
     line = store.articles.placed_by_story([s.id for s in stories])
-    lang = audience_language_of(store, audience, line or articles)
+    pool = in_window(line, window) or line
+    lang = audience_language_of(store, audience, pool or articles, window)
     headline = headline_of(articles, lang) or row.headline
     c = coverage_of(
         articles,
@@ -250,7 +277,7 @@ def story_view(
     return StoryView(
         story=row,
         headline=headline,
-        storyline_headline=storyline_headline(line, lang) or row.storyline_headline,
+        storyline_headline=storyline_headline(pool, lang) or row.storyline_headline,
         articles=articles,
         days=c.days,
         timeline=c.timeline,
@@ -261,6 +288,7 @@ def story_view(
         weeks=c.weeks,
         titles={a.id: a.title for a in articles},
         missed=tuple(store.overview.missed_weeks(story_id)),
+        week=window.label if window is not None else "",
     )
 
 
@@ -283,10 +311,16 @@ class StorylineView:
 
 
 def storyline_view(
-    store: Store, storyline_id: str, palette: GroupPalette, audience: str
+    store: Store,
+    storyline_id: str,
+    palette: GroupPalette,
+    audience: str,
+    window: Window | None = None,
 ) -> StorylineView | None:
     """A storyline (a flood is many stories): its stories, timeline per group, outlets, weeks.
-    It and its stories are named in the audience's language (`audience_language_of`)."""
+    It and its stories are named in the audience's language (`audience_language_of`); it is
+    named from its items in `window` where given and it has any there, else over its whole
+    span (see `story_view`)."""
     overview = store.overview
     row = overview.storyline(storyline_id)
     if row is None:
@@ -298,8 +332,9 @@ def storyline_view(
             key=lambda a: (a.published, a.id),
         )
     )
-    lang = audience_language_of(store, audience, articles)
-    headline = storyline_headline(articles, lang) or row.headline
+    pool = in_window(articles, window) or list(articles)
+    lang = audience_language_of(store, audience, pool, window)
+    headline = storyline_headline(pool, lang) or row.headline
     per_story: dict[str, Counter[str]] = defaultdict(Counter)
     members: dict[str, list[PlacedArticle]] = defaultdict(list)
     for a in articles:
