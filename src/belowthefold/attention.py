@@ -276,7 +276,11 @@ def _peak(
 
 
 def dominant_storylines(
-    articles: Sequence[PlacedArticle], audience: str, options: RankOptions, named: bool = True
+    articles: Sequence[PlacedArticle],
+    audience: str,
+    options: RankOptions,
+    named: bool = True,
+    pools: Mapping[str, Sequence[PlacedArticle]] | None = None,
 ) -> list[DominantStoryline]:
     """The storylines with the largest shares of the audience's attention over the window.
 
@@ -286,7 +290,8 @@ def dominant_storylines(
     surface names it: from all the window's items of the storyline, every group's, in the
     audience's language (`storyline_headline`). With `named` False their headlines are left
     empty: the coverage model's archive weeks only leave the dominant storylines out, and
-    naming one reads all its titles.
+    naming one reads all its titles. `pools` are `storyline_pools(articles)` where the caller
+    has them already (the brief quotes its leads from them too).
     """
     own = [a for a in articles if a.group == audience]
     lang = audience_language(own, audience)
@@ -297,7 +302,6 @@ def dominant_storylines(
     members: dict[str, list[PlacedArticle]] = defaultdict(list)
     for a in own:
         members[storyline_key(a)].append(a)
-    pools: dict[str, list[PlacedArticle]] | None = None
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     out: list[DominantStoryline] = []
     daily: list[tuple[date, dict[str, float]]] | None = None

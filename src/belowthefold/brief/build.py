@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -39,7 +39,7 @@ def build_brief(inputs: BriefInputs, options: RankOptions, names: Entities | Non
     pressure = daily_pressure(inputs.articles, inputs.window.days(), groups)
     lang = _language(inputs, audience)
     pools = storyline_pools(inputs.articles)
-    dominant = _with_facts_dominant(_dominant(inputs, audience, options), lang, names, pools)
+    dominant = _with_facts_dominant(_dominant(inputs, audience, options, pools), lang, names, pools)
     ranking = rank_missed(inputs, pressure, dominant, options)
     outlets = _outlets(inputs, audience)
     name = audience_name(outlets, audience) if outlets else "all outlets"
@@ -52,7 +52,7 @@ def build_brief(inputs: BriefInputs, options: RankOptions, names: Entities | Non
         vs_lang = _language(inputs, inputs.versus)
         versus_dominant = tuple(
             _with_facts_dominant(
-                dominant_storylines(inputs.articles, inputs.versus, options),
+                dominant_storylines(inputs.articles, inputs.versus, options, pools=pools),
                 vs_lang,
                 names,
                 pools,
@@ -85,16 +85,21 @@ def build_brief(inputs: BriefInputs, options: RankOptions, names: Entities | Non
     )
 
 
-def _dominant(inputs: BriefInputs, audience: str, options: RankOptions) -> list[DominantStoryline]:
+def _dominant(
+    inputs: BriefInputs,
+    audience: str,
+    options: RankOptions,
+    pools: Mapping[str, Sequence[PlacedArticle]],
+) -> list[DominantStoryline]:
     """The audience's dominant storylines; with no audience items, those across all outlets.
 
     A GDELT file imported without a sources file has no groups: the brief still says what
     dominated the news, and the missed section says what it needs to say more.
     """
     if any(a.group == audience for a in inputs.articles):
-        return dominant_storylines(inputs.articles, audience, options)
+        return dominant_storylines(inputs.articles, audience, options, pools=pools)
     everyone = [replace(a, group=audience) for a in inputs.articles]
-    return dominant_storylines(everyone, audience, options)
+    return dominant_storylines(everyone, audience, options, pools=pools)
 
 
 def _outlets(inputs: BriefInputs, group: str) -> tuple[str, ...]:
@@ -132,7 +137,7 @@ def _with_facts_dominant(
     items: list[DominantStoryline],
     lang: str | None,
     names: Entities,
-    pools: dict[str, list[PlacedArticle]],
+    pools: Mapping[str, Sequence[PlacedArticle]],
 ) -> list[DominantStoryline]:
     """A storyline's lead is quoted from the story it is named after, not its earliest item (an
     Easter blessing before the pope's death); its facts are those two of its stories state.
