@@ -24,6 +24,7 @@ from belowthefold.stories.regroup import (
     RegroupOptions,
     StoryPoint,
     _design,
+    claim_new,
     claim_strays,
     join_alike,
     regroup,
@@ -309,3 +310,89 @@ def test_one_design_serves_the_joins_and_the_claims() -> None:
     joined = join_alike(labels, points, opts, design)
     assert joined == join_alike(labels, points, opts)
     assert claim_strays(joined, points, opts, design) == claim_strays(joined, points, opts)
+
+
+def test_the_regrouping_hands_on_its_claims_model_for_the_day_s_new_stories() -> None:
+    """The model that claims the strays, claimants named by their storyline ids after the
+    regrouping, scores a new story: the saga's partial framing is claimed, the story sharing
+    only the name is not, nor is any story for a claimant no longer active; off at bar 0."""
+    points, _ = _trump_window()
+    framing, trump = points[-2:]
+    opts = replace(NO_BONUS, min_cosine=0.6, claim_bar=0.3, claim_min=10, new_bar=0.3)
+    claims = regroup(points[:-2], opts, day=1).claims
+    assert claims is not None and claims.storylines == ("L1",)
+    active = {"L1", "F", "T"}
+    assert claims.claim(framing.dense, active) == "L1"
+    assert claims.claim(trump.dense, active) is None
+    assert claims.claim(framing.dense, {"F", "T"}) is None
+    assert claims.claim(np.zeros(64), active) is None
+    assert regroup(points[:-2], replace(opts, new_bar=0.0), day=1).claims is None
+    assert claim_new(None, {}, opts) is None
+
+
+def _window_encoder(vectors: dict[str, np.ndarray]) -> Callable[[list[str]], np.ndarray]:
+    return lambda texts: np.stack([vectors[t] for t in texts])
+
+
+def test_a_new_story_is_shown_in_the_saga_the_day_s_model_claims_until_the_next_day() -> None:
+    """A stream of one Trump window (no two headlines share a word): the next day's first
+    article regroups the saga's 12 stories into one storyline. A new story framing the saga
+    that day is shown in it at once (its words found it no storyline), the one sharing only
+    the name is not; the clusterer keeps the framing where its words put it, and the next
+    regrouping's decision, whatever it is, is where it ends (here a cut too strict for any
+    group: it goes back, by a move)."""
+    points, _ = _trump_window()
+    framing, trump = points[-2:]
+    title = {p.story_id: f"{p.story_id}qa {p.story_id}qb" for p in points}
+    o = replace(
+        ClusterOptions(representation="auto"),
+        storyline_regroup_cosine=0.6,
+        storyline_regroup_stick=0.0,
+        storyline_regroup_across=0.0,
+        storyline_regroup_small=0.0,
+        storyline_claim_bar=0.3,
+        storyline_join_bar=0.0,
+        storyline_claim_new_bar=0.3,
+    )
+    c = StoryClusterer(o, encoder=_window_encoder({title[p.story_id]: p.dense for p in points}))
+    lines: dict[str, str] = {}
+    story: dict[str, str] = {}
+
+    def add(name: str, hours: float, aid: str = "") -> Assignment:
+        art = Article(id=aid or name, title=title[name], published=T0 + timedelta(hours=hours))
+        a = c.add(art)
+        story[art.id] = a.story_id
+        lines[a.story_id] = a.storyline_id
+        lines.update(c.take_moves())
+        return a
+
+    for i, p in enumerate(points[:-2]):
+        add(p.story_id, i * 0.2)
+    # A second report of a known story, the next day: the day's regrouping runs first.
+    add("other0", 24.0, "again0")
+    saga = {lines[story[f"saga{i}"]] for i in range(12)}
+    assert len(saga) == 1
+    (line,) = saga
+    got = add(framing.story_id, 26.0)
+    assert got.storyline_id == line
+    assert c.stories.groups[got.story_id].storyline_id != line  # shown only
+    assert add(trump.story_id, 27.0).storyline_id != line
+    c.options = replace(o, storyline_regroup_cosine=0.99, storyline_claim_bar=0.0)
+    add("other1", 48.0, "again1")
+    assert lines[got.story_id] == c.stories.groups[got.story_id].storyline_id != line
+
+
+def test_the_store_merges_a_storyline_it_never_held_either_way(tmp_path: Path) -> None:
+    """The clusterer's own storyline of a story it shows elsewhere (claim_new) can fold into
+    another or take one in: from it nothing moves, into it the storyline is created."""
+    with Store(tmp_path / "s.db") as store:
+        a = Article(id="x1", title="Summit opens", published=T0, url="https://e.test/1")
+        store.articles.insert_batch([a], SourceIndex.build([]).resolve, 0)
+        store.stories.save([(a, Assignment("x1", "st-1", "sl-shown", 1.0))])
+        store.stories.save([], merges=[("sl-hidden", "sl-shown"), ("sl-shown", "sl-unseen")])
+        line = store.conn.execute("SELECT storyline_id FROM assignments").fetchone()[0]
+        assert line == "sl-unseen" and store.stories.resolve_storyline("sl-shown") == "sl-unseen"
+        row = store.conn.execute(
+            "SELECT headline, first_published FROM storylines WHERE id = 'sl-unseen'"
+        ).fetchone()
+        assert row["headline"] == "Summit opens" and row["first_published"].startswith("2025-04")

@@ -170,6 +170,10 @@ class ClusterOptions:
     # docs/clustering.md "Large groups of one saga join".
     storyline_join_bar: float = 0.15
     storyline_join_ratio: float = 0.8
+    # Until the next regrouping, a new story whose word links found no storyline of
+    # storyline_claim_min stories joins the storyline the regrouping's claims model scores it
+    # highest, at this bar (0: off): regroup.claim_new, docs/clustering.md "The day's new stories".
+    storyline_claim_new_bar: float = 0.5
 
 
 @dataclass(frozen=True)

@@ -158,11 +158,21 @@ class StoryRepo:
             )
 
     def _merge_storyline(self, old: str, new: str) -> None:
+        """Fold storyline `old` into `new`. Either may be one the store never held: the
+        clusterer's own storyline of a story it showed in another (regroup.claim_new). Into
+        such a storyline, its row is made from the old one's; from one, nothing moves."""
+        self.conn.execute(
+            "INSERT INTO storylines(id, headline, first_published, last_published, stories) "
+            "SELECT ?, headline, first_published, last_published, 0 FROM storylines WHERE id=? "
+            "ON CONFLICT(id) DO NOTHING",
+            (new, old),
+        )
         self.conn.execute("UPDATE assignments SET storyline_id=? WHERE storyline_id=?", (new, old))
         self.conn.execute("UPDATE stories SET storyline_id=? WHERE storyline_id=?", (new, old))
         self.conn.execute(
             "UPDATE storylines SET first_published = MIN(first_published, "
-            "(SELECT first_published FROM storylines WHERE id=?)) WHERE id=?",
+            "COALESCE((SELECT first_published FROM storylines WHERE id=?), first_published)) "
+            "WHERE id=?",
             (old, new),
         )
         self.conn.execute("UPDATE storylines SET merged_into=? WHERE id=?", (new, old))

@@ -25,7 +25,7 @@ from belowthefold.stories.burst import BurstTracker
 from belowthefold.stories.dense import DenseIndex
 from belowthefold.stories.ids import story_id_for, storyline_id_for
 from belowthefold.stories.link import LinkModel
-from belowthefold.stories.regroup import RegroupOptions, StoryPoint, regroup
+from belowthefold.stories.regroup import DayClaims, RegroupOptions, StoryPoint, regroup
 from belowthefold.stories.represent import (
     DENSE,
     REPRESENTATIONS,
@@ -477,6 +477,12 @@ class StoryClusterer:
         # Stories moved to another storyline by the daily regrouping (take_moves): (story, line).
         self._moves: list[tuple[str, str]] = []
         self._regroup_day = -1
+        # The last regrouping's claims model, for the stories born until the next one
+        # (regroup.claim_new), and the storyline each story it claimed is shown in (story ->
+        # storyline): shown only, the clusterer's own state keeps the story where its words
+        # put it, so the next regrouping decides as if no claim had been made.
+        self._day_claims: DayClaims | None = None
+        self._shown: dict[str, str] = {}
         # The everyday words of the current stream day (see _everyday).
         self._everyday_day = -1
         self._everyday_set: frozenset[int] = frozenset()
@@ -553,12 +559,14 @@ class StoryClusterer:
                 or self._storyline_for(content, dense, when)
                 or storyline_id_for(article.id)
             )
+            self._claim_new(story_id, storyline_id, dense)
         self._feed(story_id, storyline_id, vec, dense, when, article.lang)
         if best is None:
             self._consolidate(storyline_id, when)
         else:
             story_id, storyline_id = self._merge_story(story_id)
         self._merge_across(self.stories.groups[story_id].storyline_id)
+        storyline_id = self._shown.get(story_id, storyline_id)
         return Assignment(article.id, story_id, storyline_id, round(sim, 4))
 
     def _merge_story(self, story_id: str) -> tuple[str, str]:
@@ -765,6 +773,18 @@ class StoryClusterer:
                 index.relabel(story_id, dst)
         self._merges.append((src, dst))
 
+    def _claim_new(self, story_id: str, storyline_id: str, dense: Any) -> None:
+        """Show a new story in the storyline the day's claims model claims it for, when its
+        word links found no storyline of `storyline_claim_min` stories (regroup.claim_new)."""
+        claims = self._day_claims
+        if claims is None or dense is None:
+            return
+        if len(self.history.in_line(storyline_id)) >= self.options.storyline_claim_min:
+            return
+        claimant = claims.claim(dense, self.storylines.groups)
+        if claimant is not None and claimant != storyline_id:
+            self._shown[story_id] = claimant
+
     def _regrouping(self) -> bool:
         return self.encoder is not None and self.options.storyline_regroup_cosine > 0
 
@@ -803,6 +823,12 @@ class StoryClusterer:
             self._moves.append((story_id, line))
         self._rebuild_storylines(touched)
         self._merges.extend(plan.redirects)
+        # The day's claims end here: each claimed story goes where the regrouping put it.
+        for story_id, shown in sorted(self._shown.items()):
+            g = self.history.groups.get(story_id)
+            if g is not None and g.storyline_id != shown:
+                self._moves.append((story_id, g.storyline_id))
+        self._day_claims, self._shown = plan.claims, {}
 
     def _complete(self, chosen: Sequence[_Group], when: float) -> frozenset[str]:
         """Storylines born in the window all of whose stories are among `chosen`."""

@@ -18,7 +18,7 @@ measurements behind the bar are in docs/clustering.md ("Daily regrouping").
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +64,9 @@ class RegroupOptions:
     # `join_bar` on average (0: off) when the two are `join_ratio` as cohesive; join_alike.
     join_bar: float = 0.0
     join_ratio: float = 0.0
+    # A story born after the regrouping whose word links found no large storyline is claimed,
+    # online, by the regrouping's model at this bar (0: off); claim_new says why.
+    new_bar: float = 0.0
     small_max: int = 3
 
     @classmethod
@@ -78,15 +81,45 @@ class RegroupOptions:
             options.storyline_claim_rest_bar,
             options.storyline_join_bar,
             options.storyline_join_ratio,
+            options.storyline_claim_new_bar,
         )
 
 
 @dataclass(frozen=True)
+class DayClaims:
+    """The regrouping's claims model, kept until the next one to place the day's new stories.
+
+    `storylines` are the claimants' storyline ids after the regrouping, one per column of
+    `weights` (the unit dense row plus an intercept, times `weights`, is a story's score)."""
+
+    storylines: tuple[str, ...]
+    weights: Any
+    bar: float
+
+    def claim(self, dense: Any, active: Collection[str]) -> str | None:
+        """The active claimant scoring `dense` highest, when that score reaches the bar."""
+        import numpy as np
+
+        row = np.asarray(dense, dtype=np.float64)
+        norm = float(np.linalg.norm(row))
+        if norm <= 0:
+            return None
+        scores = np.append(row / norm, 1.0) @ self.weights
+        best, top = None, self.bar
+        for sid, score in zip(self.storylines, scores, strict=True):
+            if score >= top and sid in active:
+                best, top = sid, float(score)
+        return best
+
+
+@dataclass(frozen=True)
 class Regrouping:
-    """The storyline changes of one regrouping: story moves and redirects of emptied storylines."""
+    """The storyline changes of one regrouping: story moves and redirects of emptied storylines,
+    and the claims model for the day's new stories (None: off, or no storyline large enough)."""
 
     moves: tuple[tuple[str, str], ...]
     redirects: tuple[tuple[str, str], ...]
+    claims: DayClaims | None = None
 
 
 def regroup_id(story_id: str, day: int) -> str:
@@ -331,11 +364,24 @@ def _best_claims(
     return [claimants[int(b)] if scores[row, b] >= bar else None for row, b in enumerate(best)]
 
 
+def _window_model(
+    labels: Sequence[int],
+    points: Sequence[StoryPoint],
+    rest: Sequence[StoryPoint],
+    options: RegroupOptions,
+) -> tuple[list[int], Any] | None:
+    """The claims model of the regrouped storylines (labels of `points`) against every other
+    story of the window, the `rest` among the negatives (claim_rest says why)."""
+    fresh = max(labels, default=0) + 1
+    return _claim_model([*labels, *range(fresh, fresh + len(rest))], [*points, *rest], options)
+
+
 def claim_rest(
     labels: Sequence[int],
     points: Sequence[StoryPoint],
     rest: Sequence[StoryPoint],
     options: RegroupOptions,
+    model: tuple[list[int], Any] | None = None,
 ) -> list[int | None]:
     """The claimant (a label of `points`) of each story left out of the regrouping, or None.
 
@@ -348,13 +394,39 @@ def claim_rest(
     reports were never seen as negatives and a Trump storyline claimed any of them (2 of 18
     sampled claims right). The rest do not count as positives even when already in the
     storyline: that fed each day's claims into the next day's model, and the pope's storyline
-    grew into a religion grab-bag (docs/clustering.md "Across languages").
+    grew into a religion grab-bag (docs/clustering.md "Across languages"). `model` is
+    `_window_model`'s when the caller has it.
     """
     if options.rest_bar <= 0 or not rest:
         return [None] * len(rest)
-    fresh = max(labels, default=0) + 1
-    model = _claim_model([*labels, *range(fresh, fresh + len(rest))], [*points, *rest], options)
+    model = model or _window_model(labels, points, rest, options)
     return [None] * len(rest) if model is None else _best_claims(model, rest, options.rest_bar)
+
+
+def claim_new(
+    model: tuple[list[int], Any] | None, storylines: dict[int, str], options: RegroupOptions
+) -> DayClaims | None:
+    """The day's claims model (`_window_model`'s, claimants named by their storyline ids after
+    the regrouping) for the stories born before the next regrouping; None when off.
+
+    A regrouping runs once a stream day, so until the next one a new story has only its
+    first headline's word links, and a saga's new framings on the day stay in small
+    storylines of their own or of whatever shares a phrase: on 10 November 2024, the
+    election's last day, "Trump projected to win Arizona, completing clean sweep of swing
+    states" joined New Zealand's cricket "clean sweep", and that is the day a user reads.
+    The model that claims the regrouping's strays scores such a story on its dense centroid
+    as it would score a stray, at a higher bar (`new_bar`: one story, one headline, no
+    average to lean on), and only where its word links found no storyline of `claim_min`
+    stories: a link into a large storyline is the next regrouping's to revisit. The claim
+    is only shown (StoryClusterer keeps the story where its words put it), so the next
+    regrouping decides as if it had not been made: a claim that entered the state earned
+    hysteresis with its claimant and fed the next days' regroupings (the Gaza stories were
+    pulled into the Israel-Iran war that way). docs/clustering.md "The day's new stories".
+    """
+    if options.new_bar <= 0 or model is None:
+        return None
+    claimants, weights = model
+    return DayClaims(tuple(storylines[c] for c in claimants), weights, options.new_bar)
 
 
 def regroup(
@@ -373,7 +445,12 @@ def regroup(
     kept = set(claimed.values())
     moves: list[tuple[str, str]] = []
     went: dict[str, Counter[str]] = {}
-    taken = claim_rest(labels, points, rest, options)
+    model = (
+        _window_model(labels, points, rest, options)
+        if options.new_bar > 0 or (options.rest_bar > 0 and rest)
+        else None
+    )
+    taken = claim_rest(labels, points, rest, options, model)
     for p, new in [
         *((p, claimed[c]) for p, c in zip(points, labels, strict=True)),
         *(
@@ -391,7 +468,7 @@ def regroup(
         for old, to in sorted(went.items())
         if old in complete and old not in kept
     )
-    return Regrouping(tuple(moves), redirects)
+    return Regrouping(tuple(moves), redirects, claim_new(model, claimed, options))
 
 
 def _claim(points: Sequence[StoryPoint], labels: Sequence[int], day: int) -> dict[int, str]:
