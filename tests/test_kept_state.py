@@ -8,6 +8,7 @@ pass over the same articles, and check the cases where the state must not be use
 
 from __future__ import annotations
 
+import pickle
 import random
 from collections.abc import Callable
 from dataclasses import replace
@@ -21,6 +22,8 @@ from belowthefold.config import Settings
 from belowthefold.models import Article
 from belowthefold.sources import SourceIndex
 from belowthefold.store import Store
+from belowthefold.store.checkpoint import fingerprint, load_state
+from belowthefold.store.core_tx import transaction
 
 pytestmark = pytest.mark.both_backends
 
@@ -188,3 +191,39 @@ def test_memory_is_set_aside_once_another_process_clustered_or_for_a_backfill(
         _import(mine, _articles(20, offset_days=-3))
         pipeline.update_stories(mine, settings, memory=memory)
         assert memory.state is None and mine.articles.count_unassigned() == 0
+
+
+def test_a_state_kept_by_the_previous_format_is_rebuilt_not_used(
+    new_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A state pickled before its classes gained attributes (the Chinese fold, the day's
+    claims) failed every later import with AttributeError; its format says so, and a state of
+    another format warms from the store instead."""
+    articles = _articles(900)
+    with Store(new_db("old")) as store:
+        settings = _settings(store.path)
+        _import(store, articles[:500])
+        pipeline.update_stories(store, settings)
+        found = store.stories.kept_state()
+        assert found is not None
+        print_ = fingerprint(settings.cluster, settings.dedup)
+        clusterer, deduper = load_state(found[0], print_)
+        del clusterer.tfidf.fold  # as the version before them pickled it
+        del clusterer._day_claims, clusterer._shown
+        body = pickle.dumps((clusterer, deduper), protocol=5)
+        with transaction(store.conn):
+            store.stories._put_bytes(
+                "cluster_state", b"btf-cluster-state-1\n" + print_.encode() + b"\n" + body
+            )
+        _import(store, articles[500:])
+        warmed: list[object] = []
+        original = store.stories.recent
+
+        def recent(since: datetime, until: datetime | None = None) -> list[object]:
+            warmed.append(since)
+            return list(original(since, until))
+
+        with monkeypatch.context() as m:
+            m.setattr(store.stories, "recent", recent)
+            assert pipeline.update_stories(store, settings) == 400
+        assert warmed and store.articles.count_unassigned() == 0

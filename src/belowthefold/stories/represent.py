@@ -35,14 +35,15 @@ REPRESENTATIONS = ("auto", *SPARSE, *DENSE)
 class OnlineTfidf:
     """Hashed TF-IDF whose document frequencies grow with the stream (no look-ahead)."""
 
-    def __init__(self, options: ClusterOptions, fold: ChineseFold | None = None) -> None:
+    def __init__(self, options: ClusterOptions) -> None:
         self.options = options
         self.df: dict[int, int] = {}
         self.n = 0
         self.char = options.representation == "tfidf-char" or options.char_ngrams > 0
         self.suffixes = SiteSuffixes()
-        # Traditional Chinese read as simplified (None: text as written, the TF-IDF-only mode).
-        self.fold = fold
+        # Traditional Chinese read as simplified (None: text as written, the TF-IDF-only mode);
+        # the clusterer sets it when its encoder is on.
+        self.fold: ChineseFold | None = None
 
     def counts(self, article: Article) -> SparseVec:
         """Raw weighted term counts: title words count more than lead words, names more still."""
