@@ -207,7 +207,9 @@ def test_a_state_kept_by_the_previous_format_is_rebuilt_not_used(
         found = store.stories.kept_state()
         assert found is not None
         print_ = fingerprint(settings.cluster, settings.dedup)
-        clusterer, deduper = load_state(found[0], print_)
+        state = load_state(found[0], print_)
+        assert state is not None
+        clusterer, deduper = state
         del clusterer.tfidf.fold  # as the version before them pickled it
         del clusterer._day_claims, clusterer._shown
         body = pickle.dumps((clusterer, deduper), protocol=5)
