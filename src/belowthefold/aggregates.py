@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import metadata
 from pathlib import Path
@@ -80,6 +80,11 @@ def _day_points(day: date, articles: Sequence[PlacedArticle]) -> list[PressurePo
     return [pressure_point(day, g, items) for g, items in sorted(cells.items())]
 
 
+def _day_stamp(versions: Mapping[date, int], day: date, code: str) -> str:
+    """What a day's stored pressure points hold for: the day's data version and the code's."""
+    return f"{versions.get(day, 0)}|{code}"
+
+
 def daily_points(store: Store, days: Sequence[date]) -> dict[date, dict[str, PressurePoint]]:
     """Per day, the pressure point of every group with articles that day (stored or computed).
 
@@ -94,7 +99,7 @@ def daily_points(store: Store, days: Sequence[date]) -> dict[date, dict[str, Pre
     out: dict[date, dict[str, PressurePoint]] = {}
     fresh: dict[str, tuple[str, str]] = {}
     for d in days:
-        key, stamp = d.isoformat(), f"{versions.get(d, 0)}|{code}"
+        key, stamp = d.isoformat(), _day_stamp(versions, d, code)
         found = stored.get(key)
         if found is not None and found[0] == stamp:
             out[d] = _decode_points(d, found[1])
@@ -122,7 +127,7 @@ def _keep_day_points(
     stored = store.derived.get(PRESSURE, [d.isoformat() for d in days])
     stale: dict[date, str] = {}
     for d in days:
-        stamp = f"{versions.get(d, 0)}|{code}"
+        stamp = _day_stamp(versions, d, code)
         found = stored.get(d.isoformat())
         if found is None or found[0] != stamp:
             stale[d] = stamp

@@ -170,7 +170,7 @@ def peak_point(points: Sequence[PressurePoint]) -> PressurePoint | None:
 
 
 def _group_coverage(articles: Sequence[PlacedArticle]) -> GroupCoverage:
-    pickups = sum(1 for a in articles if a.original_id is not None)  # `is_pickup`, unwrapped
+    pickups = sum(1 for a in articles if a.is_pickup)
     return GroupCoverage(
         articles=len(articles),
         outlets=len({a.outlet_key for a in articles}),
@@ -205,7 +205,7 @@ def _coverage(
             items.append(a)
         days.add(a.day)
         outlets.add(a.outlet_key)
-        if a.original_id is not None:
+        if a.is_pickup:
             pickups += 1
     return StoryCoverage(
         story_id=key,
