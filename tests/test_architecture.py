@@ -39,6 +39,7 @@ ORDER = [
     "kept",
     "pipeline",
     "workers",
+    "worker_view",
     "backfill",
     "evaluate",
     "demo",

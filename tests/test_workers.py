@@ -286,6 +286,40 @@ def test_workers_shows_the_round_the_hosts_each_worker_holds_and_who_clusters(
     assert store.leases.view().leases == {"box-a:41:aa": [(held[0].host, now + 60.0)]}  # read only
 
 
+def test_the_web_shows_the_workers_as_the_cli_does(store: Store, db_target: Path | str) -> None:
+    from datetime import UTC, datetime
+
+    from starlette.testclient import TestClient
+
+    from belowthefold.web import create_app
+
+    at = 1_750_000_000.0
+    clock = datetime.fromtimestamp(at, UTC)
+    app = create_app(Settings(db=db_target), clock=lambda: clock)
+    with TestClient(app) as client:
+        empty = client.get("/workers")
+        assert empty.status_code == 200 and "No round yet" in empty.text
+        assert client.get("/api/workers").json()["round"] is None
+        r = store.leases.open_round(TASKS, 0.0, now=at - 5)
+        # A holder is whatever a worker calls itself (its host name): escaped like any text.
+        held = store.leases.take("box-<b>:7:zz", r.number, 1, lease_s=60.0, now=at - 5)
+        api = client.get("/api/workers")
+        page = client.get("/workers")
+    assert api.headers["cache-control"] == "no-store"
+    data = api.json()
+    assert (data["round"], data["tasks"], data["due"]) == (1, 4, 4)
+    assert data["workers"] == [
+        {"worker": "box-<b>:7:zz", "hosts": [held[0].host], "lease_left_s": 55.0}
+    ]
+    assert page.status_code == 200 and "0 of 4 tasks done, 4 due" in page.text
+    assert "box-&lt;b&gt;:7:zz" in page.text and "box-<b>" not in page.text
+    assert 'href="/workers" aria-current="page"' in page.text
+    cli = json.loads(run_cli("--db", str(db_target), "workers", "--format", "json").stdout)
+    # The same view: only the lease's time left moves (the CLI reads the real clock).
+    assert {**cli, "workers": None} == {**data, "workers": None}
+    assert [w["hosts"] for w in cli["workers"]] == [w["hosts"] for w in data["workers"]]
+
+
 # -- workers cluster what they fetched when no other process is clustering ------------------
 
 TFIDF = Settings(cluster=ClusterOptions(representation="tfidf"))

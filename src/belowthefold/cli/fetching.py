@@ -303,38 +303,11 @@ def _stamp() -> str:
 def workers(ctx: typer.Context, fmt: TableFormatOpt = "table") -> None:
     """What the fetch workers on this database are doing: the round under way, its tasks done
     and due, the hosts each worker holds and until when, and who is clustering. Reads only."""
+    from belowthefold.worker_view import workers_status
+
     c = get(ctx)
     with c.store() as store:
-        view = store.leases.view()
-        clustering = store.claims.holder("cluster")
-        runs = [r for r in store.runs.recent(200) if str(r["detail"]).startswith("worker ")][:10]
-    now = time.time()
-    data = {
-        "round": None if view.round is None else view.round.number,
-        "started": None if view.round is None else _iso(view.round.started),
-        "tasks": view.tasks,
-        "due": view.due,
-        "workers": [
-            {
-                "worker": holder,
-                "hosts": [h for h, _ in hosts],
-                "lease_left_s": round(max(0.0, min(e for _, e in hosts) - now), 1),
-            }
-            for holder, hosts in sorted(view.leases.items())
-        ],
-        "clustering": clustering,
-        "recent_rounds": [
-            {
-                "run": int(r["id"]),
-                "detail": str(r["detail"]),
-                "started": str(r["started_at"]),
-                "finished": r["finished_at"],
-                "new_articles": int(r["inserted"]),
-                "errors": int(r["errors"]),
-            }
-            for r in runs
-        ],
-    }
+        data = workers_status(store, time.time())
     if fmt == "json":
         print_json(c, data)
         return
@@ -363,7 +336,3 @@ def _print_workers(c: Context, data: dict[str, Any]) -> None:
     for r in data["recent_rounds"]:
         state = "running" if r["finished"] is None else f"{r['new_articles']} new articles"
         c.out.print(f"  run {r['run']}: {r['detail']} ({r['started']}): {state}", highlight=False)
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -148,6 +148,17 @@ async def sources_remove_json(request: Request) -> Response:
     return JSONResponse({"removed": name})
 
 
+def workers_json(request: Request) -> Response:
+    """The fetch workers now, as `belowthefold workers --format json` shows them; never cached
+    (leases change by the second)."""
+    from belowthefold.worker_view import workers_status
+
+    state = state_of(request)
+    with state.store() as store:
+        data = workers_status(store, state.options.clock().timestamp())
+    return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+
 def openapi_json(request: Request) -> Response:
     from belowthefold.web.openapi import schema
 
@@ -168,5 +179,6 @@ def routes() -> list[Route]:
             methods=["DELETE"],
             name="api_sources_remove",
         ),
+        Route("/api/workers", workers_json, name="api_workers"),
         Route("/openapi.json", openapi_json, name="openapi"),
     ]

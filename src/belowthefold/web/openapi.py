@@ -189,6 +189,14 @@ def schema() -> dict[str, Any]:
                     "responses": {**_ok("removed"), **_errors(403, 404)},
                 }
             },
+            "/api/workers": {
+                "get": {
+                    "summary": "The fetch workers now: the shared round (tasks done and due), "
+                    "the hosts each worker holds and its lease left, who is clustering, the "
+                    "last worker runs.",
+                    "responses": _ok("Workers"),
+                }
+            },
             "/feeds/missed.atom": {
                 "get": {
                     "summary": "Atom feed of missed headlines over the last weeks.",

@@ -333,6 +333,20 @@ def _back(message: str) -> Response:
     return RedirectResponse("/sources?" + urlencode({"message": message}), status_code=303)
 
 
+def workers_page(request: Request) -> Response:
+    """What the fetch workers sharing this database are doing now (`belowthefold workers`)."""
+    from belowthefold.worker_view import workers_status
+
+    state = state_of(request)
+    with state.store() as store:
+        data = workers_status(store, state.options.clock().timestamp())
+    response = state.templates.TemplateResponse(
+        request, "workers.html", {"view": data, "nav": "workers"}
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def search_page(request: Request) -> Response:
     state = state_of(request)
     q = request.query_params.get("q", "")[:500]
@@ -423,6 +437,7 @@ def routes() -> list[Route]:
         Route("/sources", sources_page, name="sources"),
         Route("/sources/add", sources_add, methods=["POST"], name="sources_add"),
         Route("/sources/remove", sources_remove, methods=["POST"], name="sources_remove"),
+        Route("/workers", workers_page, name="workers"),
         Route("/search", search_page, name="search"),
         Route("/api/docs", docs_page, name="docs"),
     ]
