@@ -66,6 +66,20 @@ def test_vectors_are_stored_once_and_reports_join_across_languages(
     assert stories[ROWS[0][0][:8]] != stories[ROWS[3][0][:8]]
 
 
+def test_a_vector_read_back_is_the_one_the_clusterer_used(store: Store, tmp_path: Path) -> None:
+    """Fresh vectors are rounded to the kept precision at birth, so clustering again from the
+    stored vectors (a backfill, a re-clustering) decides exactly as the first run did."""
+    pipeline.import_paths(store, [_file(tmp_path, ROWS, "a.jsonl")], ImportOptions())
+    clusterer = StoryClusterer(Settings().cluster)
+    articles = [a for a in store.articles.unassigned()]
+    fresh = clusterer.encode(articles)
+    name = clusterer.encoder_name
+    assert name is not None and fresh.dtype == np.float32
+    store.vectors.put(name, dict(zip((a.id for a in articles), fresh, strict=True)))
+    kept = store.vectors.get([a.id for a in articles], name)
+    assert all(np.array_equal(kept[a.id], v) for a, v in zip(articles, fresh, strict=True))
+
+
 def test_tfidf_only_stores_no_vectors(store: Store, tmp_path: Path) -> None:
     settings = Settings(db=store.path, cluster=replace(ClusterOptions(), representation="tfidf"))
     pipeline.import_paths(store, [_file(tmp_path, ROWS, "a.jsonl")], ImportOptions())

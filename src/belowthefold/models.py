@@ -12,6 +12,10 @@ from datetime import date, datetime, timedelta
 from typing import Any, Generic, Literal, Self, TypeVar, overload
 
 OTHER_GROUP = "other"
+# Dense article vectors are kept at half precision (store/vectors.py: 1 KB an article) and so
+# are used at it from the start (StoryClusterer.encode): a re-clustering or a backfill that reads
+# them back makes the same decisions as the import that first encoded them.
+VECTOR_DTYPE = "float16"
 # The brief's formats: one list, which `brief.FORMATS` and the CLI's `--format` choice read.
 BriefFormat = Literal["md", "html", "json"]
 

@@ -1,6 +1,8 @@
 """Dense article vectors, computed once and kept: re-clustering and warm-up never re-encode.
 
-Stored as float16 (1 KB an article at 512 dimensions; cosines move by under 1e-3), keyed by
+Stored as `models.VECTOR_DTYPE`, float16 (1 KB an article at 512 dimensions; cosines move by
+under 1e-3; the clusterer rounds fresh vectors the same way, so a vector read back is the one it
+first used), keyed by
 article and by the encoder's name, so vectors of another encoder or text length are not reused.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from belowthefold.models import VECTOR_DTYPE
 from belowthefold.store.core_tx import Connection, transaction
 
 _CHUNK = 500  # ids per SELECT: well under SQLite's variable limit
@@ -34,7 +37,7 @@ class VectorRepo:
                 [encoder, *chunk],
             )
             for aid, blob in rows:
-                out[aid] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+                out[aid] = np.frombuffer(blob, dtype=VECTOR_DTYPE).astype(np.float32)
         return out
 
     def put(self, encoder: str, vectors: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
@@ -44,7 +47,7 @@ class VectorRepo:
         with transaction(self.conn):
             self.conn.executemany(
                 "INSERT OR REPLACE INTO article_vectors(article_id, encoder, vector) VALUES (?,?,?)",
-                [(aid, encoder, np.asarray(v, dtype=np.float16).tobytes()) for aid, v in items],
+                [(aid, encoder, np.asarray(v, dtype=VECTOR_DTYPE).tobytes()) for aid, v in items],
             )
 
     def count(self, encoder: str) -> int:

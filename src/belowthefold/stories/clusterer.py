@@ -20,7 +20,7 @@ from typing import Any
 
 from belowthefold.config import ClusterOptions
 from belowthefold.errors import ConfigError
-from belowthefold.models import Article, Assignment
+from belowthefold.models import VECTOR_DTYPE, Article, Assignment
 from belowthefold.stories.burst import BurstTracker
 from belowthefold.stories.dense import DenseIndex
 from belowthefold.stories.ids import story_id_for, storyline_id_for
@@ -527,7 +527,8 @@ class StoryClusterer:
 
         texts = [dense_text(a, self.options.dense_chars, self.tfidf.fold) for a in articles]
         parts = [self.encoder(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
-        return np.vstack(parts)
+        # At the precision the store keeps them, so a vector read back is the one used here.
+        return np.vstack(parts).astype(VECTOR_DTYPE).astype(np.float32)
 
     @property
     def encoder_name(self) -> str | None:
