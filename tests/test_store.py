@@ -319,3 +319,42 @@ def test_placed_articles_carry_their_best_page_place(store: Store) -> None:
     by_story = store.articles.placed_by_story(["st-1"])
     for got in (placed, by_story):
         assert {a.id: a.position for a in got} == {"imported": 3, "a9": 1, "a10": None}
+
+
+def _storyline_rows(store: Store) -> list[tuple[object, ...]]:
+    return [
+        tuple(r)
+        for r in store.conn.execute(
+            "SELECT id, stories, first_published, last_published FROM storylines ORDER BY id"
+        ).fetchall()
+    ]
+
+
+def test_a_runs_last_save_recounts_what_its_saves_changed(store: Store) -> None:
+    """`save(recount=...)` recounts the storylines the run's batches named (the one a saved
+    story left, moves, storyline and story merges) and they equal a recount of every
+    storyline: the run no longer recounts its whole look-back (0.3 s at 1M)."""
+    from belowthefold.models import Assignment
+
+    resolve = SourceIndex.build([]).resolve
+    arts = [_article(i) for i in range(8)]
+    store.articles.insert_batch(arts, resolve, 0)
+    store.stories.save([(a, Assignment(a.id, "st-a", "sl-a")) for a in arts[:3]])
+    store.stories.refresh_storyline_counts()  # sl-a counts st-a: stale unless recounted
+    saved = store.stories.save(
+        [(a, Assignment(a.id, f"st-{a.id}", "sl-b")) for a in arts[3:6]]
+        + [(arts[6], Assignment(arts[6].id, "st-a", "sl-c"))]  # st-a leaves sl-a for sl-c
+    )
+    assert {"sl-a", "sl-b", "sl-c"} <= saved
+    folded = store.stories.save([], moves=[("st-a3", "sl-d")], merges=[("sl-b", "sl-e")])
+    assert {"sl-b", "sl-d", "sl-e"} <= folded
+    store.stories.save(
+        [(arts[7], Assignment(arts[7].id, "st-a4", "sl-e"))],
+        story_merges=[("st-a5", "st-a4")],
+        recount=saved | folded,
+    )
+    recounted = _storyline_rows(store)
+    store.stories.refresh_storyline_counts()
+    assert recounted == _storyline_rows(store)
+    by_id = {r[0]: r[1] for r in recounted}
+    assert [by_id[k] for k in ("sl-a", "sl-b", "sl-c", "sl-d", "sl-e")] == [0, 0, 1, 1, 2]

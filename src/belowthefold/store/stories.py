@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from belowthefold.models import Article, Assignment, DupLink
 from belowthefold.store.articles import iso, parse_iso, row_to_article
 from belowthefold.store.core_tx import Connection, transaction
+
+_OF_LINE = "FROM stories s WHERE s.storyline_id = storylines.id"
+# A storyline's story count and span, from its stories; the caller adds the WHERE.
+_RECOUNT_LINES = (
+    f"UPDATE storylines SET stories = (SELECT COUNT(*) {_OF_LINE}), "
+    f"first_published = COALESCE((SELECT MIN(s.first_published) {_OF_LINE}), first_published), "
+    f"last_published = COALESCE((SELECT MAX(s.last_published) {_OF_LINE}), last_published) "
+)
 
 
 class StoryRepo:
@@ -48,8 +56,12 @@ class StoryRepo:
         story_merges: Sequence[tuple[str, str]] = (),
         kept: tuple[bytes, datetime] | None = None,
         moves: Sequence[tuple[str, str]] = (),
-    ) -> None:
-        """Store one batch of assignments, pickup links and merges in one transaction.
+        recount: Collection[str] | None = None,
+    ) -> set[str]:
+        """Store one batch of assignments, pickup links and merges in one transaction; return
+        the storylines whose stories (members or spans) it changed. With `recount` (the
+        storylines the run's earlier batches changed, as returned), the transaction ends by
+        recounting those and this batch's own (a run's last batch: its counts commit with it).
 
         `moves` (story -> storyline, the clusterer's daily regrouping) come first after the
         assignments: a regrouping only names storylines live when it ran, so a merge later in
@@ -72,19 +84,29 @@ class StoryRepo:
                 [(d.article_id, d.original_id, d.similarity) for d in dups],
             )
             touched = self._stories_of([article.id for article, _ in pairs])
+            # A saved story may leave the storyline it was in, and a moved one does.
+            lines = self._lines_of([a.story_id for _, a in pairs] + [s for s, _ in moves])
             for article, a in pairs:
                 self._save_one(article, a)
                 touched.add(a.story_id)
+                lines.add(a.storyline_id)
             for story_id, storyline_id in moves:
                 self._move_story(story_id, storyline_id)
+                lines.add(storyline_id)
             for old, new in merges:
                 self._merge_storyline(old, new)
+                lines.update((old, new))
             for old, new in story_merges:
                 self._merge_story(old, new)
                 touched.update((old, new))
+            # The surviving story's span may grow: its storyline's (as it stands now) with it.
+            lines.update(self._lines_of([new for _, new in story_merges]))
             self._recount(touched)
+            if recount is not None:
+                self._recount_lines(lines.union(recount))
             if kept is not None:
                 self._keep(*kept)
+        return lines
 
     def _marker(self) -> str:
         """What any later write of assignments changes: the count of writes (insert, update or
@@ -143,6 +165,28 @@ class StoryRepo:
                 )
             )
         return out
+
+    def _lines_of(self, story_ids: Sequence[str]) -> set[str]:
+        """The storylines these stories are in now (stories not stored yet have none)."""
+        out: set[str] = set()
+        ids = sorted(set(story_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT storyline_id FROM stories WHERE id IN ({marks})", chunk
+                )
+            )
+        return out
+
+    def _recount_lines(self, storyline_ids: set[str]) -> None:
+        """These storylines' story counts and spans from their stories (see `_RECOUNT_LINES`)."""
+        ids = sorted(storyline_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            self.conn.execute(_RECOUNT_LINES + f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
 
     def _recount(self, story_ids: set[str]) -> None:
         """Stories' article counts derived from assignments in the saving transaction itself, so
@@ -242,21 +286,13 @@ class StoryRepo:
     def refresh_storyline_counts(self, since: datetime | None = None) -> None:
         """Recount storylines' stories: those last fed at `since` or later, or all of them.
 
-        A clustering run changes only storylines it had active, and those were last fed within
-        its look-back of its first article, so it passes that time: the recount no longer
-        rewrites every storyline of the archive after each import. A storyline's span is taken
-        from its stories again too, since the daily regrouping moves stories out of storylines.
+        A storyline's span is taken from its stories again too, since the daily regrouping
+        moves stories out of storylines. A clustering run recounts the storylines it changed
+        in its last save instead (`save(recount=...)`); a resumed one calls this for all.
         """
         cond, params = ("WHERE last_published >= ?", [iso(since)]) if since else ("", [])
-        of = "FROM stories s WHERE s.storyline_id = storylines.id"
         with transaction(self.conn):
-            self.conn.execute(
-                f"UPDATE storylines SET stories = (SELECT COUNT(*) {of}), "
-                f"first_published = COALESCE((SELECT MIN(s.first_published) {of}), first_published), "
-                f"last_published = COALESCE((SELECT MAX(s.last_published) {of}), last_published) "
-                f"{cond}",
-                params,
-            )
+            self.conn.execute(_RECOUNT_LINES + cond, params)
 
     def recent(
         self, since: datetime, until: datetime | None = None
