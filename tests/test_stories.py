@@ -140,6 +140,33 @@ def test_dense_encoder_rescoring_through_the_encoder_seam() -> None:
     )
 
 
+def test_the_dense_term_decays_with_its_own_half_life() -> None:
+    """`dense_half_life_days`: a report four days on, alike only in meaning, joins when the dense
+    term decays slowly and not under the sparse score's 1.5-day half-life (the default, 0)."""
+    vocab = {"quake": 0, "earthquake": 0, "myanmar": 1, "tremor": 0}
+
+    def encode(texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 2))
+        for i, t in enumerate(texts):
+            for w in re.findall(r"\w+", t.lower()):
+                if w in vocab:
+                    out[i, vocab[w]] += 1
+        return np.asarray(out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9))
+
+    o = ClusterOptions(
+        representation="model2vec", dense_weight=0.7, dense_story_threshold=0.4, window_days=7
+    )
+
+    def joined(options: ClusterOptions) -> bool:
+        c = StoryClusterer(options, encoder=encode)
+        x = c.add(_article("q1", 0, "Strong earthquake hits Myanmar"))
+        y = c.add(_article("q2", 24 * 4, "Myanmar tremor: buildings collapse"))
+        return x.story_id == y.story_id
+
+    assert not joined(o)
+    assert joined(replace(o, dense_half_life_days=30.0))
+
+
 def test_tokens_handle_scripts_numbers_and_inflection() -> None:
     assert tokens("Tariffs and tariff") == ["tariffs", "tariff"]
     assert tokens("Retaliation retaliates", prefix=7) == ["retalia", "retalia"]

@@ -88,6 +88,10 @@ class ClusterOptions:
     # sparse one) carries the caution instead. Both chosen on one half of devweek's stories.
     dense_alone_half_life_days: float = 3.0
     dense_chars: int = 300
+    # The decay of the same-language dense term (the dense_weight mix and the learned link's
+    # link_dense), in days; 0 = the sparse score's half_life_days. See docs/clustering.md
+    # ("A dated probe proxy").
+    dense_half_life_days: float = 0.0
     # The learned link (issue 11, stories/link.py), off (link_dense 0): with an encoder, a
     # candidate story is joined when link_sparse x decayed sparse average link + link_dense x
     # decayed dense average link + link_shared x log(1 + shared terms) + link_intercept reaches

@@ -1052,19 +1052,25 @@ class StoryClusterer:
                     best, best_sim = gid, sim
                 continue
             dn = None
+            gap = when - g.anchor(o.decay_anchor)
+            factor = self._decay(gap) if decay else 1.0
             # The dense link is computed only where it can count: mixed in (dense_weight > 0), or
             # alone for a report in a language the story is mostly without. At weight 0 the mix
             # left the sparse score exactly as it was, for 25 dot products an article.
             if dense is not None and g.dense is not None and (mix or (alone and _foreign(g, lang))):
                 dn = _dense_link(g, dense, alpha)
                 if mix:
-                    sim = (1 - o.dense_weight) * sim + o.dense_weight * dn
-            factor = self._decay(when - g.anchor(o.decay_anchor)) if decay else 1.0
+                    # The dense term's own decay, relative to the sparse factor applied below.
+                    rel = (
+                        self._dense_decay(gap) / factor
+                        if decay and o.dense_half_life_days > 0
+                        else 1.0
+                    )
+                    sim = (1 - o.dense_weight) * sim + o.dense_weight * dn * rel
             sim = sim * factor if shared >= min_shared else 0.0
             if dn is not None and alone and _foreign(g, lang):
                 # Dense evidence alone, on the same scale: the bar is dense_alone_threshold
                 # (plus crowding), with the slower decay of dense_alone_half_life_days.
-                gap = when - g.anchor(o.decay_anchor)
                 slow = self._decay(gap, o.dense_alone_half_life_days) if decay else 1.0
                 sim = max(sim, threshold * dn * slow / bar)
             if sim >= best_sim:
@@ -1092,7 +1098,7 @@ class StoryClusterer:
         gap = when - g.anchor(o.decay_anchor)
         factor = self._decay(gap)
         dn = _dense_link(g, dense, o.centroid_alpha)
-        score = threshold + link.margin(sim * factor, dn * factor, shared, active)
+        score = threshold + link.margin(sim * factor, dn * self._dense_decay(gap), shared, active)
         if o.dense_alone_threshold > 0 and _foreign(g, lang):
             bar = o.dense_alone_threshold + self._crowding()
             slow = self._decay(gap, o.dense_alone_half_life_days)
@@ -1118,6 +1124,12 @@ class StoryClusterer:
         if o.crowding_slope <= 0 or n <= o.crowding_from:
             return 0.0
         return min(o.crowding_max, o.crowding_slope * math.log10(n / o.crowding_from))
+
+    def _dense_decay(self, gap_s: float) -> float:
+        """The decay of the same-language dense term (mix and learned link): its own half-life
+        when `dense_half_life_days` is set, else the sparse score's."""
+        half = self.options.dense_half_life_days
+        return self._decay(gap_s, half if half > 0 else None)
 
     def _decay(self, gap_s: float, half_life_days: float | None = None) -> float:
         """Time decay: no penalty within a grace period, then halving every half-life."""
