@@ -354,12 +354,20 @@ def read_gold(path: Path, fmt: str = "auto") -> list[GoldArticle]:
 
 
 def evaluate(
-    gold: Sequence[GoldArticle], options: ClusterOptions, encoder: Encoder | None = None
+    gold: Sequence[GoldArticle],
+    options: ClusterOptions,
+    encoder: Encoder | None = None,
+    vectors: Any = None,
 ) -> ClusteringReport:
-    """Stream `gold` through a fresh StoryClusterer and score its stories against the labels."""
+    """Stream `gold` through a fresh StoryClusterer and score its stories against the labels.
+
+    `vectors` (the rows `StoryClusterer.encode` made for `gold`) saves encoding again when many
+    option variants are scored on one set; without an encoder they are ignored.
+    """
     clusterer = StoryClusterer(options, encoder=encoder)
     t0 = time.perf_counter()
-    vectors = clusterer.encode([g.article for g in gold])
+    if vectors is None or clusterer.encoder is None:
+        vectors = clusterer.encode([g.article for g in gold])
     assignments = []
     story_to: dict[str, str] = {}
     line_to: dict[str, str] = {}
