@@ -137,6 +137,9 @@ def test_unassigned_count_and_span_find_a_backfill_inserted_last(store: Store) -
     assert store.articles.unassigned_span() == (old[0].published, archive[-1].published)
     since = old[0].published
     assert [a.id for a in store.articles.unassigned(2, since=since)] == ["b0", "b1", "b2", "a19"]
+    # Bounded above too: a backfill's walk ends at its own newest article, not the archive's.
+    within = store.articles.unassigned(2, since=since, until=old[-1].published)
+    assert [a.id for a in within] == ["b0", "b1", "b2"]
     # The warm state is bounded above too: nothing of the archive after `until`.
     until = datetime(2025, 4, 1, 15, tzinfo=UTC)
     assert [a.id for a, _ in store.stories.recent(since, until)] == [f"a{i}" for i in range(10, 15)]

@@ -459,7 +459,7 @@ def _cluster_pending(
         (clusterer, deduper), resumed = remembered, False
     else:
         (clusterer, deduper), resumed = _start(store, settings, print_, first, last)
-    done = _assign(store, settings, progress, beat, (clusterer, deduper), first, pending)
+    done = _assign(store, settings, progress, beat, (clusterer, deduper), span, pending)
     if memory is not None:
         memory.keep(store, print_, (clusterer, deduper))
     # The run's last save recounted the storylines its saves changed (15,900 storylines last
@@ -509,18 +509,21 @@ def _assign(
     progress: Progress,
     beat: Callable[[], None],
     engines: tuple[StoryClusterer, Deduper],
-    first: datetime,
+    span: tuple[datetime, datetime],
     pending: int,
 ) -> int:
-    """Cluster the unassigned articles from `first` on, committing batch by batch with the
-    state after each (a killed run resumes from it); the last batch keeps the final state."""
+    """Cluster the unassigned articles of `span` (the oldest's and newest's times when the run
+    began), committing batch by batch with the state after each (a killed run resumes from
+    it); the last batch keeps the final state. An article stored meanwhile outside the span
+    waits for the next run, as one stored behind the walk always did."""
     clusterer, deduper = engines
+    first, last = span
     print_ = fingerprint(settings.cluster, settings.dedup)
     progress.total("stories", pending)
     done = 0
     pairs: list[tuple[Article, Assignment]] = []
     dups: list[DupLink] = []
-    unassigned = store.articles.unassigned(settings.imports.batch_size, since=first)
+    unassigned = store.articles.unassigned(settings.imports.batch_size, since=first, until=last)
     newest, state = first, b""
     lines: set[str] = set()  # the storylines saved batches changed, recounted by the last
     # A full batch waits for the next article before it commits with its checkpoint: when

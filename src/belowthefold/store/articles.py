@@ -233,19 +233,24 @@ class ArticleRepo:
             out.extend(row_to_placed(r) for r in rows)
         return out
 
-    def unassigned(self, batch: int = 2000, since: datetime | None = None) -> Iterator[Article]:
+    def unassigned(
+        self, batch: int = 2000, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[Article]:
         """Articles not yet in a story, oldest first, streamed in batches (bounded memory).
 
-        `since` (`first_unassigned_published()`) starts the walk there instead of at the
-        archive's first article.
+        `since` and `until` (`unassigned_span()`) bound the walk: it starts at the oldest
+        unassigned article instead of the archive's first, and ends at the newest instead of
+        reading on to the archive's end to find none left, which for a backfill before a 1M
+        archive was a scan of the whole archive (7.5 of a 2,000-article backfill's 9 s CPU).
         """
         last = (iso(since) if since is not None else "", "")
+        cond, bound = ("", ()) if until is None else (" AND a.published <= ?", (iso(until),))
         while True:
             rows = self.conn.execute(
                 "SELECT a.* FROM articles a LEFT JOIN assignments s ON s.article_id = a.id "
-                "WHERE s.article_id IS NULL AND (a.published, a.id) > (?, ?) "
+                f"WHERE s.article_id IS NULL AND (a.published, a.id) > (?, ?){cond} "
                 "ORDER BY a.published, a.id LIMIT ?",
-                (last[0], last[1], batch),
+                (last[0], last[1], *bound, batch),
             ).fetchall()
             if not rows:
                 return
