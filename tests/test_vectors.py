@@ -46,7 +46,7 @@ def test_vectors_are_stored_once_and_reports_join_across_languages(
     pipeline.import_paths(store, [_file(tmp_path, ROWS[:3], "a.jsonl")], ImportOptions())
     assert pipeline.update_stories(store, settings) == 3
     name = StoryClusterer(settings.cluster).encoder_name
-    assert name == "usem3:300:t3"
+    assert name == "usem3:300:t4"
     assert store.vectors.count(name) == 3
     ids = [r[0] for r in store.conn.execute("SELECT id FROM articles")]
     first = store.vectors.get(ids, name)

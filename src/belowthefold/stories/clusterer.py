@@ -32,6 +32,7 @@ from belowthefold.stories.represent import (
     Encoder,
     OnlineTfidf,
     SparseVec,
+    batch_packaging,
     default_encoder,
     dense_encoder,
     dense_text,
@@ -525,7 +526,11 @@ class StoryClusterer:
             return None
         import numpy as np
 
-        texts = [dense_text(a, self.options.dense_chars, self.tfidf.fold) for a in articles]
+        # Packaging is learnt from the batch itself: no state shared with the encoding thread
+        # (`pipeline._with_vectors`), and a kept vector depends on its own batch only.
+        learnt = batch_packaging(articles)
+        chars, fold = self.options.dense_chars, self.tfidf.fold
+        texts = [dense_text(a, chars, fold, learnt) for a in articles]
         parts = [self.encoder(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
         # At the precision the store keeps them, so a vector read back is the one used here.
         return np.vstack(parts).astype(VECTOR_DTYPE).astype(np.float32)

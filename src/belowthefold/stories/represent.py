@@ -17,10 +17,12 @@ from belowthefold.errors import ConfigError
 from belowthefold.models import Article
 from belowthefold.stories.text import (
     ChineseFold,
+    Packaging,
     SiteSuffixes,
     capitalised,
     char_ngrams,
     feature,
+    learn_packaging,
     strip_packaging,
     tokens,
 )
@@ -95,13 +97,25 @@ class OnlineTfidf:
 Encoder = Callable[[list[str]], Any]
 
 
-def dense_text(article: Article, chars: int, fold: ChineseFold | None = None) -> str:
+def dense_text(
+    article: Article,
+    chars: int,
+    fold: ChineseFold | None = None,
+    learnt: Packaging | None = None,
+) -> str:
     """What the encoder reads: the title and the first `chars` characters of text, without the
-    outlet's packaging, Chinese folded to simplified when `fold` is given."""
-    title = strip_packaging(article.title, article.domain, article.outlet)
+    outlet's packaging (what needs no history, and the leading segments `learnt` says the
+    outlet repeats), Chinese folded to simplified when `fold` is given."""
+    title = strip_packaging(article.title, article.domain, article.outlet, learnt=learnt)
     text = article.text[:chars].strip() if chars > 0 else ""
     out = f"{title}. {text}" if text else title
     return fold(out, article.lang) if fold is not None else out
+
+
+def batch_packaging(articles: Sequence[Article]) -> Packaging:
+    """The leading title segments each outlet repeats within one batch to encode
+    (`learn_packaging`)."""
+    return learn_packaging((a.title, a.domain or a.outlet) for a in articles)
 
 
 def default_encoder(options: ClusterOptions) -> Encoder | None:
@@ -123,8 +137,9 @@ def vector_name(options: ClusterOptions) -> str | None:
 
 # The version of what `dense_text` feeds the encoder, in the stored vectors' key: vectors read
 # from text cleaned another way are not reused. 2: outlet packaging stripped (strip_packaging);
-# 3: traditional Chinese folded to simplified (ChineseFold).
-DENSE_TEXT_VERSION = 3
+# 3: traditional Chinese folded to simplified (ChineseFold); 4: a leading segment an outlet
+# repeats stripped (learn_packaging), a "»" closing a "«" no separator.
+DENSE_TEXT_VERSION = 4
 
 
 def vector_key(options: ClusterOptions) -> str:

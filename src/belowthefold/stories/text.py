@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 # Letters and digits; apostrophes and hyphens split words ("Trump's" -> "trump", "s").
@@ -399,10 +400,13 @@ class SiteSuffixes:
 
 # What the encoder should not read (issue 11): outlet packaging around the headline.
 # A trailing segment after a separator; a pipe ("|", "｜", the Chinese "丨") needs no spaces.
-_TRAIL = re.compile(r"(?:\s[\-–—·»]\s|\s*[|｜丨]\s*)([^|\-–—·»｜丨]{1,80})$")
+_TRAIL = re.compile(r"(?:\s([\-–—·»])\s|\s*[|｜丨]\s*)[^|\-–—·»｜丨]{1,80}$")
 # A leading segment before a pipe, or before any separator when it names the outlet.
 _LEAD_PIPE = re.compile(r"^([^|｜丨]{1,40}?)\s*[|｜丨]\s*")
 _LEAD_SEP = re.compile(r"^([^|\-–—·»:｜丨]{1,40}?)\s*(?:\s[|\-–—·»:]\s|[｜丨])\s*")
+# A leading segment an outlet may repeat: before a spaced dash, pipe, colon or "»", a colon
+# after a word ("Tchad: …"), or a full-width colon or pipe. Not "·", a list in Korean ("미 · 일").
+_LEAD_ANY = re.compile(r"^([^|\-–—·»:｜丨：]{1,40}?)\s*(?:\s[|\-–—»:]\s|:\s|[｜丨：])\s*")
 # A short rubric or credit in brackets at either end: "[속보]", "【速報】", "〈社説〉",
 # "(LEAD)", "（共同）", "( فيديو )". Not 《》 or 「」: those quote a work's or a person's words.
 _OPEN = "[【〔〖〈(（<"
@@ -414,6 +418,55 @@ _TRAIL_TAG = re.compile(
     rf"\s*[{re.escape(_OPEN)}][^{re.escape(_OPEN + _CLOSE)}]{{1,24}}[{re.escape(_CLOSE)}]\s*$"
 )
 _LETTERS = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class Packaging:
+    """Leading title segments outlets repeat, learnt from a batch of titles (`learn_packaging`):
+    (outlet, segment in lower case), such as ("bokra.net", "موقع بكرا"). Empty: only the rules that
+    need no history apply."""
+
+    lead: frozenset[tuple[str, str]] = frozenset()
+
+
+def _trail(title: str) -> re.Match[str] | None:
+    """The trailing segment after the last separator; a "»" that closes a "«" quote is none."""
+    m = _TRAIL.search(title)
+    if m is None or (m[1] == "»" and title[: m.start()].count("«") > title[: m.start()].count("»")):
+        return None
+    return m
+
+
+def _lead(title: str) -> re.Match[str] | None:
+    """The leading segment an outlet may repeat; a "»" that closes a "«" quote ends none."""
+    m = _LEAD_ANY.match(title)
+    return None if m is None or m[1].count("«") > m[1].count("»") else m
+
+
+def learn_packaging(
+    titles: Iterable[tuple[str, str]], min_seen: int = 2, lead_share: float = 0.5
+) -> Packaging:
+    """The leading segments each outlet repeats in `titles` ((title, outlet) pairs, one batch).
+
+    A segment is packaging when it leads at least `min_seen` of the outlet's titles (before
+    different headlines: one report filed twice teaches nothing) and at least `lead_share` of
+    them: an outlet's name leads all of them ("جو 24 : …" 25 of 25 on the GDELT week), a rubric
+    that is content only some ("Papa: …" 2 of ANSA's 153, "Afrique : …" 17 of 79).
+    """
+    total: dict[str, int] = {}
+    lead: dict[tuple[str, str], set[str]] = {}
+    for title, outlet in titles:
+        if not outlet:
+            continue
+        total[outlet] = total.get(outlet, 0) + 1
+        m = _lead(title)
+        if m:
+            lead.setdefault((outlet, m[1].strip().lower()), set()).add(title[m.end() :])
+    return Packaging(
+        frozenset(
+            k for k, v in lead.items() if len(v) >= min_seen and len(v) >= lead_share * total[k[0]]
+        )
+    )
 
 
 def _substantial(text: str) -> bool:
@@ -435,24 +488,33 @@ def _names_outlet(segment: str, outlets: tuple[str, ...]) -> bool:
     return False
 
 
-def strip_packaging(title: str, *outlets: str) -> str:
+def strip_packaging(title: str, *outlets: str, learnt: Packaging | None = None) -> str:
     """`title` without what outlets wrap every headline in, for the dense encoder only.
 
-    Trailing "| Site" / "- Section" segments, a leading "Site |" segment shorter than the rest
-    ("جريدة الرياض | …"), a leading segment before any separator that names one of `outlets` (a
-    name or domain: "Bangkok Post - …"), and short bracketed rubrics and credits at either end
-    ("[ 속보 ]", "[단독]", "（共同）"). Shared packaging alone made two unrelated headlines of one
-    outlet look alike to the encoder, and it reads a batch before `SiteSuffixes` has seen the
-    outlet twice, so this needs no history: the same title always gives the same text (vectors
-    are kept, keyed by `represent.vector_key`, which names this cleaning's version).
-    Nothing is stripped that would leave less than `_substantial` text. TF-IDF keeps its own,
-    learnt, suffix rule (`SiteSuffixes`).
+    First a leading segment that `learnt` says the outlet (the first non-empty of `outlets`)
+    repeats ("صحيفة الشرق الأوسط - …"): stripped after the trailing rule, it was what that rule
+    left of the title, so an outlet's English and Arabic titles read the same. Then trailing
+    "| Site" / "- Section" segments, a leading "Site |" segment shorter than the rest ("جريدة
+    الرياض | …"), a leading segment before any separator that names one of `outlets` (a name or
+    domain: "Bangkok Post - …"), and short bracketed rubrics and credits at either end ("[ 속보 ]",
+    "[단독]", "（共同）"). Shared packaging alone made two unrelated headlines of one outlet look
+    alike to the encoder. Nothing is stripped that would leave less than `_substantial` text.
+    TF-IDF keeps its own, learnt, suffix rule (`SiteSuffixes`).
     """
+    outlet = next(filter(None, outlets), "")  # the key `learn_packaging` was given
+    m = _lead(title) if learnt else None
+    if (
+        m
+        and learnt
+        and (outlet, m[1].strip().lower()) in learnt.lead
+        and _substantial(title[m.end() :])
+    ):
+        title = title[m.end() :]
     for _ in range(3):  # "Title | Section | Site"
-        m = _TRAIL.search(title)
-        if not m or not _substantial(title[: m.start()]):
+        t = _trail(title)
+        if not t or not _substantial(title[: t.start()]):
             break
-        title = title[: m.start()].rstrip()
+        title = title[: t.start()].rstrip()
     m = _LEAD_PIPE.match(title)
     rest = title[m.end() :] if m else ""
     if m and _substantial(rest) and len(m[1]) < len(rest):
