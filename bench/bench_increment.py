@@ -8,8 +8,9 @@ a day) clustered through `pipeline.update_stories`, then times, on a fresh copy 
 insertion of the next `--increment` articles and their clustering, and separately a backfill of
 as many articles dated a month before the archive, and the later import after the first one (which
 goes on from the clusterer state the first kept, where an archive built by an older version had
-none to keep). Prints one JSON line: seconds per run and peak RSS. The later import's cost should
-not grow with the archive.
+none to keep). Prints one JSON line: seconds per run (wall, and `_cpu_s`: the process's user + sys,
+what to compare on a shared machine) and peak RSS. The later import's cost should not grow with
+the archive.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def main() -> int:
         later: list[float] = []
         following: list[float] = []
         backfill: list[float] = []
+        cpu: dict[str, list[float]] = {"later": [], "next_later": [], "backfill": []}
         n, k = args.archive, args.increment
         month = timedelta(days=30)
         for run in range(args.runs):
@@ -100,17 +102,19 @@ def main() -> int:
                         for a in replay_slice(pool, 0, k, 5000)
                     ]
                 with Store(copy) as store:  # migrations (if any) run here, outside the timing
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     store.articles.insert_batch(_unique(batch), resolve, 0)
                     pipeline.update_stories(store, _settings(copy, args.representation))
                     out.append(round(time.perf_counter() - t, 2))
+                    cpu[kind].append(round(time.process_time() - c, 2))
                     if kind == "later":  # the import after it goes on from the run's kept state
-                        t = time.perf_counter()
+                        t, c = time.perf_counter(), time.process_time()
                         store.articles.insert_batch(
                             _unique(replay_slice(pool, n + k, n + 2 * k, 5000)), resolve, 0
                         )
                         pipeline.update_stories(store, _settings(copy, args.representation))
                         following.append(round(time.perf_counter() - t, 2))
+                        cpu["next_later"].append(round(time.process_time() - c, 2))
                 copy.unlink()
     print(
         json.dumps(
@@ -122,6 +126,7 @@ def main() -> int:
                 "later_import_s": later,
                 "next_later_import_s": following,
                 "backfill_s": backfill,
+                **{f"{kind}_cpu_s": v for kind, v in cpu.items()},
                 "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             }
         )
