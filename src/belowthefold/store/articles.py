@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 
 from belowthefold.models import Article, PlacedArticle
-from belowthefold.store.core_tx import Connection, Row, transaction
+from belowthefold.store.core_tx import Connection, Row, rows_in, transaction
 
 Resolver = Callable[[Article], tuple[str | None, str]]
 
@@ -178,13 +178,9 @@ class ArticleRepo:
 
     def existing(self, ids: Sequence[str]) -> set[str]:
         """Which of `ids` are stored: a batch's new articles are the rest (INSERT OR IGNORE)."""
-        out: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = list(ids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk)
-            out.update(r[0] for r in rows)
-        return out
+        return {
+            r[0] for r in rows_in(self.conn, "SELECT id FROM articles WHERE id IN ({marks})", ids)
+        }
 
     def regroup(self, resolve: Resolver, batch: int = 5000) -> int:
         """Recompute every article's source and group after the sources file changed."""
@@ -223,15 +219,8 @@ class ArticleRepo:
         return [row_to_placed(r) for r in rows]
 
     def placed_by_story(self, story_ids: Sequence[str]) -> list[PlacedArticle]:
-        out: list[PlacedArticle] = []
-        for i in range(0, len(story_ids), 500):
-            chunk = list(story_ids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                _BY_STORY_SQL + f"WHERE s.story_id IN ({marks}) ORDER BY a.published, a.id", chunk
-            ).fetchall()
-            out.extend(row_to_placed(r) for r in rows)
-        return out
+        sql = _BY_STORY_SQL + "WHERE s.story_id IN ({marks}) ORDER BY a.published, a.id"
+        return [row_to_placed(r) for r in rows_in(self.conn, sql, story_ids)]
 
     def unassigned(
         self, batch: int = 2000, since: datetime | None = None, until: datetime | None = None

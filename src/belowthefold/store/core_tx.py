@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeAlias
 
@@ -130,3 +130,17 @@ def transaction(conn: Connection, *, writers: bool = True) -> Iterator[Connectio
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+IN_CHUNK = 500  # keys per `IN (...)` list: well under SQLite's variable limit on both backends
+
+
+def rows_in(
+    conn: Connection, sql: str, keys: Sequence[Any], before: Sequence[Any] = ()
+) -> Iterator[Row]:
+    """The rows of `sql` for every key, one statement per chunk of keys: `sql` holds `{marks}`
+    where the chunk's placeholders go, and `before` are the parameters ahead of them. One
+    definition of the chunking every look-up by many ids needs."""
+    for i in range(0, len(keys), IN_CHUNK):
+        chunk = list(keys[i : i + IN_CHUNK])
+        yield from conn.execute(sql.format(marks=",".join("?" * len(chunk))), [*before, *chunk])

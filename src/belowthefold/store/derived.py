@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from belowthefold.store.core_tx import Connection, transaction
+from belowthefold.store.core_tx import Connection, rows_in, transaction
 
 
 class DerivedRepo:
@@ -42,16 +42,8 @@ class DerivedRepo:
 
     def get(self, kind: str, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
         """Stored (stamp, value) per key of `kind`; keys never stored are absent."""
-        out: dict[str, tuple[str, str]] = {}
-        for i in range(0, len(keys), 500):
-            chunk = list(keys[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT key, stamp, value FROM derived WHERE kind = ? AND key IN ({marks})",
-                [kind, *chunk],
-            )
-            out.update({r[0]: (r[1], r[2]) for r in rows})
-        return out
+        sql = "SELECT key, stamp, value FROM derived WHERE kind = ? AND key IN ({marks})"
+        return {r[0]: (r[1], r[2]) for r in rows_in(self.conn, sql, keys, [kind])}
 
     def put(self, kind: str, values: Mapping[str, tuple[str, str]]) -> None:
         """Store (stamp, value) per key of `kind` in one transaction."""

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from belowthefold.models import Article, FetchRecord
 from belowthefold.store.articles import insert_articles, iso, parse_iso
-from belowthefold.store.core_tx import Connection, transaction
+from belowthefold.store.core_tx import Connection, rows_in, transaction
 from belowthefold.store.leases import LeaseMark, mark_done
 
 Resolver = Callable[[Article], tuple[str | None, str]]
@@ -64,18 +64,8 @@ class FeedRepo:
 
     def known_urls(self, urls: Sequence[str]) -> set[str]:
         """Which of these canonical URLs are stored already (so their pages are not fetched again)."""
-        out: set[str] = set()
-        items = list(dict.fromkeys(urls))
-        for i in range(0, len(items), 500):
-            chunk = items[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(
-                r[0]
-                for r in self.conn.execute(
-                    f"SELECT url FROM articles WHERE url IN ({marks})", chunk
-                )
-            )
-        return out
+        sql = "SELECT url FROM articles WHERE url IN ({marks})"
+        return {r[0] for r in rows_in(self.conn, sql, list(dict.fromkeys(urls)))}
 
     def fetches(self, run_id: int | None = None, failed_only: bool = False) -> list[FetchRecord]:
         sql = "SELECT * FROM fetches"
@@ -252,14 +242,8 @@ class FeedRepo:
         a day on the page) to every article that was on both.
         """
         ordered = list(dict.fromkeys(links))
-        by_url: dict[str, str] = {}
-        for i in range(0, len(ordered), 500):
-            chunk = ordered[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self.conn.execute(
-                f"SELECT id, url FROM articles WHERE url IN ({marks})", chunk
-            ):
-                by_url[r["url"]] = r["id"]
+        sql = "SELECT id, url FROM articles WHERE url IN ({marks})"
+        by_url: dict[str, str] = {r["url"]: r["id"] for r in rows_in(self.conn, sql, ordered)}
         items = list(dict.fromkeys(by_url[u] for u in ordered if u in by_url))
         at = iso(record.at)
         with transaction(self.conn):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from belowthefold.models import Article, Assignment, DupLink
 from belowthefold.store.articles import iso, parse_iso, row_to_article
-from belowthefold.store.core_tx import Connection, transaction
+from belowthefold.store.core_tx import Connection, rows_in, transaction
 
 _OF_LINE = "FROM stories s WHERE s.storyline_id = storylines.id"
 # A storyline's story count and span, from its stories; the caller adds the WHERE.
@@ -154,32 +154,13 @@ class StoryRepo:
 
     def _stories_of(self, article_ids: Sequence[str]) -> set[str]:
         """The stories these articles are in now (a re-assignment leaves them one fewer)."""
-        out: set[str] = set()
-        for i in range(0, len(article_ids), 500):
-            chunk = list(article_ids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            out.update(
-                r[0]
-                for r in self.conn.execute(
-                    f"SELECT story_id FROM assignments WHERE article_id IN ({marks})", chunk
-                )
-            )
-        return out
+        sql = "SELECT story_id FROM assignments WHERE article_id IN ({marks})"
+        return {r[0] for r in rows_in(self.conn, sql, article_ids)}
 
     def _lines_of(self, story_ids: Sequence[str]) -> set[str]:
         """The storylines these stories are in now (stories not stored yet have none)."""
-        out: set[str] = set()
-        ids = sorted(set(story_ids))
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(
-                r[0]
-                for r in self.conn.execute(
-                    f"SELECT storyline_id FROM stories WHERE id IN ({marks})", chunk
-                )
-            )
-        return out
+        sql = "SELECT storyline_id FROM stories WHERE id IN ({marks})"
+        return {r[0] for r in rows_in(self.conn, sql, sorted(set(story_ids)))}
 
     def _recount_lines(self, storyline_ids: set[str]) -> None:
         """These storylines' story counts and spans from their stories (see `_RECOUNT_LINES`)."""

@@ -12,9 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from belowthefold.models import VECTOR_DTYPE
-from belowthefold.store.core_tx import Connection, transaction
-
-_CHUNK = 500  # ids per SELECT: well under SQLite's variable limit
+from belowthefold.store.core_tx import Connection, rows_in, transaction
 
 
 class VectorRepo:
@@ -27,17 +25,13 @@ class VectorRepo:
         """The stored vectors of `ids` for `encoder` (float32); ids without one are absent."""
         import numpy as np  # here, not at the top: the CLI starts without numpy
 
+        sql = (
+            "SELECT article_id, vector FROM article_vectors "
+            "WHERE encoder = ? AND article_id IN ({marks})"
+        )
         out: dict[str, Any] = {}
-        for i in range(0, len(ids), _CHUNK):
-            chunk = list(ids[i : i + _CHUNK])
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT article_id, vector FROM article_vectors "
-                f"WHERE encoder = ? AND article_id IN ({marks})",
-                [encoder, *chunk],
-            )
-            for aid, blob in rows:
-                out[aid] = np.frombuffer(blob, dtype=VECTOR_DTYPE).astype(np.float32)
+        for aid, blob in rows_in(self.conn, sql, ids, [encoder]):
+            out[aid] = np.frombuffer(blob, dtype=VECTOR_DTYPE).astype(np.float32)
         return out
 
     def put(self, encoder: str, vectors: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
