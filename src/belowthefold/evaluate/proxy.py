@@ -52,7 +52,7 @@ def chain_order(
     by: dict[str, list[int]] = {}
     for i, g in enumerate(gold):
         by.setdefault(g.story, []).append(i)
-    keys = sorted(by, key=lambda s: hashlib.sha1(s.encode()).hexdigest())
+    keys = sorted(by, key=_hash)  # a 40-digit hex sorts as its integer
     mean = {k: np.asarray(vectors)[by[k]].mean(0) for k in keys}
     rng = np.random.default_rng(options.seed)
     left, order = keys[1:], keys[:1]
