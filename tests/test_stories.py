@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -229,3 +230,40 @@ def test_an_outlets_repeated_title_suffix_does_not_glue_its_stories() -> None:
     assert s.clean("Pope Francis dies at 88 - NHK", "nhk.or.jp") == "Pope Francis dies at 88 - NHK"
     assert s.clean("Quake hits western Japan - NHK", "nhk.or.jp") == "Quake hits western Japan"
     assert s.clean("Quake hits western Japan - NHK", "") == "Quake hits western Japan - NHK"
+
+
+BENIN = (
+    "Militants attacked two army posts in the north of Benin near the border with Burkina Faso"
+    " and Niger, the government said, and the toll of soldiers killed rose as officials counted"
+    " the dead at the posts"
+)
+BENIN_LATE_TITLE = "Benin toll rises to 54 soldiers killed in attack on army posts"
+BENIN_LATE = (
+    "Officials said the toll of soldiers killed in the attack on two army posts in the north of"
+    " Benin near Burkina Faso rose to 54 as ministers in Cotonou promised more troops, new drones"
+    " and aid for the families of the dead"
+)
+
+
+def _late_report_joins(text: str, **options: Any) -> bool:
+    """Whether a report almost three days after its story's first two joins it."""
+    arts = [
+        _article("b1", 0, "Benin says soldiers killed in attack on army posts", BENIN),
+        _article("b2", 3, "Benin army posts attacked by militants near Burkina Faso", BENIN),
+        _article("o1", 2, "Barcelona beat Real Madrid 4-3 in El Clasico thriller"),
+        _article("o2", 5, "Central bank holds interest rates as inflation eases"),
+        _article("late", 70, BENIN_LATE_TITLE, text),
+    ]
+    c = StoryClusterer(replace(ClusterOptions(representation="tfidf"), **options))
+    got = {a.id: c.add(a).story_id for a in arts}
+    return got["late"] == got["b1"]
+
+
+def test_a_late_report_sharing_title_and_lead_joins_its_story() -> None:
+    """The late tier: a slower decay under a higher bar, for candidates sharing many terms."""
+    assert _late_report_joins(BENIN_LATE)
+    assert not _late_report_joins(BENIN_LATE, late_threshold=0.0)  # the one bar: decayed out
+    # A title alone shares too few terms to bear the gap (the front pages' storylines need it)...
+    assert not _late_report_joins("")
+    # ... which is the shared-terms floor's doing: without it the title joins too.
+    assert _late_report_joins("", late_min_shared=1)

@@ -57,6 +57,12 @@ class ClusterOptions:
     window_days: float = 3.0
     storyline_window_days: float = 14.0
     half_life_days: float = 1.5
+    # The late tier (0 = off): a story sharing late_min_shared+ terms also qualifies when its
+    # score decayed with late_half_life_days reaches late_threshold (plus crowding). Chosen on
+    # AllSides' first half and devweek's "fit" stories; docs/clustering.md ("Late reports").
+    late_threshold: float = 0.25
+    late_half_life_days: float = 6.0
+    late_min_shared: int = 8
     n_features: int = 2**18
     max_candidates: int = 20
     # Added by the clustering stage (issue 4); see docs/clustering.md for how each was chosen.

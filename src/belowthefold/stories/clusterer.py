@@ -1072,7 +1072,10 @@ class StoryClusterer:
                         else 1.0
                     )
                     sim = (1 - o.dense_weight) * sim + o.dense_weight * dn * rel
-            sim = sim * factor if shared >= min_shared else 0.0
+            late = (
+                self._late(sim, gap, shared, threshold) if decay and index is self.stories else 0.0
+            )
+            sim = max(sim * factor if shared >= min_shared else 0.0, late)
             if dn is not None and alone and _foreign(g, lang):
                 # Dense evidence alone, on the same scale: the bar is dense_alone_threshold
                 # (plus crowding), with the slower decay of dense_alone_half_life_days.
@@ -1109,6 +1112,23 @@ class StoryClusterer:
             slow = self._decay(gap, o.dense_alone_half_life_days)
             score = max(score, threshold * dn * slow / bar)
         return score
+
+    def _late(self, sim: float, gap_s: float, shared: int, threshold: float) -> float:
+        """The late tier: a story's score on the scale of `threshold` under a slower decay and a
+        higher bar, for a candidate sharing at least `late_min_shared` terms (0 when it does not).
+
+        A report days after its story's others (a death toll revised, a second day of talks)
+        decays under the one bar, although title and lead still share most of their words; the
+        next event of the same saga shares fewer. A title alone shares too few words to carry
+        the gap: without the shared-terms floor the front pages' storylines lost their floors.
+        Chosen on the first half of AllSides and half of devweek's stories (docs/clustering.md,
+        "Late reports").
+        """
+        o = self.options
+        if o.late_threshold <= 0 or shared < max(o.late_min_shared, o.story_min_shared):
+            return 0.0
+        late = sim * self._decay(gap_s, o.late_half_life_days)
+        return threshold * late / (o.late_threshold + self._crowding())
 
     def _with_dense(self, index: _Index, found: list[str], dense: Any) -> list[str]:
         """The term-sharing candidates plus the groups nearest by dense cosine (any language)."""
