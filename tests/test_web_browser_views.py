@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 
 from belowthefold.config import Settings
-from belowthefold.store import Store
 from browser_support import BROWSER_MARKS, browser, page, serve
-from web_support import WEEK, build_db
+from web_support import WEEK, build_db, stories_of_storyline
 
 __all__ = ["browser", "page"]  # fixtures shared from browser_support
 
@@ -152,14 +151,7 @@ def test_storyline_page_from_the_dominant_list(
     rows = page.locator("#stories tr.story-row").evaluate_all(
         "rows => rows.map(r => r.dataset.storyId)"
     )
-    with Store(settings.db) as store:
-        stored = {
-            r[0]
-            for r in store.conn.execute(
-                "SELECT id FROM stories WHERE storyline_id = ? AND merged_into IS NULL",
-                (storyline,),
-            )
-        }
+    stored = stories_of_storyline(settings, storyline)
     assert rows and len(rows) == len(set(rows)) and set(rows) == stored
     assert page.locator("#timeline svg.bar-chart rect.bar").count() >= 7
     page.locator("#stories .story-link").first.click()

@@ -12,9 +12,8 @@ from starlette.testclient import TestClient
 
 from belowthefold.brief.palette import FIXED
 from belowthefold.config import Settings
-from belowthefold.store import Store
 from belowthefold.web import create_app
-from web_support import WEEK, build_db, fixed_clock
+from web_support import WEEK, build_db, fixed_clock, stories_of_storyline
 
 
 @pytest.fixture(scope="module")
@@ -136,14 +135,7 @@ def test_storyline_page_lists_its_stories_with_one_timeline(
     rows = re.findall(r'<tr class="story-row" data-story-id="([^"]+)"', r.text)
     # Every story the store files under the storyline, once (the fixture's tariff flood repeats
     # one lead for two weeks, so since the late tier it is one story: docs/clustering.md).
-    with Store(settings.db) as store:
-        stored = {
-            r[0]
-            for r in store.conn.execute(
-                "SELECT id FROM stories WHERE storyline_id = ? AND merged_into IS NULL",
-                (storyline,),
-            )
-        }
+    stored = stories_of_storyline(settings, storyline)
     assert rows and len(rows) == len(set(rows)) and set(rows) == stored
     assert "tariff" in r.text.lower() and 'class="chart bar-chart"' in r.text
     for story in rows:

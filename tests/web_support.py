@@ -52,3 +52,16 @@ def story_of(settings: Settings, article_id: str) -> str:
         ).fetchone()
     assert row is not None
     return str(row[0])
+
+
+def stories_of_storyline(settings: Settings, storyline_id: str) -> set[str]:
+    """The ids of the live (not merged) stories the store files under a storyline: what a
+    storyline page must list, once each."""
+    with Store(settings.db) as store:
+        return {
+            str(r[0])
+            for r in store.conn.execute(
+                "SELECT id FROM stories WHERE storyline_id = ? AND merged_into IS NULL",
+                (storyline_id,),
+            )
+        }
