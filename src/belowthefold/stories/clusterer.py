@@ -1046,6 +1046,9 @@ class StoryClusterer:
         alone = o.dense_alone_threshold > 0 and dense is not None
         bar = o.dense_alone_threshold + self._crowding() if alone else 1.0
         link = self.link if dense is not None else None
+        late_bar, late_min = (
+            self._late_bar(min_shared) if decay and index is self.stories else (0.0, 0)
+        )
         for gid in self._with_dense(index, found, dense):
             g = index.groups[gid]
             sim, shared = index.similarity(g, vec, alpha)
@@ -1072,9 +1075,9 @@ class StoryClusterer:
                         else 1.0
                     )
                     sim = (1 - o.dense_weight) * sim + o.dense_weight * dn * rel
-            late = (
-                self._late(sim, gap, shared, threshold) if decay and index is self.stories else 0.0
-            )
+            late = 0.0
+            if late_bar and shared >= late_min:
+                late = threshold * (sim * self._decay(gap, o.late_half_life_days)) / late_bar
             sim = max(sim * factor if shared >= min_shared else 0.0, late)
             if dn is not None and alone and _foreign(g, lang):
                 # Dense evidence alone, on the same scale: the bar is dense_alone_threshold
@@ -1113,9 +1116,10 @@ class StoryClusterer:
             score = max(score, threshold * dn * slow / bar)
         return score
 
-    def _late(self, sim: float, gap_s: float, shared: int, threshold: float) -> float:
-        """The late tier: a story's score on the scale of `threshold` under a slower decay and a
-        higher bar, for a candidate sharing at least `late_min_shared` terms (0 when it does not).
+    def _late_bar(self, min_shared: int) -> tuple[float, int]:
+        """The late tier's bar (`late_threshold` plus crowding) and the terms a candidate must
+        share for it, once per look-up ((0, 0) when the tier is off). A candidate's score under
+        it is its similarity decayed with `late_half_life_days`, on the scale of the one bar.
 
         A report days after its story's others (a death toll revised, a second day of talks)
         decays under the one bar, although title and lead still share most of their words; the
@@ -1125,10 +1129,9 @@ class StoryClusterer:
         "Late reports").
         """
         o = self.options
-        if o.late_threshold <= 0 or shared < max(o.late_min_shared, o.story_min_shared):
-            return 0.0
-        late = sim * self._decay(gap_s, o.late_half_life_days)
-        return threshold * late / (o.late_threshold + self._crowding())
+        if o.late_threshold <= 0:
+            return 0.0, 0
+        return o.late_threshold + self._crowding(), max(o.late_min_shared, min_shared)
 
     def _with_dense(self, index: _Index, found: list[str], dense: Any) -> list[str]:
         """The term-sharing candidates plus the groups nearest by dense cosine (any language)."""
