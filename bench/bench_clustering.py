@@ -84,6 +84,7 @@ def run_one(
             if vectors is not None:
                 timings["encode"] = timings.get("encode", 0.0) + time.perf_counter() - t
             t = time.perf_counter()
+            clusterer.expect(vectors)
             done = [
                 clusterer.add(a, None if vectors is None else vectors[i])
                 for i, a in enumerate(batch)

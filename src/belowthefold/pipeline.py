@@ -673,6 +673,11 @@ def _with_vectors(
             fresh = dict(zip((a.id for a in missing), encoded.result(), strict=True))
             store.vectors.put(name, fresh)
             found.update(fresh)
+        rows = [found[a.id] for a in batch if a.id in found]
+        if rows:
+            import numpy as np
+
+            clusterer.expect(np.vstack(rows))
         return ((a, found.get(a.id)) for a in batch)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:

@@ -535,6 +535,13 @@ class StoryClusterer:
         # At the precision the store keeps them, so a vector read back is the one used here.
         return np.vstack(parts).astype(VECTOR_DTYPE).astype(np.float32)
 
+    def expect(self, vectors: Any) -> None:
+        """The vectors of the articles about to be added, in order (rows of `encode`), so the
+        dense search makes its products for many of them in one matrix product
+        (`DenseIndex.expect`); the same stories as without it, about ten times cheaper."""
+        if vectors is not None and len(vectors):
+            self.stories.vectors.expect(vectors)
+
     @property
     def encoder_name(self) -> str | None:
         """What stored vectors are keyed by: the encoder and how much text it read."""
