@@ -149,7 +149,7 @@ class _Ahead:
         if self.products is None or at >= self.start + _CHUNK:
             self._make(matrix, n, at)
         out = np.empty(n, dtype=np.float32)
-        made = min(self.made, n)
+        made = self.made  # rows are never dropped (free ones are reused), so made <= n
         out[:made] = self.products[at - self.start, :made]
         fresh = [r for r in self.changed if r < made]
         if fresh:
