@@ -176,40 +176,58 @@ def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -
     stories: dict[str, list[PlacedArticle]] = defaultdict(list)
     for a in pool:
         stories[a.story_id or f"article:{a.id}"].append(a)
-    placed = [s for s in stories.values() if _placed_reports(s)]
+    # A week's storylines at 100k hold thousands of titles, each tested for packaging by four
+    # regular expressions up to three times (size, placed reports, lead): tested once here.
+    packs = _PackagingMemo()
+    placed = [(s, p) for s in stories.values() if (p := _placed_reports(s, packs))]
     if not placed:
-        return central_title(max(stories.values(), key=_size))
-    return _lead_title(max(placed, key=_prominence))
+        return central_title(max(stories.values(), key=lambda s: _size(s, packs)))
+    best, reports = max(placed, key=lambda sp: _prominence(sp[0], sp[1], packs))
+    return _lead_title(best, reports)
 
 
-def _size(items: Sequence[PlacedArticle]) -> tuple[int, int, float, float]:
+class _PackagingMemo:
+    """`is_packaging` remembered for one naming call (a title is tested once, not per use)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, title: str) -> bool:
+        known = self._known.get(title)
+        if known is None:
+            known = self._known[title] = is_packaging(title)
+        return known
+
+
+def _size(items: Sequence[PlacedArticle], packs: _PackagingMemo) -> tuple[int, int, float, float]:
     """How big a story is: distinct report headlines, then originals, attention, the earliest."""
     first = min(a.published for a in items).timestamp()
     titles = {a.title.strip() for a in items if not a.is_pickup}
-    reports = len({t.lower() for t in titles if not is_packaging(t)})
+    reports = len({t.lower() for t in titles if not packs(t)})
     return (reports, len(titles), sum(max(a.weight, 0.0) for a in items), -first)
 
 
-def _prominence(items: Sequence[PlacedArticle]) -> tuple[float, tuple[int, int, float, float]]:
+def _prominence(
+    items: Sequence[PlacedArticle], placed: Sequence[PlacedArticle], packs: _PackagingMemo
+) -> tuple[float, tuple[int, int, float, float]]:
     """A placed story's claim to name its storyline: reports over best place, then its size."""
-    size = _size(items)
-    return (size[0] / _best_place(_placed_reports(items)), size)
+    size = _size(items, packs)
+    return (size[0] / _best_place(placed), size)
 
 
-def _placed_reports(items: Sequence[PlacedArticle]) -> list[PlacedArticle]:
+def _placed_reports(items: Sequence[PlacedArticle], packs: _PackagingMemo) -> list[PlacedArticle]:
     """A story's original, non-packaging headlines that have a page place, earliest first."""
-    return [a for a in _originals(items) if a.position is not None and not is_packaging(a.title)]
+    return [a for a in _originals(items) if a.position is not None and not packs(a.title)]
 
 
 def _best_place(placed: Sequence[PlacedArticle]) -> int:
     return min(a.position or 1 for a in placed)
 
 
-def _lead_title(items: Sequence[PlacedArticle]) -> str:
-    """A placed story's best-placed report; ties go to the most central in the story, then the
-    earliest ("Pope Francis dies aged 88" over "Pope Francis died of stroke and heart failure",
-    both leads on 21 April 2025)."""
-    placed = _placed_reports(items)
+def _lead_title(items: Sequence[PlacedArticle], placed: Sequence[PlacedArticle]) -> str:
+    """A placed story's best-placed report (`placed`: its `_placed_reports`); ties go to the
+    most central in the story, then the earliest ("Pope Francis dies aged 88" over "Pope
+    Francis died of stroke and heart failure", both leads on 21 April 2025)."""
     best = _best_place(placed)
     leads = [a for a in placed if a.position == best]
     return _most_central(leads, _originals(items)).title
