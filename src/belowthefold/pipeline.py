@@ -517,20 +517,20 @@ def _assign(
     it); the last batch keeps the final state. An article stored meanwhile outside the span
     waits for the next run, as one stored behind the walk always did."""
     clusterer, deduper = engines
-    first, last = span
+    first = span[0]
     print_ = fingerprint(settings.cluster, settings.dedup)
     progress.total("stories", pending)
     done = 0
     pairs: list[tuple[Article, Assignment]] = []
     dups: list[DupLink] = []
-    unassigned = store.articles.unassigned(settings.imports.batch_size, since=first, until=last)
+    batches = pending_batches(store, settings.imports.batch_size, span)
     newest, state = first, b""
     lines: set[str] = set()  # the storylines saved batches changed, recounted by the last
     # A full batch waits for the next article before it commits with its checkpoint: when
     # none comes, it is the run's last and commits with the kept state alone (the checkpoint,
     # tens of megabytes, was written only to be deleted by the same run: ~1 s of an increment).
     held: _Batch | None = None
-    for article, vector in _with_vectors(store, clusterer, unassigned, settings.imports.batch_size):
+    for article, vector in _with_vectors(store, clusterer, batches):
         if held is not None:
             lines |= store.stories.save(
                 *held.rows, held.state, story_merges=held.story_merges, moves=held.moves
@@ -649,10 +649,25 @@ def _vectors(
     return found
 
 
+def pending_batches(
+    store: Store, size: int, span: tuple[datetime, datetime]
+) -> Iterator[list[Article]]:
+    """The unassigned articles of `span` (`unassigned_span()`) in the batches a run clusters and
+    encodes them in: `size` at a time in published order.
+
+    One definition for the run and for a backfill's encoding pass, which learns each outlet's
+    packaging from the very batches the run would encode (`StoryClusterer.encode`), so its
+    vectors are the ones `import` makes.
+    """
+    first, last = span
+    return batched(store.articles.unassigned(size, since=first, until=last), size)
+
+
 def _with_vectors(
-    store: Store, clusterer: StoryClusterer, articles: Iterable[Article], size: int
+    store: Store, clusterer: StoryClusterer, batches: Iterable[list[Article]]
 ) -> Iterator[tuple[Article, Any]]:
-    """`articles` in order, each with its dense vector (None without an encoder), batch by batch.
+    """The articles of `batches` in order, each with its dense vector (None without an
+    encoder), batch by batch.
 
     The encoder runs one batch ahead in a worker thread, off the clusterer's critical path: its
     forward pass is numpy, which releases the GIL, so on two cores the next batch is encoded
@@ -661,7 +676,7 @@ def _with_vectors(
     """
     name = clusterer.encoder_name
     if name is None:
-        yield from ((a, None) for a in articles)
+        yield from ((a, None) for batch in batches for a in batch)
         return
     from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -682,7 +697,7 @@ def _with_vectors(
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:
         pending: Ahead | None = None
-        for batch in batched(articles, size):
+        for batch in batches:
             found = store.vectors.get([a.id for a in batch], name)
             missing = [a for a in batch if a.id not in found]
             ahead = (batch, found, missing, pool.submit(clusterer.encode, missing))

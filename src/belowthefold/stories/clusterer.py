@@ -38,7 +38,7 @@ from belowthefold.stories.represent import (
     dense_text,
     vector_key,
 )
-from belowthefold.stories.text import ChineseFold, feature, tokens
+from belowthefold.stories.text import ChineseFold, Packaging, feature, tokens
 
 DAY = 86400.0
 _BATCH = 128  # texts per encoder call: batching is several times faster than one at a time
@@ -516,11 +516,13 @@ class StoryClusterer:
             self._feed(a.story_id, a.storyline_id, vec, dense, when, article.lang)
             self._regroup_day = int(when // DAY)
 
-    def encode(self, articles: Sequence[Article]) -> Any:
+    def encode(self, articles: Sequence[Article], learnt: Packaging | None = None) -> Any:
         """Dense vectors of `articles` in one batch (None without an encoder), to pass to `add`.
 
         Encoding one article at a time is several times slower than a batch, and a caller that
-        keeps the vectors never has to encode an article twice.
+        keeps the vectors never has to encode an article twice. `learnt` is the outlets'
+        packaging to strip, by default learnt from `articles` (`batch_packaging`): a backfill
+        worker that encodes part of a batch is given the whole batch's.
         """
         if self.encoder is None or not articles:
             return None
@@ -528,7 +530,8 @@ class StoryClusterer:
 
         # Packaging is learnt from the batch itself: no state shared with the encoding thread
         # (`pipeline._with_vectors`), and a kept vector depends on its own batch only.
-        learnt = batch_packaging(articles)
+        if learnt is None:
+            learnt = batch_packaging(articles)
         chars, fold = self.options.dense_chars, self.tfidf.fold
         texts = [dense_text(a, chars, fold, learnt) for a in articles]
         parts = [self.encoder(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
