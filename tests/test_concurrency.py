@@ -14,13 +14,16 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from belowthefold import pipeline
+from belowthefold.config import Settings
 from belowthefold.errors import StoreError
-from belowthefold.models import Article, Assignment
+from belowthefold.models import Article, Assignment, Progress
 from belowthefold.store import Store
 from belowthefold.store.checkpoint import FORMAT, dump_state, fingerprint, load_state
 from belowthefold.store.claims import ClaimOptions
@@ -256,3 +259,52 @@ def test_a_hostile_checkpoint_in_the_database_never_runs_code(tmp_path: Path) ->
     assert load_state(blob, print_) is None and not marker.exists()
     assert load_state(dump_state({"ok": [1, 2.5]}, print_), print_) == {"ok": [1, 2.5]}
     assert load_state(dump_state({"ok": 1}, print_), fingerprint("other options")) is None
+
+
+def test_a_checkpoint_waits_spacing_times_the_last_checkpoints_cost() -> None:
+    now = [100.0]
+    cadence = pipeline._Cadence(10.0, lambda: now[0])
+    assert cadence.due()  # nothing measured yet: the first full batch checkpoints
+    with cadence.timed(dump=True):
+        now[0] += 0.6  # the state's dump
+    now[0] += 0.5  # the next article placed before the held batch commits
+    with cadence.timed():
+        now[0] += 0.4  # its commit: the checkpoint cost 1.0 s in all
+    now[0] += 9.9
+    assert not cadence.due()
+    now[0] += 0.1
+    assert cadence.due()
+    with cadence.timed(dump=True):  # a new dump starts the cost again
+        now[0] += 0.2
+    assert cadence.cost == pytest.approx(0.2)
+    assert pipeline._Cadence(0.0, lambda: now[0]).due()
+
+
+def test_checkpoint_spacing_changes_when_commits_fall_not_what_is_assigned(
+    tmp_path: Path, new_db: Callable[[str], str]
+) -> None:
+    """Batches commit with their checkpoint every batch (spacing 0) or only at the first and
+    the last (a spacing no run reaches); the stories, storylines and pickups are the same."""
+    data = tmp_path / "topical.jsonl"
+    _topical_articles(data, 1200)
+    commits: dict[str, list[int]] = {}
+    for name, spacing in (("every", 0.0), ("sparse", 1e9)):
+        settings = Settings()
+        settings = replace(
+            settings,
+            imports=replace(settings.imports, batch_size=100, checkpoint_spacing=spacing),
+            cluster=replace(settings.cluster, representation="tfidf"),
+        )
+        seen = commits.setdefault(name, [])
+
+        def committed(task: str, n: int, seen: list[int] = seen) -> None:
+            if task == "stories":
+                seen.append(n)
+
+        with Store(new_db(name)) as store:
+            pipeline.import_paths(store, [data], settings.imports)
+            progress = Progress(on_advance=committed)
+            assert pipeline.update_stories(store, settings, progress) == 1200
+    assert commits["every"] == [100] * 12
+    assert commits["sparse"] == [100, 1100]
+    assert _clustering(new_db("every")) == _clustering(new_db("sparse"))

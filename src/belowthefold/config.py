@@ -38,6 +38,10 @@ class ImportOptions:
 
     format: str = "auto"
     batch_size: int = 2000
+    # Clustering between two checkpoints, in multiples of the last checkpoint's cost (its
+    # state's dump and commit): 10 keeps them near a tenth of a run, and a killed run redoes
+    # at most that much; 0 checkpoints every batch (pipeline._Cadence).
+    checkpoint_spacing: float = 10.0
     max_field_chars: int = 200_000
     # Language id for records without a usable code (belowthefold/language.py).
     detect_language: bool = True
