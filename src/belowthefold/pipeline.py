@@ -587,10 +587,11 @@ class _Cadence:
     last checkpoint took `spacing` times as long as that checkpoint (its state's dump and the
     commit that wrote it), so checkpoints stay about 1/spacing of a run and a killed run
     redoes at most that much clustering. A small state (TF-IDF, a few thousand articles) costs
-    milliseconds and is committed every batch as before; the encoder's at 100k articles
-    (~300 MB: stories' vectors and terms for the storyline window) cost about a second per
-    2,000 articles, a fifth of the run. `spacing` 0 commits every batch. Only when the
-    commits fall changes, never what is assigned (`clock` is a seam for tests)."""
+    milliseconds and is committed every batch as before; the encoder's (212 MB at 40,000
+    replayed articles: the stories' vectors and terms of the storyline window), dumped and
+    written every 2,000 articles, was 23% of a 100k run (docs/performance.md). `spacing` 0
+    commits every batch. Only when the commits fall changes, never what is assigned (`clock`
+    is a seam for tests)."""
 
     def __init__(self, spacing: float, clock: Callable[[], float]) -> None:
         self.spacing, self.clock = spacing, clock
