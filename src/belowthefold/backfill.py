@@ -37,6 +37,7 @@ from belowthefold.pipeline import (
     input_files,
     pending_batches,
     source_index,
+    stored_and_missing,
 )
 from belowthefold.store import Store
 from belowthefold.stories.represent import batch_packaging, vector_name
@@ -254,8 +255,7 @@ def _encode_pending(
 
     def batches() -> Iterator[ToEncode]:
         for batch in pending_batches(store, size, span):
-            found = store.vectors.get([a.id for a in batch], name)
-            missing = [a for a in batch if a.id not in found]
+            _, missing = stored_and_missing(store, name, batch)
             progress.advance("backfill vectors", len(batch) - len(missing))
             if missing:
                 ids.append([a.id for a in missing])

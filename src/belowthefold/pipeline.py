@@ -679,8 +679,7 @@ def _vectors(
     name = clusterer.encoder_name
     if name is None or not articles:
         return {}
-    found = store.vectors.get([a.id for a in articles], name)
-    missing = [a for a in articles if a.id not in found]
+    found, missing = stored_and_missing(store, name, articles)
     if missing:
         fresh = dict(zip((a.id for a in missing), clusterer.encode(missing), strict=True))
         store.vectors.put(name, fresh)
@@ -700,6 +699,16 @@ def pending_batches(
     """
     first, last = span
     return batched(store.articles.unassigned(size, since=first, until=last), size)
+
+
+def stored_and_missing(
+    store: Store, name: str, batch: Sequence[Article]
+) -> tuple[dict[str, Any], list[Article]]:
+    """The stored vectors of `batch` under `name`, and its articles without one, in order:
+    the articles a batch's encoding learns its packaging from (`StoryClusterer.encode`), for
+    the run and for a backfill's encoding pass alike."""
+    found = store.vectors.get([a.id for a in batch], name)
+    return found, [a for a in batch if a.id not in found]
 
 
 def _with_vectors(
@@ -737,8 +746,7 @@ def _with_vectors(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:
         pending: Ahead | None = None
         for batch in batches:
-            found = store.vectors.get([a.id for a in batch], name)
-            missing = [a for a in batch if a.id not in found]
+            found, missing = stored_and_missing(store, name, batch)
             ahead = (batch, found, missing, pool.submit(clusterer.encode, missing))
             if pending is not None:
                 yield from finish(pending)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
 
 from belowthefold.models import PlacedArticle
 
@@ -177,8 +178,9 @@ def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -
     for a in pool:
         stories[a.story_id or f"article:{a.id}"].append(a)
     # A week's storylines at 100k hold thousands of titles, each tested for packaging by four
-    # regular expressions up to three times (size, placed reports, lead): tested once here.
-    packs = _PackagingMemo()
+    # regular expressions up to three times (size, placed reports, lead): tested once per
+    # call here (a cache of its own each call, so nothing outlives it).
+    packs = cache(is_packaging)
     placed = [(s, p) for s in stories.values() if (p := _placed_reports(s, packs))]
     if not placed:
         return central_title(max(stories.values(), key=lambda s: _size(s, packs)))
@@ -186,20 +188,9 @@ def storyline_name(articles: Sequence[PlacedArticle], lang: str | None = None) -
     return _lead_title(best, reports)
 
 
-class _PackagingMemo:
-    """`is_packaging` remembered for one naming call (a title is tested once, not per use)."""
-
-    def __init__(self) -> None:
-        self._known: dict[str, bool] = {}
-
-    def __call__(self, title: str) -> bool:
-        known = self._known.get(title)
-        if known is None:
-            known = self._known[title] = is_packaging(title)
-        return known
-
-
-def _size(items: Sequence[PlacedArticle], packs: _PackagingMemo) -> tuple[int, int, float, float]:
+def _size(
+    items: Sequence[PlacedArticle], packs: Callable[[str], bool]
+) -> tuple[int, int, float, float]:
     """How big a story is: distinct report headlines, then originals, attention, the earliest."""
     first = min(a.published for a in items).timestamp()
     titles = {a.title.strip() for a in items if not a.is_pickup}
@@ -208,14 +199,16 @@ def _size(items: Sequence[PlacedArticle], packs: _PackagingMemo) -> tuple[int, i
 
 
 def _prominence(
-    items: Sequence[PlacedArticle], placed: Sequence[PlacedArticle], packs: _PackagingMemo
+    items: Sequence[PlacedArticle], placed: Sequence[PlacedArticle], packs: Callable[[str], bool]
 ) -> tuple[float, tuple[int, int, float, float]]:
     """A placed story's claim to name its storyline: reports over best place, then its size."""
     size = _size(items, packs)
     return (size[0] / _best_place(placed), size)
 
 
-def _placed_reports(items: Sequence[PlacedArticle], packs: _PackagingMemo) -> list[PlacedArticle]:
+def _placed_reports(
+    items: Sequence[PlacedArticle], packs: Callable[[str], bool]
+) -> list[PlacedArticle]:
     """A story's original, non-packaging headlines that have a page place, earliest first."""
     return [a for a in _originals(items) if a.position is not None and not packs(a.title)]
 
