@@ -54,7 +54,12 @@ def load_pool() -> list[Article]:
 
 
 def run_one(
-    n: int, per_day: int, options: ClusterOptions, stages: list[str], digest: bool = False
+    n: int,
+    per_day: int,
+    options: ClusterOptions,
+    stages: list[str],
+    digest: bool = False,
+    state: bool = False,
 ) -> dict[str, object]:
     t_load = time.perf_counter()
     pool = load_pool()
@@ -110,6 +115,24 @@ def run_one(
         "active_stories": clusterer.active_stories,
         "dedup_window_items": len(deduper),
         **({"digest": made.hexdigest()} if made is not None else {}),
+        **({"kept_state_mb": state_sizes(clusterer, deduper)} if state else {}),
+    }
+
+
+def state_sizes(clusterer: StoryClusterer, deduper: Deduper) -> dict[str, float]:
+    """Megabytes of the pickled state a run checkpoints (the clusterer and the deduper), and of
+    the clusterer's three indexes within it: what each checkpoint dumps and writes."""
+    import pickle
+
+    def mb(obj: object) -> float:
+        return round(len(pickle.dumps(obj, protocol=5)) / 1e6, 1)
+
+    return {
+        "all": mb((clusterer, deduper)),
+        "stories": mb(clusterer.stories),
+        "history": mb(clusterer.history),
+        "storylines": mb(clusterer.storylines),
+        "deduper": mb(deduper),
     }
 
 
@@ -190,6 +213,11 @@ def main() -> int:
         action="store_true",
         help="also print a digest of every assignment and merge (equal before/after a speed fix)",
     )
+    ap.add_argument(
+        "--state",
+        action="store_true",
+        help="also print the megabytes of the pickled clusterer and deduper at the end",
+    )
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     stages = [s for s in args.stages.split(",") if s]
@@ -203,7 +231,8 @@ def main() -> int:
         options = replace(
             ClusterOptions(representation=args.representation), **json.loads(args.cluster)
         )
-        print(json.dumps(run_one(args.sizes[0], args.per_day, options, stages, args.digest)))
+        out = run_one(args.sizes[0], args.per_day, options, stages, args.digest, args.state)
+        print(json.dumps(out))
         return 0
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--one", "--sizes", str(n), "--per-day", str(args.per_day)]
@@ -211,6 +240,7 @@ def main() -> int:
         cmd += ["--cluster", args.cluster]
         cmd += ["--pipeline"] if args.pipeline else []
         cmd += ["--digest"] if args.digest else []
+        cmd += ["--state"] if args.state else []
         subprocess.run(cmd, check=True)
     return 0
 

@@ -46,3 +46,25 @@ def test_a_vector_not_expected_is_searched_alone() -> None:
         index.add(f"g{i}", v)
     index.expect(_unit(rng, 4))
     assert index.nearest(rows[5], 1) == ["g5"]
+
+
+def test_a_checkpointed_index_keeps_its_rows_and_grows_on() -> None:
+    """A checkpoint leaves out the matrix's unused room, never a row in use (freed ones too)."""
+    from belowthefold.store.checkpoint import dump_state, load_state
+
+    rng = np.random.default_rng(11)
+    index = DenseIndex()
+    for i, v in enumerate(_unit(rng, 300)):  # 300 rows used of 512 made
+        index.add(f"g{i}", v)
+    for i in range(0, 300, 9):
+        index.remove(f"g{i}")
+    blob = dump_state(index, "p")
+    restored = load_state(blob, "p")
+    assert restored.matrix.shape[0] == 300 < index.matrix.shape[0]
+    queries = _unit(rng, 400)
+    for i, q in enumerate(queries):  # stories founded past the stored rows: the matrix grows
+        assert restored.nearest(q, 5) == index.nearest(q, 5)
+        for each in (index, restored):
+            each.add(f"new{i}", q)
+    assert restored.matrix.shape[0] > 300
+    assert len(blob) < 300 * 16 * 4 * 1.5

@@ -22,8 +22,9 @@ from typing import Any
 
 # Bumped whenever a pickled class gains, loses or changes an attribute: an unpickled object of
 # the old shape loads without error and fails where the attribute is first read (every later
-# import did, after OnlineTfidf.fold and StoryClusterer's day claims). 2: those two.
-FORMAT = b"btf-cluster-state-2\n"
+# import did, after OnlineTfidf.fold and StoryClusterer's day claims). 2: those two. 3: the
+# history index keeps no dense rows (its `vectors` is None).
+FORMAT = b"btf-cluster-state-3\n"
 
 _SAFE_BUILTINS = frozenset(
     {"dict", "list", "set", "frozenset", "tuple", "int", "float", "complex", "str", "bytes"}

@@ -76,13 +76,14 @@ class _Group:
 class _Index:
     """Centroids of active groups, with postings term -> {group: weight} for one-pass scoring."""
 
-    def __init__(self, window_s: float) -> None:
+    def __init__(self, window_s: float, searched: bool = True) -> None:
         self.window_s = window_s
         self.groups: dict[str, _Group] = {}
         self.postings: dict[int, dict[str, float]] = {}
         self._expiry: list[tuple[float, str]] = []
-        # The same groups' dense sums, for candidates that share no term (another language).
-        self.vectors = DenseIndex()
+        # The same groups' dense sums, for candidates that share no term (another language);
+        # None in an index never searched by dense vector (see `nearest`).
+        self.vectors = DenseIndex() if searched else None
         # term -> (heads, its `heads` heaviest groups) for `candidates`; see `_touch`.
         self._heads: dict[int, tuple[int, list[str]]] = {}
         # storyline id -> the ids of this index's groups in it (see `relabel`).
@@ -205,7 +206,19 @@ class _Index:
         """Add a sum of `n` members' dense vectors to `g` (and its row of the dense index)."""
         g.dense = dense.copy() if g.dense is None else g.dense + dense
         g.dense_n += n
-        self.vectors.add(g.id, dense)
+        if self.vectors is not None:
+            self.vectors.add(g.id, dense)
+
+    def nearest(self, vector: Any, k: int) -> list[str]:
+        """The (at most) k groups nearest `vector` by dense cosine (`DenseIndex.nearest`)."""
+        if self.vectors is None:
+            raise TypeError("this index keeps no dense rows: it is never searched by vector")
+        return self.vectors.nearest(vector, k)
+
+    def expect(self, vectors: Any) -> None:
+        """The vectors of the articles about to be looked up, in order (`DenseIndex.expect`)."""
+        if self.vectors is not None:
+            self.vectors.expect(vectors)
 
     def merge(self, src_id: str, dst_id: str) -> None:
         """Fold group `src_id` into `dst_id` (centroid, size, times, postings); src disappears."""
@@ -222,7 +235,8 @@ class _Index:
         if src.dense is not None:
             dst.dense = src.dense if dst.dense is None else dst.dense + src.dense
         dst.dense_n += src.dense_n
-        self.vectors.merge(src_id, dst_id)
+        if self.vectors is not None:
+            self.vectors.merge(src_id, dst_id)
 
     def absorb(self, dst: _Group, src: _Group) -> None:
         """Add group `src`'s members' term sums, counts, times and languages to `dst` (which joins
@@ -248,7 +262,8 @@ class _Index:
         g = self._unplace(gid)
         if g is None:
             return
-        self.vectors.remove(gid)
+        if self.vectors is not None:
+            self.vectors.remove(gid)
         for k in g.centroid:
             p = self.postings.get(k)
             if p is not None:
@@ -467,7 +482,10 @@ class StoryClusterer:
         self.stories = _Index(options.window_days * DAY)
         self.storylines = _Index(options.storyline_window_days * DAY)
         # Stories again, kept as long as storylines: what a new story is linked to its saga by.
-        self.history = _Index(options.storyline_window_days * DAY)
+        # Linked by terms and regrouped from its groups' own sums, it is never searched by
+        # vector: a matrix of its dense rows was 68 of the kept state's 212 MB at 40,000
+        # articles (docs/performance.md).
+        self.history = _Index(options.storyline_window_days * DAY, searched=False)
         self.burst = BurstTracker(options)
         # The learned link decision for story candidates (None: the hand-set threshold).
         self.link = LinkModel.of(options)
@@ -543,7 +561,7 @@ class StoryClusterer:
         dense search makes its products for many of them in one matrix product
         (`DenseIndex.expect`); the same stories as without it, about ten times cheaper."""
         if vectors is not None and len(vectors):
-            self.stories.vectors.expect(vectors)
+            self.stories.expect(vectors)
 
     @property
     def encoder_name(self) -> str | None:
@@ -625,7 +643,7 @@ class StoryClusterer:
         found = self.stories.candidates(probe, cap, o.max_candidates, 1.0)
         if g.dense is not None and o.story_merge_dense > 0:
             seen = set(found)
-            near = self.stories.vectors.nearest(g.dense, o.dense_candidates)
+            near = self.stories.nearest(g.dense, o.dense_candidates)
             found += [gid for gid in near if gid not in seen]
         for gid in found:
             h = self.stories.groups[gid]
@@ -659,7 +677,7 @@ class StoryClusterer:
     def _nearest_apart(self, index: _Index, h: _Group) -> str | None:
         """The group of `index` mostly in another language than `h` nearest it by dense cosine."""
         best, best_sim = None, -1.0
-        for gid in index.vectors.nearest(h.dense, self.options.dense_candidates):
+        for gid in index.nearest(h.dense, self.options.dense_candidates):
             g = index.groups.get(gid)
             if gid == h.id or g is None or g.dense is None or not _apart(g, h):
                 continue
@@ -1149,7 +1167,7 @@ class StoryClusterer:
         if dense is None or k <= 0:
             return found
         seen = set(found)
-        return found + [gid for gid in index.vectors.nearest(dense, k) if gid not in seen]
+        return found + [gid for gid in index.nearest(dense, k) if gid not in seen]
 
     def _crowding(self) -> float:
         """A higher bar when many stories are active at once.

@@ -38,8 +38,14 @@ class DenseIndex:
         self._ahead = _Ahead()
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled (a run's checkpoint) without the expected vectors: a cache, not state."""
-        return {**self.__dict__, "_ahead": _Ahead()}
+        """Pickled (a run's checkpoint) without the expected vectors, a cache, and without the
+        matrix's rows past the last one used: room to grow into, which doubled as it grew (at
+        8,957 active stories the matrix had 16,384 rows)."""
+        state = {**self.__dict__, "_ahead": _Ahead()}
+        if self.matrix is not None:
+            used = max(len(self.ids), _START_ROWS)
+            state["matrix"], state["norms"] = self.matrix[:used], self.norms[:used]
+        return state
 
     def __len__(self) -> int:
         return len(self.rows)
