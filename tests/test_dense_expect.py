@@ -60,6 +60,7 @@ def test_a_checkpointed_index_keeps_its_rows_and_grows_on() -> None:
         index.remove(f"g{i}")
     blob = dump_state(index, "p")
     restored = load_state(blob, "p")
+    assert isinstance(restored, DenseIndex)
     assert restored.matrix.shape[0] == 300 < index.matrix.shape[0]
     queries = _unit(rng, 400)
     for i, q in enumerate(queries):  # stories founded past the stored rows: the matrix grows
