@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +40,8 @@ from belowthefold.pipeline import (
     stored_and_missing,
 )
 from belowthefold.store import Store
-from belowthefold.stories.represent import batch_packaging, vector_name
-from belowthefold.stories.text import Packaging
+from belowthefold.stories.encoding import ToEncode
+from belowthefold.stories.represent import vector_name
 
 PLUGIN = "belowthefold-backfill"
 
@@ -65,15 +65,6 @@ class Prepared:
     path: str
     records: tuple[Article | RecordError, ...]
     file_error: str | None = None
-
-
-@dataclass(frozen=True)
-class ToEncode:
-    """One batch of the story run's, or the part of it without a stored vector, for a worker:
-    the articles (text cut to what the encoder reads) and the packaging learnt from the batch."""
-
-    articles: tuple[Article, ...]
-    learnt: Packaging
 
 
 class Preparer:
@@ -259,9 +250,7 @@ def _encode_pending(
             progress.advance("backfill vectors", len(batch) - len(missing))
             if missing:
                 ids.append([a.id for a in missing])
-                # The encoder reads `chars` of text: the rest need not travel to a worker.
-                cut = tuple(replace(a, text=a.text[:chars]) for a in missing)
-                yield ToEncode(cut, batch_packaging(missing))
+                yield ToEncode.of(missing, chars)
 
     for vectors in _in_order(client, encode_on_worker, batches(), ahead):
         done = ids.popleft()

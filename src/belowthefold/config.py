@@ -42,6 +42,10 @@ class ImportOptions:
     # state's dump and commit): 10 keeps them near a tenth of a run, and a killed run redoes
     # at most that much; 0 checkpoints every batch (pipeline._Cadence).
     checkpoint_spacing: float = 10.0
+    # A clustering run of at least this many articles encodes in a process of its own, on the
+    # second core; a shorter one in a thread, which starts at once but shares the GIL with the
+    # clusterer (stories/encoding.py, docs/performance.md).
+    encode_process_from: int = 5000
     max_field_chars: int = 200_000
     # Language id for records without a usable code (belowthefold/language.py).
     detect_language: bool = True

@@ -535,7 +535,8 @@ def _assign(
     # none comes, it is the run's last and commits with the kept state alone (the checkpoint,
     # tens of megabytes, was written only to be deleted by the same run: ~1 s of an increment).
     held: _Batch | None = None
-    for article, vector in _with_vectors(store, clusterer, batches):
+    in_process = pending >= settings.imports.encode_process_from
+    for article, vector in _with_vectors(store, clusterer, batches, in_process):
         if held is not None:
             with cadence.timed():
                 lines |= store.stories.save(
@@ -712,21 +713,23 @@ def stored_and_missing(
 
 
 def _with_vectors(
-    store: Store, clusterer: StoryClusterer, batches: Iterable[list[Article]]
+    store: Store, clusterer: StoryClusterer, batches: Iterable[list[Article]], in_process: bool
 ) -> Iterator[tuple[Article, Any]]:
     """The articles of `batches` in order, each with its dense vector (None without an
     encoder), batch by batch.
 
-    The encoder runs one batch ahead in a worker thread, off the clusterer's critical path: its
-    forward pass is numpy, which releases the GIL, so on two cores the next batch is encoded
-    while this one is clustered (encoding and clustering each ran ~500 articles/s here; one
-    after the other they made ~250). The store is only touched from the calling thread.
+    The encoder runs one batch ahead, off the clusterer's critical path: in a thread, or with
+    `in_process` in a process of its own (`stories/encoding.py`: the tokenizer holds the GIL,
+    so only a process overlaps it with clustering). The store is only touched from the
+    calling thread.
     """
     name = clusterer.encoder_name
     if name is None:
         yield from ((a, None) for batch in batches for a in batch)
         return
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import Future
+
+    from belowthefold.stories.encoding import Encoding
 
     Ahead = tuple[list[Article], dict[str, Any], list[Article], "Future[Any]"]
 
@@ -743,11 +746,11 @@ def _with_vectors(
             clusterer.expect(np.vstack(rows))
         return ((a, found.get(a.id)) for a in batch)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:
+    with Encoding(clusterer, in_process) as encoding:
         pending: Ahead | None = None
         for batch in batches:
             found, missing = stored_and_missing(store, name, batch)
-            ahead = (batch, found, missing, pool.submit(clusterer.encode, missing))
+            ahead = (batch, found, missing, encoding.submit(missing))
             if pending is not None:
                 yield from finish(pending)
             pending = ahead

