@@ -238,16 +238,22 @@ class _Index:
         if self.vectors is not None:
             self.vectors.merge(src_id, dst_id)
 
-    def absorb(self, dst: _Group, src: _Group) -> None:
+    def absorb(self, dst: _Group, src: _Group, renorm: bool = True) -> None:
         """Add group `src`'s members' term sums, counts, times and languages to `dst` (which joins
-        the index if new); `src` stays where it is and its dense sum is the caller's to add."""
+        the index if new); `src` stays where it is and its dense sum is the caller's to add.
+
+        Without `renorm` the norm is left stale for the caller to `renorm` once after its last
+        absorb: it is a sum over the whole centroid, and a storyline rebuilt from its stories
+        one absorb at a time recomputed it per story (4% of a 100k run with the encoder).
+        """
         c = dst.centroid
         for k, v in src.centroid.items():
             c[k] = c.get(k, 0.0) + v
             self.postings.setdefault(k, {})[dst.id] = c[k]
             self._touch(k, dst.id, c[k])
-        dst.norm2 = sum(v * v for v in c.values())
-        dst.norm = math.sqrt(dst.norm2)
+        if renorm:
+            dst.norm2 = sum(v * v for v in c.values())
+            dst.norm = math.sqrt(dst.norm2)
         dst.size += src.size
         dst.tsum += src.tsum
         dst.first = min(dst.first, src.first)
@@ -256,6 +262,12 @@ class _Index:
             dst.langs[lang] = dst.langs.get(lang, 0) + n
         self._place(dst)
         heapq.heappush(self._expiry, (dst.last, dst.id))
+
+    def renorm(self, g: _Group) -> None:
+        """Recompute `g`'s norm from its centroid, as `absorb` does (see there)."""
+        g.norm2 = sum(v * v for v in g.centroid.values())
+        g.norm = math.sqrt(g.norm2)
+        self._place(g)
 
     def drop(self, gid: str) -> None:
         """Remove group `gid` and its postings (stale expiry entries are skipped later)."""
@@ -881,12 +893,16 @@ class StoryClusterer:
         """Recompute the `ids` storylines' sums from their stories in the window."""
         for sid in ids:
             self.storylines.drop(sid)
+        rebuilt: dict[str, _Group] = {}
         for story in sorted(self.history.groups.values(), key=lambda g: (g.first, g.id)):
             if story.storyline_id in ids:
                 line = self.storylines.groups.get(story.storyline_id) or _Group(
                     story.storyline_id, story.storyline_id, story.first, story.last
                 )
-                self.storylines.absorb(line, story)
+                self.storylines.absorb(line, story, renorm=False)
+                rebuilt[line.id] = line
+        for line in rebuilt.values():  # each norm once, as its last absorb would have made it
+            self.storylines.renorm(line)
         # Large storylines keep a dense sum (_line_dense): it restarts from their active stories'.
         o = self.options
         for sid in sorted(ids) if o.storyline_merge_dense > 0 else ():
