@@ -36,10 +36,6 @@ class ExtractError(BelowTheFoldError):
     """Full-text extraction of a page produced nothing usable."""
 
 
-class EncodeError(BelowTheFoldError):
-    """The dense encoder could not encode a batch (its process died, or the model failed)."""
-
-
 class EvalError(BelowTheFoldError):
     """An evaluation could not run, or scored below its pinned floor."""
 

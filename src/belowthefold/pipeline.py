@@ -727,11 +727,9 @@ def _with_vectors(
     if name is None:
         yield from ((a, None) for batch in batches for a in batch)
         return
-    from concurrent.futures import Future
+    from belowthefold.stories.encoding import Encoding, Pending
 
-    from belowthefold.stories.encoding import Encoding
-
-    Ahead = tuple[list[Article], dict[str, Any], list[Article], "Future[Any]"]
+    Ahead = tuple[list[Article], dict[str, Any], list[Article], Pending]
 
     def finish(ahead: Ahead, encoding: Encoding) -> Iterator[tuple[Article, Any]]:
         batch, found, missing, encoded = ahead

@@ -15,6 +15,7 @@ a backfill's Dask worker.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
@@ -22,13 +23,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from belowthefold.config import ClusterOptions
-from belowthefold.errors import EncodeError
 from belowthefold.models import Article
 from belowthefold.stories.represent import batch_packaging
 from belowthefold.stories.text import Packaging
 
 if TYPE_CHECKING:
     from belowthefold.stories.clusterer import StoryClusterer
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,6 @@ class ToEncode:
         return cls(cut, batch_packaging(missing))
 
 
-_DIED = (
-    "the encoding process stopped before it returned a batch (killed, or out of memory?); "
-    "what was clustered before is kept: run again to go on"
-)
-
 # The encoding process's clusterer (only its encoder is used), made once by `_start`. A
 # process-wide value on purpose: the process exists to hold it, and nothing else runs there.
 _HELD: dict[str, StoryClusterer] = {}
@@ -65,11 +62,23 @@ def _encode_held(batch: ToEncode) -> Any:
     return _HELD["clusterer"].encode(batch.articles, learnt=batch.learnt)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A batch handed to `Encoding.submit`, and its vectors to come."""
+
+    future: Future[Any]
+    batch: ToEncode
+
+
 class Encoding:
     """Encodes batches one at a time, in order, off the calling thread (a context manager).
 
     `in_process` runs them in one process of its own (spawned, so nothing of the caller's
     threads or open database is inherited), else in one thread with `clusterer`'s encoder.
+    A process that dies (killed, out of memory, or unable to start: a spawned process imports
+    the caller's main script again, which fails for code read from stdin) is not the run's
+    end: the batches it held are encoded again here and the rest in a thread, the same
+    vectors, with a warning logged.
     """
 
     def __init__(self, clusterer: StoryClusterer, in_process: bool) -> None:
@@ -78,20 +87,7 @@ class Encoding:
         self._pool: Executor | None = None
 
     def __enter__(self) -> Encoding:
-        if self.in_process:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start,
-                initargs=(self.clusterer.options,),
-            )
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
+        self._pool = self._process() if self.in_process else self._thread()
         return self
 
     def __exit__(
@@ -105,29 +101,58 @@ class Encoding:
             self._pool.shutdown(wait=True, cancel_futures=exc is not None)
             self._pool = None
 
-    def result(self, encoded: Future[Any]) -> Any:
-        """The vectors `submit` promised, or an EncodeError saying that the process died.
+    def submit(self, missing: Sequence[Article]) -> Pending:
+        """The vectors of `missing` (rows of `StoryClusterer.encode`), to come."""
+        from concurrent.futures.process import BrokenProcessPool
 
-        A killed encoder process (out of memory, a signal) breaks the pool and every batch in it;
-        the run stops there with what it committed kept, and the next run resumes from it.
-        """
+        batch = ToEncode.of(missing, self.clusterer.options.dense_chars)
+        try:
+            return Pending(self._submit(batch), batch)
+        except BrokenProcessPool:  # it died while an earlier batch was clustered
+            self._fall_back()
+            return Pending(self._submit(batch), batch)
+
+    def result(self, pending: Pending) -> Any:
+        """The vectors `submit` promised (encoded here if the process died holding them)."""
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            return encoded.result()
-        except BrokenProcessPool as exc:
-            raise EncodeError(_DIED) from exc
+            return pending.future.result()
+        except BrokenProcessPool:
+            self._fall_back()
+            batch = pending.batch
+            return self.clusterer.encode(batch.articles, learnt=batch.learnt)
 
-    def submit(self, missing: Sequence[Article]) -> Future[Any]:
-        """The vectors of `missing` (rows of `StoryClusterer.encode`), to come."""
+    def _submit(self, batch: ToEncode) -> Future[Any]:
         if self._pool is None:
-            raise RuntimeError("Encoding.submit outside its `with` block")
-        batch = ToEncode.of(missing, self.clusterer.options.dense_chars)
+            raise RuntimeError("Encoding used outside its `with` block")
         if self.in_process:
-            from concurrent.futures.process import BrokenProcessPool
-
-            try:
-                return self._pool.submit(_encode_held, batch)
-            except BrokenProcessPool as exc:  # it died while an earlier batch was clustered
-                raise EncodeError(_DIED) from exc
+            return self._pool.submit(_encode_held, batch)
         return self._pool.submit(self.clusterer.encode, batch.articles, batch.learnt)
+
+    def _fall_back(self) -> None:
+        if not self.in_process:
+            return
+        _log.warning(
+            "the encoding process stopped (killed, out of memory, or it could not start); "
+            "encoding goes on in a thread"
+        )
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self.in_process, self._pool = False, self._thread()
+
+    def _process(self) -> Executor:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start,
+            initargs=(self.clusterer.options,),
+        )
+
+    def _thread(self) -> Executor:
+        from concurrent.futures import ThreadPoolExecutor
+
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
