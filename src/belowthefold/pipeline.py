@@ -544,7 +544,10 @@ def _assign(
                 )
             done += len(held.rows[0])
             progress.advance("stories", len(held.rows[0]))
+            # Written: its bytes (132 MB at 40,000 articles with the encoder) need not stay in
+            # memory while the next batches cluster, nor beside the next checkpoint's.
             held = None
+            state = b""
         newest = article.published
         link = deduper.add(article)
         if link is not None:
