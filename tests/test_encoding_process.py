@@ -145,3 +145,12 @@ print(vectors.shape, bool((vectors == clusterer.encode(articles)).all()))
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split()[-1] == "True"
     assert "encoding goes on in a thread" in done.stderr
+
+
+def test_batches_with_every_vector_stored_start_no_process() -> None:
+    """After a backfill every vector is stored: the story run starts no encoding process."""
+    clusterer = StoryClusterer(Settings().cluster)
+    before = set(multiprocessing.active_children())
+    with Encoding(clusterer, in_process=True) as encoding:
+        assert all(encoding.result(encoding.submit([])) is None for _ in range(3))
+        assert not set(multiprocessing.active_children()) - before

@@ -71,7 +71,8 @@ class Pending:
 
 
 class Encoding:
-    """Encodes batches one at a time, in order, off the calling thread (a context manager).
+    """Encodes batches one at a time, in order, off the calling thread (a context manager;
+    the process or thread starts with the first batch that has something to encode).
 
     `in_process` runs them in one process of its own (spawned, so nothing of the caller's
     threads or open database is inherited), else in one thread with `clusterer`'s encoder.
@@ -87,7 +88,6 @@ class Encoding:
         self._pool: Executor | None = None
 
     def __enter__(self) -> Encoding:
-        self._pool = self._process() if self.in_process else self._thread()
         return self
 
     def __exit__(
@@ -106,6 +106,10 @@ class Encoding:
         from concurrent.futures.process import BrokenProcessPool
 
         batch = ToEncode.of(missing, self.clusterer.options.dense_chars)
+        if not missing:  # every vector stored (after a backfill): no process started for it
+            done: Future[Any] = Future()
+            done.set_result(None)
+            return Pending(done, batch)
         try:
             return Pending(self._submit(batch), batch)
         except BrokenProcessPool:  # it died while an earlier batch was clustered
@@ -124,8 +128,8 @@ class Encoding:
             return self.clusterer.encode(batch.articles, learnt=batch.learnt)
 
     def _submit(self, batch: ToEncode) -> Future[Any]:
-        if self._pool is None:
-            raise RuntimeError("Encoding used outside its `with` block")
+        if self._pool is None:  # started at the first batch with something to encode
+            self._pool = self._process() if self.in_process else self._thread()
         if self.in_process:
             return self._pool.submit(_encode_held, batch)
         return self._pool.submit(self.clusterer.encode, batch.articles, batch.learnt)
