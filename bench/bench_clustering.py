@@ -175,6 +175,10 @@ def run_pipeline(n: int, per_day: int, representation: str) -> dict[str, object]
         "insert_and_cluster_per_s": round(n / (t2 - t0), 1),
         "wall_s": round(t2 - t0, 1),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        # The encoding process's (stories/encoding.py), once it has ended; 0 when none ran.
+        "peak_rss_encoder_mib": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        ),
         "rss_after_pool_mib": round(rss_pool, 1),
     }
 
