@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import filterfalse, repeat
-from operator import mul, truediv
+from operator import itemgetter, mul, truediv
 from typing import Any
 
 from belowthefold.config import ClusterOptions
@@ -41,6 +41,8 @@ from belowthefold.stories.represent import (
 from belowthefold.stories.text import ChineseFold, Packaging, feature, tokens
 
 DAY = 86400.0
+# A (term, weight) pair's weight: the key of the nlargest calls over a centroid, in C.
+_weight = itemgetter(1)
 _BATCH = 128  # texts per encoder call: batching is several times faster than one at a time
 
 
@@ -649,9 +651,7 @@ class StoryClusterer:
         o = self.options
         n = len(self.stories.groups)
         cap = max(50, int(o.common_term_share * n)) if n > 200 else n + 1
-        probe = dict(
-            heapq.nlargest(o.storyline_merge_terms, g.centroid.items(), key=lambda kv: kv[1])
-        )
+        probe = dict(heapq.nlargest(o.storyline_merge_terms, g.centroid.items(), key=_weight))
         found = self.stories.candidates(probe, cap, o.max_candidates, 1.0)
         if g.dense is not None and o.story_merge_dense > 0:
             seen = set(found)
@@ -924,7 +924,7 @@ class StoryClusterer:
             return
         generic = self._everyday(when)
         probe = self._content(
-            dict(heapq.nlargest(o.storyline_merge_terms, g.centroid.items(), key=lambda kv: kv[1])),
+            dict(heapq.nlargest(o.storyline_merge_terms, g.centroid.items(), key=_weight)),
             when,
         )
         n = len(self.storylines.groups)

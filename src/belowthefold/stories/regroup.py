@@ -133,7 +133,8 @@ def _unit_rows(points: Sequence[StoryPoint], dtype: Any) -> Any:
     """The points' dense centroids as rows of unit length (a zero vector stays zero)."""
     import numpy as np
 
-    m = np.stack([np.asarray(p.dense, dtype=dtype) for p in points])
+    # Stacked as they are, then converted at once (the same values as converting each row).
+    m = np.stack([p.dense for p in points]).astype(dtype, copy=False)
     norms = np.linalg.norm(m, axis=1, keepdims=True)
     m /= np.where(norms > 0, norms, 1.0)
     return m
