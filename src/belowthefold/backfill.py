@@ -90,7 +90,7 @@ class Preparer:
         return Prepared(str(path), tuple(records), error)
 
     def encode(self, batch: ToEncode) -> Any:
-        return self.clusterer.encode(batch.articles, learnt=batch.learnt)
+        return batch.encoded_by(self.clusterer)
 
 
 def _distributed() -> Any:

@@ -569,8 +569,9 @@ def _assign(
     else:
         merges, story_merges = clusterer.take_merges(), clusterer.take_story_merges()
         moves = clusterer.take_moves()
-        if pairs or merges or story_merges or moves or not state:  # else the last checkpoint is it
-            state = _checkpoint(clusterer, deduper, print_)
+        # An article came after the last checkpoint (which let its bytes go once written):
+        # the final state is dumped here.
+        state = _checkpoint(clusterer, deduper, print_)
     store.stories.save(  # the last batch drops the checkpoint and keeps the final state
         pairs,
         dups,

@@ -254,8 +254,7 @@ class _Index:
             self.postings.setdefault(k, {})[dst.id] = c[k]
             self._touch(k, dst.id, c[k])
         if renorm:
-            dst.norm2 = sum(v * v for v in c.values())
-            dst.norm = math.sqrt(dst.norm2)
+            _set_norm(dst)
         dst.size += src.size
         dst.tsum += src.tsum
         dst.first = min(dst.first, src.first)
@@ -267,8 +266,7 @@ class _Index:
 
     def renorm(self, g: _Group) -> None:
         """Recompute `g`'s norm from its centroid, as `absorb` does (see there)."""
-        g.norm2 = sum(v * v for v in g.centroid.values())
-        g.norm = math.sqrt(g.norm2)
+        _set_norm(g)
         self._place(g)
 
     def drop(self, gid: str) -> None:
@@ -366,6 +364,12 @@ class _Index:
         if alpha >= 1.0:
             return dot / g.norm, shared
         return dot / (g.norm**alpha * g.size ** (1 - alpha)), shared
+
+
+def _set_norm(g: _Group) -> None:
+    """`g`'s norm from its whole centroid (after an absorb, not kept up term by term)."""
+    g.norm2 = sum(v * v for v in g.centroid.values())
+    g.norm = math.sqrt(g.norm2)
 
 
 def _foreign(g: _Group, lang: str | None) -> bool:

@@ -46,6 +46,10 @@ class ToEncode:
         cut = tuple(replace(a, text=a.text[:chars]) for a in missing)
         return cls(cut, batch_packaging(missing))
 
+    def encoded_by(self, clusterer: StoryClusterer) -> Any:
+        """The batch's vectors from `clusterer`'s encoder (`StoryClusterer.encode`)."""
+        return clusterer.encode(self.articles, learnt=self.learnt)
+
 
 # The encoding process's clusterer (only its encoder is used), made once by `_start`. A
 # process-wide value on purpose: the process exists to hold it, and nothing else runs there.
@@ -59,7 +63,7 @@ def _start(options: ClusterOptions) -> None:
 
 
 def _encode_held(batch: ToEncode) -> Any:
-    return _HELD["clusterer"].encode(batch.articles, learnt=batch.learnt)
+    return batch.encoded_by(_HELD["clusterer"])
 
 
 @dataclass(frozen=True)
@@ -124,15 +128,14 @@ class Encoding:
             return pending.future.result()
         except BrokenProcessPool:
             self._fall_back()
-            batch = pending.batch
-            return self.clusterer.encode(batch.articles, learnt=batch.learnt)
+            return pending.batch.encoded_by(self.clusterer)
 
     def _submit(self, batch: ToEncode) -> Future[Any]:
         if self._pool is None:  # started at the first batch with something to encode
             self._pool = self._process() if self.in_process else self._thread()
         if self.in_process:
             return self._pool.submit(_encode_held, batch)
-        return self._pool.submit(self.clusterer.encode, batch.articles, batch.learnt)
+        return self._pool.submit(batch.encoded_by, self.clusterer)
 
     def _fall_back(self) -> None:
         if not self.in_process:
